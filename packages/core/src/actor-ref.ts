@@ -1,0 +1,53 @@
+import type { ActorSystem } from './actor-system.js';
+import type { SystemMessage } from './internal/system-message.js';
+
+/** Options of `ask`. */
+export interface AskOptions {
+  /** Milliseconds until the Promise rejects with `AskTimeoutError`. @default the system's `askTimeoutMs` (5000) */
+  readonly timeoutMs?: number;
+  /** Aborting rejects the Promise with `AskAbortedError` and frees the temporary ref. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Symbol of the method that delivers a system message to a ref. Exposed through
+ * `@troupe/core/spi` for packages that implement refs (remote refs in the cluster).
+ */
+export const sendSystemMessage: unique symbol = Symbol('troupe.sendSystemMessage');
+
+/**
+ * An address of an actor that accepts messages of type `M`. Refs are cheap, safe to
+ * share, and stay valid after the actor stops (messages then go to dead letters).
+ * Two refs to the same actor have the same `path`.
+ */
+export abstract class ActorRef<M> {
+  /** Full path, e.g. `troupe://demo/user/counter`; unique within the system (and cluster). */
+  abstract get path(): string;
+
+  /** The system this ref belongs to. */
+  abstract get system(): ActorSystem;
+
+  /**
+   * Sends `message`, returning at once. At most once: a message that cannot be
+   * delivered goes to dead letters with a reason. Messages from one sender to one
+   * receiver arrive in the order sent.
+   */
+  abstract tell(message: M): void;
+
+  /** Delivers a runtime message; see `@troupe/core/spi`. */
+  abstract [sendSystemMessage](message: SystemMessage): void;
+
+  /**
+   * Request–response: `build` receives a temporary ref and returns the message to
+   * send; the Promise settles exactly once with the first reply, an
+   * `AskTimeoutError`, or an `AskAbortedError`. The temporary ref is freed in every case.
+   * @example const n = await counter.ask<number>((replyTo) => ({ type: 'get', replyTo }));
+   */
+  ask<R>(build: (replyTo: ActorRef<R>) => M, options?: AskOptions): Promise<R> {
+    return this.system.ask(this, build, options);
+  }
+
+  toString(): string {
+    return `ActorRef(${this.path})`;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Base class of every runtime and I/O error Troupe raises. `code` is stable across
+ * releases and safe to switch on; `message` is for people.
+ */
+export class TroupeError extends Error {
+  /** Stable machine-readable code, e.g. `ERR_ASK_TIMEOUT`. */
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** An `ask` got no reply within its timeout. */
+export class AskTimeoutError extends TroupeError {
+  constructor(target: string, timeoutMs: number) {
+    super('ERR_ASK_TIMEOUT', `ask to ${target} timed out after ${timeoutMs} ms`);
+  }
+}
+
+/** An `ask` was aborted through its AbortSignal before a reply arrived. */
+export class AskAbortedError extends TroupeError {
+  constructor(target: string, reason: unknown) {
+    super('ERR_ASK_ABORTED', `ask to ${target} was aborted`, { cause: reason });
+  }
+}
+
+/** A factory, constructor or `preStart` threw: the actor could not be (re)created. */
+export class ActorInitializationError extends TroupeError {
+  constructor(path: string, cause: unknown) {
+    super('ERR_ACTOR_INITIALIZATION', `actor ${path} failed to initialise: ${describe(cause)}`, { cause });
+  }
+}
+
+/** A bounded mailbox with the `fail` overflow policy was full. */
+export class MailboxOverflowError extends TroupeError {
+  constructor(path: string, capacity: number) {
+    super('ERR_MAILBOX_OVERFLOW', `mailbox of ${path} is full (capacity ${capacity})`);
+  }
+}
+
+/** `stash()` was called with the stash at its capacity. */
+export class StashOverflowError extends TroupeError {
+  constructor(path: string, capacity: number) {
+    super('ERR_STASH_OVERFLOW', `stash of ${path} is full (capacity ${capacity})`);
+  }
+}
+
+/** A child name is already taken by a live (or stopping) sibling. */
+export class ActorNameTakenError extends TroupeError {
+  constructor(parentPath: string, name: string) {
+    super('ERR_ACTOR_NAME_TAKEN', `${parentPath} already has a child named "${name}"`);
+  }
+}
+
+/** The actor system has terminated (or is terminating) and cannot do what was asked. */
+export class SystemTerminatedError extends TroupeError {
+  constructor(systemName: string, what: string) {
+    super('ERR_SYSTEM_TERMINATED', `actor system "${systemName}" is terminated: cannot ${what}`);
+  }
+}
+
+/** A child failed and its supervisor escalated the failure to this actor. */
+export class EscalatedFailureError extends TroupeError {
+  constructor(childPath: string, cause: unknown) {
+    super('ERR_ESCALATED', `failure of child ${childPath} escalated: ${describe(cause)}`, { cause });
+  }
+}
+
+/** Short text for an unknown thrown value, for log lines and messages. */
+export function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

@@ -1,0 +1,593 @@
+import { type Actor, constructWith } from '../actor.js';
+import type { ActorContext } from '../actor-context.js';
+import { type ActorRef, sendSystemMessage } from '../actor-ref.js';
+import type { ActorSystem } from '../actor-system.js';
+import { ActorInitializationError, ActorNameTakenError, EscalatedFailureError, MailboxOverflowError, StashOverflowError, SystemTerminatedError, describe } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { Mailbox } from '../mailbox/mailbox.js';
+import { type SpawnOptions, checkActorName } from '../spawn-options.js';
+import { RestartStatistics } from '../supervision/restart-statistics.js';
+import { SupervisorStrategy } from '../supervision/supervisor-strategy.js';
+import { backoffDelay } from '../supervision/backoff.js';
+import { Terminated } from '../terminated.js';
+import { ActorTimers, TimerFired, type TimerScheduler } from '../timer-scheduler.js';
+import type { Runnable } from './dispatcher.js';
+import { LocalActorRef } from './local-actor-ref.js';
+import { RingBuffer } from './ring-buffer.js';
+import { Signal } from './signal.js';
+import { RESUME, STOP, type SystemMessage } from './system-message.js';
+import type { SystemRuntime } from './system-runtime.js';
+
+// Lifecycle status of a cell.
+const CREATED = 0; // spawned, instance not built yet
+const ACTIVE = 1; // processing messages
+const FAILED = 2; // waiting for the supervisor's directive
+const RESTARTING = 3; // old instance gone, waiting for children to stop
+const STOPPING = 4; // waiting for children to stop
+const STOPPED = 5;
+
+// Bit flags.
+const SCHEDULED = 1; // in the dispatcher's run queue
+const AWAITING = 2; // a handler's Promise is pending
+const STOP_REQUESTED = 4; // a stop is on its way (lets a restarting parent know what to wait for)
+
+const NO_MESSAGE: unique symbol = Symbol('no-message');
+const DEFAULT_STASH_CAPACITY = 10_000;
+
+/** Extra wiring for routees of a balancing pool, which share one mailbox. */
+export interface SharedMailboxWiring {
+  readonly mailbox: Mailbox;
+  /** Called when the routee has nothing to do, so the pool can hand it the next message. */
+  readonly onIdle: (cell: ActorCell<unknown>) => void;
+}
+
+/** Spawn options as the runtime keeps them, plus internal wiring. */
+export interface CellOptions extends SpawnOptions {
+  readonly shared?: SharedMailboxWiring;
+}
+
+/**
+ * The runtime side of one actor: its mailbox, lifecycle, children, watchers, timers
+ * and stash. It is also the actor's `context`. Fields that most actors never use are
+ * created lazily so an idle actor costs a few hundred bytes.
+ */
+export class ActorCell<M> implements ActorContext<M>, Runnable {
+  readonly ref: LocalActorRef<M>;
+  private instance: Actor<M> | undefined;
+  private mailbox: Mailbox | undefined;
+  private systemQueue: SystemMessage[] | undefined;
+  private childCells: Map<string, ActorCell<unknown>> | undefined;
+  private watchers: Map<string, ActorRef<never>> | undefined;
+  private watching: Map<string, unknown> | undefined;
+  private timerScheduler: ActorTimers<M> | undefined;
+  private stashBuffer: RingBuffer<unknown> | undefined;
+  private restartStats: RestartStatistics | undefined;
+  private status = CREATED;
+  private flags = 0;
+  private current: unknown = NO_MESSAGE;
+  /** Bumped on restart and stop so late settlements of old Promises are ignored. */
+  private generation = 0;
+  /** Signals (Terminated, timers) queued in the mailbox; 0 lets `invoke` skip the instanceof check. */
+  private pendingSignals = 0;
+  /** Set while a restart waits for the old instance's children to stop. */
+  private pendingRestartError: { error: unknown } | undefined;
+
+  constructor(
+    readonly runtime: SystemRuntime,
+    readonly parentCell: ActorCell<unknown> | undefined,
+    readonly name: string,
+    private readonly factory: () => Actor<M>,
+    readonly options: CellOptions | undefined,
+  ) {
+    this.ref = new LocalActorRef(this);
+    if (options?.shared !== undefined) this.mailbox = options.shared.mailbox;
+  }
+
+  // ---- ActorContext -------------------------------------------------------------
+
+  get self(): ActorRef<M> {
+    return this.ref;
+  }
+
+  get parent(): ActorRef<never> {
+    return (this.parentCell?.ref ?? this.ref) as ActorRef<never>;
+  }
+
+  get system(): ActorSystem {
+    return this.runtime.publicSystem;
+  }
+
+  get log(): Logger {
+    return this.runtime.log;
+  }
+
+  get path(): string {
+    return this.parentCell === undefined ? `${this.runtime.address}/${this.name}` : `${this.parentCell.path}/${this.name}`;
+  }
+
+  get children(): readonly ActorRef<never>[] {
+    if (this.childCells === undefined) return [];
+    const refs: ActorRef<never>[] = [];
+    for (const child of this.childCells.values()) refs.push(child.ref as ActorRef<never>);
+    return refs;
+  }
+
+  get timers(): TimerScheduler<M> {
+    return (this.timerScheduler ??= new ActorTimers<M>(this.runtime.clock, this));
+  }
+
+  get stashSize(): number {
+    return this.stashBuffer?.size ?? 0;
+  }
+
+  /** Messages waiting in the mailbox (used by the smallest-mailbox router). */
+  get mailboxSize(): number {
+    return this.mailbox?.size ?? 0;
+  }
+
+  /** True once the actor has fully stopped. */
+  get isTerminated(): boolean {
+    return this.status === STOPPED;
+  }
+
+  /** True while the actor handles a message or waits on a handler's Promise. */
+  get isBusy(): boolean {
+    return (this.flags & AWAITING) !== 0 || this.current !== NO_MESSAGE;
+  }
+
+  child(name: string): ActorRef<unknown> | undefined {
+    return this.childCells?.get(name)?.ref as ActorRef<unknown> | undefined;
+  }
+
+  spawn<C>(factory: () => Actor<C>, options?: SpawnOptions): ActorRef<C> {
+    return this.spawnCell(factory, options).ref;
+  }
+
+  /** Spawns a child and returns its cell (routers need the cell for queue sizes). */
+  spawnCell<C>(factory: () => Actor<C>, options?: CellOptions): ActorCell<C> {
+    if (typeof factory !== 'function') throw new TypeError('spawn: factory must be a function returning an Actor, e.g. () => new MyActor()');
+    if (this.status >= STOPPING || this.runtime.terminated) throw new SystemTerminatedError(this.runtime.address, `spawn a child of ${this.path}: it is stopping`);
+    const name = options?.name === undefined ? this.runtime.nextAnonymousName() : checkActorName(options.name);
+    if (options?.stashCapacity !== undefined && !(Number.isInteger(options.stashCapacity) && options.stashCapacity > 0)) {
+      throw new RangeError(`spawn: stashCapacity must be a positive integer, got ${options.stashCapacity}`);
+    }
+    if (options?.supervision !== undefined && !(options.supervision instanceof SupervisorStrategy)) {
+      throw new TypeError('spawn: supervision must be a SupervisorStrategy (use the SupervisorStrategy factories)');
+    }
+    const children = (this.childCells ??= new Map());
+    if (children.has(name)) throw new ActorNameTakenError(this.path, name);
+    const cell = new ActorCell<C>(this.runtime, this as ActorCell<unknown>, name, factory, options);
+    if (options?.mailbox !== undefined && options.shared === undefined) cell.mailbox = Mailbox.from(options.mailbox);
+    children.set(name, cell as ActorCell<unknown>);
+    cell.flags |= SCHEDULED;
+    this.runtime.dispatcher.schedule(cell);
+    return cell;
+  }
+
+  stop(ref: ActorRef<never>): void {
+    ref[sendSystemMessage](STOP);
+  }
+
+  watch(ref: ActorRef<never>, message?: M): void {
+    if (this.status >= STOPPING) return;
+    const watching = (this.watching ??= new Map());
+    const key = ref.path;
+    if (key === this.path) return;
+    const isNew = !watching.has(key);
+    watching.set(key, message === undefined ? NO_MESSAGE : message);
+    if (isNew) ref[sendSystemMessage]({ kind: 'watch', watcher: this.ref as ActorRef<never> });
+  }
+
+  unwatch(ref: ActorRef<never>): void {
+    if (this.watching?.delete(ref.path) === true) ref[sendSystemMessage]({ kind: 'unwatch', watcher: this.ref as ActorRef<never> });
+  }
+
+  stash(): void {
+    if (this.current === NO_MESSAGE) throw new TypeError('stash(): call it only while handling a message');
+    const buffer = (this.stashBuffer ??= new RingBuffer());
+    const capacity = this.options?.stashCapacity ?? DEFAULT_STASH_CAPACITY;
+    if (buffer.size >= capacity) throw new StashOverflowError(this.path, capacity);
+    buffer.push(this.current);
+  }
+
+  unstashAll(): void {
+    const buffer = this.stashBuffer;
+    if (buffer === undefined || buffer.size === 0) return;
+    const mailbox = this.ensureMailbox();
+    while (buffer.size > 0) mailbox.unshift(buffer.pop());
+    this.scheduleIfRunnable();
+  }
+
+  // ---- Delivery -----------------------------------------------------------------
+
+  /** The `tell` path: no allocation unless the mailbox grows. */
+  tell(message: M): void {
+    if (this.status === STOPPED) {
+      this.runtime.deadLetter(message, this.path, 'recipient-stopped');
+      return;
+    }
+    const mailbox = this.mailbox ?? this.ensureMailbox();
+    if (mailbox.size < mailbox.capacity) mailbox.push(message);
+    else if (!this.overflow(mailbox, message)) return;
+    if (this.flags === 0 && this.status === ACTIVE) {
+      if (this.options?.shared === undefined) {
+        this.flags = SCHEDULED;
+        this.runtime.dispatcher.schedule(this);
+      }
+    }
+  }
+
+  /** Queues a runtime-made message behind the user messages already queued. */
+  enqueueSignal(signal: Signal): void {
+    if (this.status === STOPPED) return;
+    this.pendingSignals++;
+    this.ensureMailbox().push(signal);
+    this.scheduleIfRunnable();
+  }
+
+  sendSystem(message: SystemMessage): void {
+    if (this.status === STOPPED) {
+      this.afterStopSystemMessage(message);
+      return;
+    }
+    if (message.kind === 'stop') this.flags |= STOP_REQUESTED;
+    (this.systemQueue ??= []).push(message);
+    if ((this.flags & SCHEDULED) === 0) {
+      this.flags |= SCHEDULED;
+      this.runtime.dispatcher.schedule(this);
+    }
+  }
+
+  /** Schedules a turn for a balancing-pool routee that the pool picked. */
+  wake(): void {
+    if ((this.flags & (SCHEDULED | AWAITING)) === 0 && this.status === ACTIVE) {
+      this.flags |= SCHEDULED;
+      this.runtime.dispatcher.schedule(this);
+    }
+  }
+
+  // ---- Run loop -----------------------------------------------------------------
+
+  run(budget: number): number {
+    this.flags &= ~SCHEDULED;
+    if (this.systemQueue !== undefined && this.systemQueue.length > 0) this.processSystemMessages();
+    if (this.status === CREATED) this.create();
+    const mailbox = this.mailbox;
+    let processed = 0;
+    if (mailbox !== undefined) {
+      while (processed < budget && mailbox.size > 0 && this.status === ACTIVE && (this.flags & AWAITING) === 0) {
+        processed++;
+        this.invoke(mailbox.shift());
+        if (this.systemQueue !== undefined && this.systemQueue.length > 0) this.processSystemMessages();
+      }
+    }
+    this.afterTurn();
+    return processed;
+  }
+
+  private afterTurn(): void {
+    if ((this.flags & (SCHEDULED | AWAITING)) !== 0 || this.status !== ACTIVE) return;
+    if (this.mailbox !== undefined && this.mailbox.size > 0) {
+      this.flags |= SCHEDULED;
+      this.runtime.dispatcher.schedule(this);
+    } else if (this.options?.shared !== undefined) {
+      this.options.shared.onIdle(this as ActorCell<unknown>);
+    }
+  }
+
+  private invoke(message: unknown): void {
+    const actor = this.instance as Actor<M>;
+    this.current = message;
+    let result: void | Promise<void>;
+    try {
+      if (this.pendingSignals > 0 && message instanceof Signal) {
+        this.pendingSignals--;
+        result = this.invokeSignal(actor, message);
+      } else {
+        result = actor.receive(message as M);
+      }
+    } catch (error) {
+      this.current = NO_MESSAGE;
+      this.fail(error);
+      return;
+    }
+    if (result !== undefined && typeof (result as Promise<void>).then === 'function') this.await(result as Promise<void>, false);
+    else this.current = NO_MESSAGE;
+  }
+
+  private invokeSignal(actor: Actor<M>, signal: Signal): void | Promise<void> {
+    if (signal instanceof Terminated) return actor.onTerminated(signal.ref);
+    if (signal instanceof TimerFired) {
+      if (this.timerScheduler?.accept(signal) !== true) return;
+      this.current = signal.message;
+      return actor.receive(signal.message as M);
+    }
+  }
+
+  /** Suspends the mailbox until `promise` settles. */
+  private await(promise: Promise<void>, initializing: boolean): void {
+    this.flags |= AWAITING;
+    const generation = this.generation;
+    promise.then(
+      () => {
+        if (generation !== this.generation) return;
+        this.flags &= ~AWAITING;
+        this.current = NO_MESSAGE;
+        this.afterTurn();
+      },
+      (error: unknown) => {
+        if (generation !== this.generation) return;
+        this.flags &= ~AWAITING;
+        this.current = NO_MESSAGE;
+        this.fail(initializing ? new ActorInitializationError(this.path, error) : error);
+      },
+    );
+  }
+
+  private ensureMailbox(): Mailbox {
+    return (this.mailbox ??= Mailbox.from(this.options?.mailbox));
+  }
+
+  private scheduleIfRunnable(): void {
+    if (this.options?.shared !== undefined) return;
+    if ((this.flags & (SCHEDULED | AWAITING)) === 0 && this.status === ACTIVE) {
+      this.flags |= SCHEDULED;
+      this.runtime.dispatcher.schedule(this);
+    }
+  }
+
+  /** Applies the overflow policy; returns true when `message` was queued after all. */
+  private overflow(mailbox: Mailbox, message: unknown): boolean {
+    switch (mailbox.overflow) {
+      case 'drop-oldest':
+        this.runtime.deadLetter(mailbox.shift(), this.path, 'mailbox-dropped-oldest');
+        mailbox.push(message);
+        return true;
+      case 'fail':
+        this.runtime.deadLetter(message, this.path, 'mailbox-full');
+        throw new MailboxOverflowError(this.path, mailbox.capacity);
+      default:
+        this.runtime.deadLetter(message, this.path, 'mailbox-full');
+        return false;
+    }
+  }
+
+  // ---- Lifecycle ----------------------------------------------------------------
+
+  private create(): void {
+    this.status = ACTIVE;
+    this.startInstance((actor) => actor.preStart());
+  }
+
+  /** Builds a fresh instance and runs `hook` on it; any throw is an initialization failure. */
+  private startInstance(hook: (actor: Actor<M>) => void | Promise<void>): void {
+    let result: void | Promise<void>;
+    try {
+      const actor = constructWith(this as ActorContext<unknown>, this.factory);
+      this.instance = actor;
+      result = hook(actor);
+    } catch (error) {
+      this.fail(new ActorInitializationError(this.path, error));
+      return;
+    }
+    if (result !== undefined && typeof (result as Promise<void>).then === 'function') this.await(result as Promise<void>, true);
+  }
+
+  /** Suspends this actor and reports `error` to the parent's supervisor. */
+  private fail(error: unknown): void {
+    if (this.status !== ACTIVE) {
+      this.runtime.log.error(`${this.path} failed while ${this.status >= STOPPING ? 'stopping' : 'restarting'}: ${describe(error)}`, { error });
+      return;
+    }
+    this.status = FAILED;
+    const parent = this.parentCell;
+    if (parent === undefined) {
+      this.runtime.log.error(`${this.path} failed and has no supervisor; stopping it: ${describe(error)}`, { error });
+      this.sendSystem(STOP);
+      return;
+    }
+    parent.sendSystem({ kind: 'child-failed', child: this.ref as ActorRef<never>, error });
+  }
+
+  private processSystemMessages(): void {
+    const queue = this.systemQueue as SystemMessage[];
+    // Handlers may queue more system messages; process until none are left.
+    for (let i = 0; i < queue.length; i++) {
+      if (this.status === STOPPED) {
+        for (let j = i; j < queue.length; j++) this.afterStopSystemMessage(queue[j] as SystemMessage);
+        break;
+      }
+      this.handleSystem(queue[i] as SystemMessage);
+    }
+    queue.length = 0;
+  }
+
+  private handleSystem(message: SystemMessage): void {
+    switch (message.kind) {
+      case 'stop':
+        this.beginStop();
+        break;
+      case 'watch':
+        (this.watchers ??= new Map()).set(message.watcher.path, message.watcher);
+        break;
+      case 'unwatch':
+        this.watchers?.delete(message.watcher.path);
+        break;
+      case 'death-watch-notification':
+        this.watchedTerminated(message.ref);
+        break;
+      case 'child-failed':
+        this.superviseFailure(message.child, message.error);
+        break;
+      case 'child-terminated':
+        this.childTerminated(message.child);
+        break;
+      case 'resume':
+        // An actor whose creation failed has no instance to resume: build one.
+        if (this.status === FAILED && this.instance === undefined) this.beginRestart(undefined);
+        else if (this.status === FAILED) this.status = ACTIVE;
+        break;
+      case 'restart':
+        this.beginRestart(message.error);
+        break;
+    }
+  }
+
+  /** System messages to a stopped actor: watchers learn at once that it is gone. */
+  private afterStopSystemMessage(message: SystemMessage): void {
+    if (message.kind === 'watch') message.watcher[sendSystemMessage]({ kind: 'death-watch-notification', ref: this.ref as ActorRef<never> });
+  }
+
+  private watchedTerminated(ref: ActorRef<never>): void {
+    const watching = this.watching;
+    if (watching === undefined || this.status >= STOPPING) return;
+    const key = ref.path;
+    if (!watching.has(key)) return;
+    const message = watching.get(key);
+    watching.delete(key);
+    if (message === NO_MESSAGE) {
+      this.pendingSignals++;
+      this.ensureMailbox().push(new Terminated(ref));
+    } else {
+      this.ensureMailbox().push(message);
+    }
+  }
+
+  private superviseFailure(childRef: ActorRef<never>, error: unknown): void {
+    const child = this.childCells?.get(nameOf(childRef));
+    if (child === undefined || child.ref !== childRef || child.status !== FAILED) return;
+    const strategy = child.options?.supervision ?? this.instance?.supervisorStrategy() ?? SupervisorStrategy.default;
+    let directive = strategy.decider(error);
+    let delayMs = 0;
+    if (directive === 'restart') {
+      const attempt = (child.restartStats ??= new RestartStatistics()).requestRestart(strategy, this.runtime.clock.now());
+      if (attempt < 0) {
+        this.runtime.log.error(`${child.path} exceeded its restart limit (${strategy.maxRetries}); stopping it`, { error });
+        directive = 'stop';
+      } else if (strategy.backoff !== undefined) {
+        delayMs = backoffDelay(attempt, strategy.backoff);
+      }
+    }
+    if (strategy.logFailures) {
+      const after = delayMs > 0 ? ` in ${Math.round(delayMs)} ms` : '';
+      this.runtime.log.error(`${child.path} failed: ${describe(error)}; supervisor decided: ${directive}${after}`, { error });
+    }
+    const targets = strategy.scope === 'all-for-one' && directive !== 'escalate' ? [...(this.childCells?.values() ?? [])] : [child];
+    switch (directive) {
+      case 'resume':
+        for (const target of targets) target.sendSystem(RESUME);
+        break;
+      case 'restart':
+        for (const target of targets) {
+          const restart: SystemMessage = { kind: 'restart', error };
+          if (delayMs > 0) this.runtime.clock.schedule(delayMs, () => target.sendSystem(restart));
+          else target.sendSystem(restart);
+        }
+        break;
+      case 'stop':
+        for (const target of targets) target.sendSystem(STOP);
+        break;
+      case 'escalate':
+        if (this.parentCell === undefined) child.sendSystem(STOP);
+        else this.fail(new EscalatedFailureError(child.path, error));
+        break;
+    }
+  }
+
+  private beginRestart(error: unknown): void {
+    if (this.status >= STOPPING) return;
+    const old = this.instance;
+    this.generation++;
+    this.flags &= ~AWAITING;
+    this.status = RESTARTING;
+    this.timerScheduler?.cancelAll();
+    if (old !== undefined) {
+      try {
+        old.preRestart(error, undefined);
+      } catch (hookError) {
+        this.runtime.log.error(`${this.path} preRestart threw: ${describe(hookError)}`, { error: hookError });
+      }
+    }
+    this.instance = undefined;
+    this.current = NO_MESSAGE;
+    this.unstashAll();
+    if (!this.hasStoppingChildren()) this.finishRestart(error);
+    else this.pendingRestartError = { error };
+  }
+
+  private finishRestart(error: unknown): void {
+    this.pendingRestartError = undefined;
+    this.status = ACTIVE;
+    this.startInstance((actor) => actor.postRestart(error));
+    this.afterTurn();
+  }
+
+  private beginStop(): void {
+    if (this.status >= STOPPING) return;
+    this.status = STOPPING;
+    this.generation++;
+    this.flags &= ~AWAITING;
+    this.timerScheduler?.cancelAll();
+    if (this.childCells !== undefined && this.childCells.size > 0) {
+      for (const child of this.childCells.values()) child.sendSystem(STOP);
+      return;
+    }
+    this.finishStop();
+  }
+
+  private finishStop(): void {
+    const actor = this.instance;
+    this.instance = undefined;
+    this.status = STOPPED;
+    this.current = NO_MESSAGE;
+    if (actor !== undefined) {
+      try {
+        actor.postStop();
+      } catch (error) {
+        this.runtime.log.error(`${this.path} postStop threw: ${describe(error)}`, { error });
+      }
+    }
+    const path = this.path;
+    if (this.mailbox !== undefined && this.options?.shared === undefined) {
+      this.mailbox.drain((message) => {
+        if (!(message instanceof Signal)) this.runtime.deadLetter(message, path, 'recipient-stopped');
+      });
+    }
+    this.stashBuffer?.drain((message) => this.runtime.deadLetter(message, path, 'stash-discarded'));
+    if (this.watching !== undefined) {
+      for (const key of this.watching.keys()) this.runtime.log.debug(`${path} stopped while watching ${key}`);
+      this.watching = undefined;
+    }
+    if (this.watchers !== undefined) {
+      const self = this.ref as ActorRef<never>;
+      for (const watcher of this.watchers.values()) watcher[sendSystemMessage]({ kind: 'death-watch-notification', ref: self });
+      this.watchers = undefined;
+    }
+    this.systemQueue = undefined;
+    this.parentCell?.sendSystem({ kind: 'child-terminated', child: this.ref as ActorRef<never> });
+    this.onStopped?.();
+  }
+
+  /** Set by the system on its guardian to learn when everything has stopped. */
+  onStopped: (() => void) | undefined;
+
+  private childTerminated(childRef: ActorRef<never>): void {
+    const children = this.childCells;
+    if (children === undefined) return;
+    const name = nameOf(childRef);
+    if (children.get(name)?.ref === childRef) children.delete(name);
+    if (this.status === STOPPING && children.size === 0) this.finishStop();
+    else if (this.status === RESTARTING && this.pendingRestartError !== undefined && !this.hasStoppingChildren()) this.finishRestart(this.pendingRestartError.error);
+  }
+
+  private hasStoppingChildren(): boolean {
+    if (this.childCells === undefined) return false;
+    for (const child of this.childCells.values()) if ((child.flags & STOP_REQUESTED) !== 0) return true;
+    return false;
+  }
+}
+
+function nameOf(ref: ActorRef<never>): string {
+  return (ref as unknown as LocalActorRef<never>).cell.name;
+}
+

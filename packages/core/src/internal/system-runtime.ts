@@ -1,0 +1,20 @@
+import type { ActorSystem } from '../actor-system.js';
+import type { Clock } from '../clock.js';
+import type { DeadLetterReason } from '../dead-letter.js';
+import type { Logger } from '../logger.js';
+import type { Dispatcher } from './dispatcher.js';
+
+/** What cells need from their system; keeps cells free of a runtime import of ActorSystem. */
+export interface SystemRuntime {
+  readonly publicSystem: ActorSystem;
+  readonly dispatcher: Dispatcher;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Address prefix of every path, e.g. `troupe://demo`. */
+  readonly address: string;
+  /** True once `terminate()` has finished. */
+  readonly terminated: boolean;
+  deadLetter(message: unknown, recipient: string, reason: DeadLetterReason): void;
+  /** A name never handed out before in this system, for anonymous children. */
+  nextAnonymousName(): string;
+}

@@ -1,0 +1,19 @@
+import type { Serializer } from './serializer.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** UTF-8 JSON; the default serializer. */
+export class JsonSerializer implements Serializer {
+  readonly id = 'json';
+
+  toBinary(value: unknown): Uint8Array {
+    const text = JSON.stringify(value);
+    if (text === undefined) throw new TypeError(`JsonSerializer: ${typeof value} cannot be serialised as JSON`);
+    return encoder.encode(text);
+  }
+
+  fromBinary(bytes: Uint8Array): unknown {
+    return JSON.parse(decoder.decode(bytes));
+  }
+}

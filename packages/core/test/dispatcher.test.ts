@@ -1,0 +1,78 @@
+import { createServer, connect } from 'node:net';
+import { Actor, type ActorRef, ActorSystem, silentLogger } from '@troupe/core';
+import { TestProbe } from '@troupe/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
+
+let system: ActorSystem;
+afterEach(async () => {
+  await system?.terminate();
+});
+
+/** Keeps itself busy forever: every message sends itself another. */
+class Spinner extends Actor<'spin'> {
+  count = 0;
+  static latest: Spinner | undefined;
+  constructor() {
+    super();
+    Spinner.latest = this;
+  }
+  receive(): void {
+    this.count++;
+    this.context.self.tell('spin');
+  }
+}
+
+describe('Dispatcher', () => {
+  it('keeps timers and sockets live while actors are busy', async () => {
+    system = ActorSystem.create({ logger: silentLogger });
+    const spinner = system.spawn(() => new Spinner());
+    spinner.tell('spin');
+
+    const timerFired = new Promise<number>((resolve) => {
+      const start = performance.now();
+      setTimeout(() => resolve(performance.now() - start), 5);
+    });
+    const server = createServer((socket) => socket.pipe(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const echoed = new Promise<string>((resolve, reject) => {
+      const client = connect(port, '127.0.0.1', () => client.write('ping'));
+      client.on('data', (data) => {
+        client.end();
+        resolve(data.toString());
+      });
+      client.on('error', reject);
+    });
+
+    const deadline = new Promise<never>((_, reject) => {
+      const t = setTimeout(() => reject(new Error('event loop starved')), 2000);
+      t.unref();
+    });
+    expect(await Promise.race([echoed, deadline])).toBe('ping');
+    expect(await Promise.race([timerFired, deadline])).toBeGreaterThanOrEqual(4);
+    server.close();
+    expect(Spinner.latest?.count ?? 0).toBeGreaterThan(1000);
+  });
+
+  it('lets busy actors take turns within the throughput budget', async () => {
+    system = ActorSystem.create({ logger: silentLogger, throughput: 10 });
+    const probe = TestProbe.create<string>(system);
+    class Tagger extends Actor<number> {
+      constructor(
+        private readonly tag: string,
+        private readonly out: ActorRef<string>,
+      ) {
+        super();
+      }
+      receive(n: number): void {
+        if (n % 10 === 0) this.out.tell(this.tag);
+      }
+    }
+    const a = system.spawn(() => new Tagger('a', probe.ref));
+    const b = system.spawn(() => new Tagger('b', probe.ref));
+    for (let i = 0; i < 40; i++) a.tell(i);
+    for (let i = 0; i < 40; i++) b.tell(i);
+    // With a budget of 10 per turn, a and b alternate every 10 messages.
+    expect(await probe.receiveN(8)).toEqual(['a', 'b', 'a', 'b', 'a', 'b', 'a', 'b']);
+  });
+});

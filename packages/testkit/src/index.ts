@@ -1,0 +1,3 @@
+export { type AwaitConditionOptions, awaitCondition } from './await-condition.js';
+export { ManualClock } from './manual-clock.js';
+export { TestProbe, type TestProbeOptions } from './test-probe.js';
