@@ -25,7 +25,7 @@ class Worker extends Actor<WorkerMsg> {
     this.probe.tell(`${this.id} postStop`);
   }
   override preRestart(error: unknown, message: WorkerMsg | undefined): void {
-    this.probe.tell(`${this.id} preRestart ${(error as Error).message}`);
+    this.probe.tell(`${this.id} preRestart ${(error as Error).message} on ${message?.type}`);
     super.preRestart(error, message);
   }
   async receive(message: WorkerMsg): Promise<void> {
@@ -65,7 +65,7 @@ describe('Supervision', () => {
     worker.tell({ type: 'crash', how: 'throw' });
     worker.tell({ type: 'add', n: 2 });
     worker.tell({ type: 'report' });
-    expect(await probe.receiveN(4)).toEqual(['worker preRestart boom', 'worker postStop', 'worker preStart', 'worker total 2']);
+    expect(await probe.receiveN(4)).toEqual(['worker preRestart boom on crash', 'worker postStop', 'worker preStart', 'worker total 2']);
   });
 
   it('treats a rejected Promise like a throw', async () => {
@@ -75,7 +75,7 @@ describe('Supervision', () => {
     worker.tell({ type: 'add', n: 1 });
     worker.tell({ type: 'crash', how: 'reject' });
     worker.tell({ type: 'report' });
-    expect(await probe.receiveN(4)).toEqual(['worker preRestart async boom', 'worker postStop', 'worker preStart', 'worker total 0']);
+    expect(await probe.receiveN(4)).toEqual(['worker preRestart async boom on crash', 'worker postStop', 'worker preStart', 'worker total 0']);
   });
 
   it('resumes with state kept when the decider says resume', async () => {
@@ -115,7 +115,7 @@ describe('Supervision', () => {
     const [worker] = (await spawnUnder(SupervisorStrategy.oneForOne({ maxRetries: 2, withinMs: 1000 }), probe)) as [ActorRef<WorkerMsg>];
     const crashAndExpectRestart = async (): Promise<void> => {
       worker.tell({ type: 'crash', how: 'throw' });
-      await probe.expectMessage('worker preRestart boom');
+      await probe.expectMessage('worker preRestart boom on crash');
       await probe.expectMessage('worker postStop');
       await probe.expectMessage('worker preStart');
     };
@@ -154,7 +154,7 @@ describe('Supervision', () => {
       worker.tell({ type: 'report' });
       await probe.expectNoMessage(20);
       clock.advance(1);
-      expect(await probe.receiveN(4)).toEqual(['worker preRestart boom', 'worker postStop', 'worker preStart', 'worker total 0']);
+      expect(await probe.receiveN(4)).toEqual(['worker preRestart boom on crash', 'worker postStop', 'worker preStart', 'worker total 0']);
     };
     await crashAndWait(100);
     await crashAndWait(200);

@@ -287,7 +287,7 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
         result = actor.receive(message as M);
       }
     } catch (error) {
-      this.current = NO_MESSAGE;
+      // `current` stays set while failed: preRestart receives the failing message.
       this.fail(error);
       return;
     }
@@ -318,7 +318,6 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
       (error: unknown) => {
         if (generation !== this.generation) return;
         this.flags &= ~AWAITING;
-        this.current = NO_MESSAGE;
         this.fail(initializing ? new ActorInitializationError(this.path, error) : error);
       },
     );
@@ -425,7 +424,10 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
       case 'resume':
         // An actor whose creation failed has no instance to resume: build one.
         if (this.status === FAILED && this.instance === undefined) this.beginRestart(undefined);
-        else if (this.status === FAILED) this.status = ACTIVE;
+        else if (this.status === FAILED) {
+          this.status = ACTIVE;
+          this.current = NO_MESSAGE;
+        }
         break;
       case 'restart':
         this.beginRestart(message.error);
@@ -503,7 +505,7 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
     this.timerScheduler?.cancelAll();
     if (old !== undefined) {
       try {
-        old.preRestart(error, undefined);
+        old.preRestart(error, this.current === NO_MESSAGE ? undefined : (this.current as M));
       } catch (hookError) {
         this.runtime.log.error(`${this.path} preRestart threw: ${describe(hookError)}`, { error: hookError });
       }
