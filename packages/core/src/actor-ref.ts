@@ -20,7 +20,7 @@ export const sendSystemMessage: unique symbol = Symbol('troupe.sendSystemMessage
  * share, and stay valid after the actor stops (messages then go to dead letters).
  * Two refs to the same actor have the same `path`.
  */
-export abstract class ActorRef<M> {
+export abstract class ActorRef<in M> {
   /** Full path, e.g. `troupe://demo/user/counter`; unique within the system (and cluster). */
   abstract get path(): string;
 

@@ -30,7 +30,7 @@ export class AskAbortedError extends TroupeError {
 /** A factory, constructor or `preStart` threw: the actor could not be (re)created. */
 export class ActorInitializationError extends TroupeError {
   constructor(path: string, cause: unknown) {
-    super('ERR_ACTOR_INITIALIZATION', `actor ${path} failed to initialise: ${describe(cause)}`, { cause });
+    super('ERR_ACTOR_INITIALIZATION', `could not create ${path}: ${describe(cause)}`, { cause });
   }
 }
 

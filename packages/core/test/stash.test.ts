@@ -12,7 +12,7 @@ type Msg = { type: 'open' } | { type: 'work'; n: number };
 /** Stashes work until opened, then handles it in the original order. */
 class Door extends Actor<Msg> {
   private open = false;
-  constructor(private readonly probe: ActorRef<unknown>) {
+  constructor(private readonly probe: ActorRef<number>) {
     super();
   }
   receive(message: Msg): void {
@@ -40,7 +40,7 @@ describe('Stash', () => {
 
   it('fails the actor with StashOverflowError past its capacity', async () => {
     system = ActorSystem.create({ logger: silentLogger });
-    const probe = TestProbe.create<unknown>(system);
+    const probe = TestProbe.create<number>(system);
     const errors: unknown[] = [];
     const supervision = SupervisorStrategy.oneForOne({
       decider: (error) => {

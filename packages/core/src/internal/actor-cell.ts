@@ -461,18 +461,24 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
     const strategy = child.options?.supervision ?? this.instance?.supervisorStrategy() ?? SupervisorStrategy.default;
     let directive = strategy.decider(error);
     let delayMs = 0;
+    let limitReached = false;
     if (directive === 'restart') {
       const attempt = (child.restartStats ??= new RestartStatistics()).requestRestart(strategy, this.runtime.clock.now());
       if (attempt < 0) {
-        this.runtime.log.error(`${child.path} exceeded its restart limit (${strategy.maxRetries}); stopping it`, { error });
         directive = 'stop';
-      } else if (strategy.backoff !== undefined) {
-        delayMs = backoffDelay(attempt, strategy.backoff);
+        limitReached = true;
       }
+      else if (strategy.backoff !== undefined) delayMs = backoffDelay(attempt, strategy.backoff);
     }
     if (strategy.logFailures) {
+      const why = limitReached ? ` (restart limit ${strategy.maxRetries} reached)` : '';
       const after = delayMs > 0 ? ` in ${Math.round(delayMs)} ms` : '';
-      this.runtime.log.error(`${child.path} failed: ${describe(error)}; supervisor decided: ${directive}${after}`, { error });
+      this.runtime.log.error(`${child.path} failed: ${describe(error)}; supervisor decided: ${directive}${after}${why}`, {
+        child: child.path,
+        directive,
+        delayMs,
+        error,
+      });
     }
     const targets = strategy.scope === 'all-for-one' && directive !== 'escalate' ? [...(this.childCells?.values() ?? [])] : [child];
     switch (directive) {
