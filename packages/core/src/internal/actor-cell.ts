@@ -58,7 +58,8 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
   private systemQueue: SystemMessage[] | undefined;
   private childCells: Map<string, ActorCell<unknown>> | undefined;
   private watchers: Map<string, ActorRef<never>> | undefined;
-  private watching: Map<string, unknown> | undefined;
+  /** What this actor watches, by path: the ref and the message to deliver (or NO_MESSAGE). */
+  private watching: Map<string, { readonly ref: ActorRef<never>; readonly message: unknown }> | undefined;
   private timerScheduler: ActorTimers<M> | undefined;
   private stashBuffer: RingBuffer<unknown> | undefined;
   private restartStats: RestartStatistics | undefined;
@@ -174,7 +175,7 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
     const key = ref.path;
     if (key === this.path) return;
     const isNew = !watching.has(key);
-    watching.set(key, message === undefined ? NO_MESSAGE : message);
+    watching.set(key, { ref, message: message === undefined ? NO_MESSAGE : message });
     if (isNew) ref[sendSystemMessage]({ kind: 'watch', watcher: this.ref as ActorRef<never> });
   }
 
@@ -445,7 +446,7 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
     if (watching === undefined || this.status >= STOPPING) return;
     const key = ref.path;
     if (!watching.has(key)) return;
-    const message = watching.get(key);
+    const message = watching.get(key)?.message;
     watching.delete(key);
     if (message === NO_MESSAGE) {
       this.pendingSignals++;
@@ -555,15 +556,20 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
         this.runtime.log.error(`${this.path} postStop threw: ${describe(error)}`, { error });
       }
     }
-    const path = this.path;
-    if (this.mailbox !== undefined && this.options?.shared === undefined) {
+    if (this.mailbox !== undefined && this.mailbox.size > 0 && this.options?.shared === undefined) {
+      const path = this.path;
       this.mailbox.drain((message) => {
         if (!(message instanceof Signal)) this.runtime.deadLetter(message, path, 'recipient-stopped');
       });
     }
-    this.stashBuffer?.drain((message) => this.runtime.deadLetter(message, path, 'stash-discarded'));
+    if (this.stashBuffer !== undefined && this.stashBuffer.size > 0) {
+      const path = this.path;
+      this.stashBuffer.drain((message) => this.runtime.deadLetter(message, path, 'stash-discarded'));
+    }
     if (this.watching !== undefined) {
-      for (const key of this.watching.keys()) this.runtime.log.debug(`${path} stopped while watching ${key}`);
+      // Watched actors that outlive this one must not keep it as a watcher.
+      const self = this.ref as ActorRef<never>;
+      for (const { ref } of this.watching.values()) ref[sendSystemMessage]({ kind: 'unwatch', watcher: self });
       this.watching = undefined;
     }
     if (this.watchers !== undefined) {

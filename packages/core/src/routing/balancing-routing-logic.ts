@@ -36,6 +36,7 @@ export class BalancingRoutingLogic<M> implements RoutingLogic<M> {
       return;
     }
     this.mailbox.push(message);
+    if (this.idle.size === 0) return;
     for (const cell of this.idle) {
       this.idle.delete(cell);
       if (!cell.isTerminated) {
