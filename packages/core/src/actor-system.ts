@@ -5,6 +5,7 @@ import type { DeadLetter, DeadLetterReason } from './dead-letter.js';
 import { AskAbortedError, SystemTerminatedError } from './errors.js';
 import { EventStream } from './event-stream.js';
 import { ActorCell } from './internal/actor-cell.js';
+import { AskTimeouts } from './internal/ask-timeouts.js';
 import { Dispatcher } from './internal/dispatcher.js';
 import { PromiseActorRef } from './internal/promise-actor-ref.js';
 import { STOP, type SystemMessage } from './internal/system-message.js';
@@ -89,6 +90,7 @@ export class ActorSystem {
     this.guardian = new ActorCell<never>(this.runtime, undefined, 'user', () => new UserGuardian(strategy), undefined);
     this.guardian.onStopped = () => {
       this.runtime.terminated = true;
+      this.runtime.askTimeouts.close(new SystemTerminatedError(this.name, 'wait for an ask reply'));
       resolve();
     };
     this.guardian.run(0);
@@ -152,7 +154,7 @@ export class ActorSystem {
     if (this.runtime.terminated) return Promise.reject(new SystemTerminatedError(this.name, `ask ${target.path}`));
     const { promise, resolve, reject } = Promise.withResolvers<R>();
     const signal = options?.signal;
-    const replyTo = new PromiseActorRef<R>(this.runtime, this.runtime.nextTempName(), target.path, resolve, reject);
+    const replyTo = new PromiseActorRef<R>(this.runtime, this.runtime.nextTempId(), target as ActorRef<never>, resolve, reject);
     if (signal?.aborted === true) {
       replyTo.fail(new AskAbortedError(target.path, signal.reason));
       return promise;
@@ -215,7 +217,11 @@ class Runtime implements SystemRuntime {
     readonly clock: Clock,
     readonly log: Logger,
     readonly dispatcher: Dispatcher,
-  ) {}
+  ) {
+    this.askTimeouts = new AskTimeouts(clock);
+  }
+
+  readonly askTimeouts: AskTimeouts;
 
   deadLetter(message: unknown, recipient: string, reason: DeadLetterReason): void {
     this.deadLetterCount++;
@@ -227,8 +233,8 @@ class Runtime implements SystemRuntime {
     return `$${(this.anonymousCounter++).toString(36)}`;
   }
 
-  nextTempName(): string {
-    return `$${(this.tempCounter++).toString(36)}`;
+  nextTempId(): number {
+    return this.tempCounter++;
   }
 }
 

@@ -65,6 +65,7 @@ describe('ask', () => {
     expect(error).toBeInstanceOf(AskAbortedError);
     expect((error as AskAbortedError).code).toBe('ERR_ASK_ABORTED');
     expect(((error as AskAbortedError).cause as Error).message).toBe('user cancelled');
+    clock.advance(10_000);
     expect(clock.pendingTimers).toBe(0);
     const already = hoarder.ask<number>((replyTo) => ({ id: 2, replyTo }), { signal: AbortSignal.abort() });
     await expect(already).rejects.toBeInstanceOf(AskAbortedError);
@@ -91,6 +92,14 @@ describe('ask', () => {
       }),
     ).rejects.toThrow('cannot build');
     await expect(echo.ask<number>((replyTo) => ({ id: 1, replyTo }), { timeoutMs: 0 })).rejects.toThrow(RangeError);
+  });
+
+  it('rejects a pending ask when the system terminates', async () => {
+    system = ActorSystem.create({ logger: silentLogger });
+    const hoarder = system.spawn(() => new Hoarder(TestProbe.create<EchoMsg>(system).ref));
+    const reply = hoarder.ask<number>((replyTo) => ({ id: 1, replyTo }));
+    await system.terminate();
+    await expect(reply).rejects.toMatchObject({ code: 'ERR_SYSTEM_TERMINATED' });
   });
 
   it('routes 1,000,000 replies with 10,000 in flight each to its own asker', async () => {

@@ -46,6 +46,19 @@ export interface CellOptions extends SpawnOptions {
   readonly shared?: SharedMailboxWiring;
 }
 
+/** The parts of a cell that most actors never use. */
+class CellExtras {
+  watchers: Map<string, ActorRef<never>> | undefined = undefined;
+  /** What this actor watches, by path: the ref and the message to deliver (or NO_MESSAGE). */
+  watching: Map<string, { readonly ref: ActorRef<never>; readonly message: unknown }> | undefined = undefined;
+  timerScheduler: ActorTimers<unknown> | undefined = undefined;
+  stashBuffer: RingBuffer<unknown> | undefined = undefined;
+  restartStats: RestartStatistics | undefined = undefined;
+  /** Set while a restart waits for the old instance's children to stop. */
+  pendingRestartError: { error: unknown } | undefined = undefined;
+  onStopped: (() => void) | undefined = undefined;
+}
+
 /**
  * The runtime side of one actor: its mailbox, lifecycle, children, watchers, timers
  * and stash. It is also the actor's `context`. Fields that most actors never use are
@@ -57,12 +70,8 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
   private mailbox: Mailbox | undefined;
   private systemQueue: SystemMessage[] | undefined;
   private childCells: Map<string, ActorCell<unknown>> | undefined;
-  private watchers: Map<string, ActorRef<never>> | undefined;
-  /** What this actor watches, by path: the ref and the message to deliver (or NO_MESSAGE). */
-  private watching: Map<string, { readonly ref: ActorRef<never>; readonly message: unknown }> | undefined;
-  private timerScheduler: ActorTimers<M> | undefined;
-  private stashBuffer: RingBuffer<unknown> | undefined;
-  private restartStats: RestartStatistics | undefined;
+  /** Rarely used state, allocated on first use to keep idle actors small. */
+  private extras: CellExtras | undefined;
   private status = CREATED;
   private flags = 0;
   private current: unknown = NO_MESSAGE;
@@ -70,8 +79,6 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
   private generation = 0;
   /** Signals (Terminated, timers) queued in the mailbox; 0 lets `invoke` skip the instanceof check. */
   private pendingSignals = 0;
-  /** Set while a restart waits for the old instance's children to stop. */
-  private pendingRestartError: { error: unknown } | undefined;
 
   constructor(
     readonly runtime: SystemRuntime,
@@ -82,6 +89,10 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
   ) {
     this.ref = new LocalActorRef(this);
     if (options?.shared !== undefined) this.mailbox = options.shared.mailbox;
+  }
+
+  private get more(): CellExtras {
+    return (this.extras ??= new CellExtras());
   }
 
   // ---- ActorContext -------------------------------------------------------------
@@ -114,11 +125,11 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
   }
 
   get timers(): TimerScheduler<M> {
-    return (this.timerScheduler ??= new ActorTimers<M>(this.runtime.clock, this));
+    return (this.more.timerScheduler ??= new ActorTimers<unknown>(this.runtime.clock, this)) as ActorTimers<M>;
   }
 
   get stashSize(): number {
-    return this.stashBuffer?.size ?? 0;
+    return this.extras?.stashBuffer?.size ?? 0;
   }
 
   /** Messages waiting in the mailbox (used by the smallest-mailbox router). */
@@ -171,7 +182,7 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
 
   watch(ref: ActorRef<never>, message?: M): void {
     if (this.status >= STOPPING) return;
-    const watching = (this.watching ??= new Map());
+    const watching = (this.more.watching ??= new Map());
     const key = ref.path;
     if (key === this.path) return;
     const isNew = !watching.has(key);
@@ -180,19 +191,19 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
   }
 
   unwatch(ref: ActorRef<never>): void {
-    if (this.watching?.delete(ref.path) === true) ref[sendSystemMessage]({ kind: 'unwatch', watcher: this.ref as ActorRef<never> });
+    if (this.extras?.watching?.delete(ref.path) === true) ref[sendSystemMessage]({ kind: 'unwatch', watcher: this.ref as ActorRef<never> });
   }
 
   stash(): void {
     if (this.current === NO_MESSAGE) throw new TypeError('stash(): call it only while handling a message');
-    const buffer = (this.stashBuffer ??= new RingBuffer());
+    const buffer = (this.more.stashBuffer ??= new RingBuffer());
     const capacity = this.options?.stashCapacity ?? DEFAULT_STASH_CAPACITY;
     if (buffer.size >= capacity) throw new StashOverflowError(this.path, capacity);
     buffer.push(this.current);
   }
 
   unstashAll(): void {
-    const buffer = this.stashBuffer;
+    const buffer = this.extras?.stashBuffer;
     if (buffer === undefined || buffer.size === 0) return;
     const mailbox = this.ensureMailbox();
     while (buffer.size > 0) mailbox.unshift(buffer.pop());
@@ -299,7 +310,7 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
   private invokeSignal(actor: Actor<M>, signal: Signal): void | Promise<void> {
     if (signal instanceof Terminated) return actor.onTerminated(signal.ref);
     if (signal instanceof TimerFired) {
-      if (this.timerScheduler?.accept(signal) !== true) return;
+      if (this.extras?.timerScheduler?.accept(signal) !== true) return;
       this.current = signal.message;
       return actor.receive(signal.message as M);
     }
@@ -408,10 +419,10 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
         this.beginStop();
         break;
       case 'watch':
-        (this.watchers ??= new Map()).set(message.watcher.path, message.watcher);
+        (this.more.watchers ??= new Map()).set(message.watcher.path, message.watcher);
         break;
       case 'unwatch':
-        this.watchers?.delete(message.watcher.path);
+        this.extras?.watchers?.delete(message.watcher.path);
         break;
       case 'death-watch-notification':
         this.watchedTerminated(message.ref);
@@ -442,7 +453,7 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
   }
 
   private watchedTerminated(ref: ActorRef<never>): void {
-    const watching = this.watching;
+    const watching = this.extras?.watching;
     if (watching === undefined || this.status >= STOPPING) return;
     const key = ref.path;
     if (!watching.has(key)) return;
@@ -464,7 +475,7 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
     let delayMs = 0;
     let limitReached = false;
     if (directive === 'restart') {
-      const attempt = (child.restartStats ??= new RestartStatistics()).requestRestart(strategy, this.runtime.clock.now());
+      const attempt = (child.more.restartStats ??= new RestartStatistics()).requestRestart(strategy, this.runtime.clock.now());
       if (attempt < 0) {
         directive = 'stop';
         limitReached = true;
@@ -509,7 +520,7 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
     this.generation++;
     this.flags &= ~AWAITING;
     this.status = RESTARTING;
-    this.timerScheduler?.cancelAll();
+    this.extras?.timerScheduler?.cancelAll();
     if (old !== undefined) {
       try {
         old.preRestart(error, this.current === NO_MESSAGE ? undefined : (this.current as M));
@@ -521,11 +532,11 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
     this.current = NO_MESSAGE;
     this.unstashAll();
     if (!this.hasStoppingChildren()) this.finishRestart(error);
-    else this.pendingRestartError = { error };
+    else this.more.pendingRestartError = { error };
   }
 
   private finishRestart(error: unknown): void {
-    this.pendingRestartError = undefined;
+    if (this.extras !== undefined) this.extras.pendingRestartError = undefined;
     this.status = ACTIVE;
     this.startInstance((actor) => actor.postRestart(error));
     this.afterTurn();
@@ -536,7 +547,7 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
     this.status = STOPPING;
     this.generation++;
     this.flags &= ~AWAITING;
-    this.timerScheduler?.cancelAll();
+    this.extras?.timerScheduler?.cancelAll();
     if (this.childCells !== undefined && this.childCells.size > 0) {
       for (const child of this.childCells.values()) child.sendSystem(STOP);
       return;
@@ -562,28 +573,31 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
         if (!(message instanceof Signal)) this.runtime.deadLetter(message, path, 'recipient-stopped');
       });
     }
-    if (this.stashBuffer !== undefined && this.stashBuffer.size > 0) {
+    const extras = this.extras;
+    if (extras?.stashBuffer !== undefined && extras.stashBuffer.size > 0) {
       const path = this.path;
-      this.stashBuffer.drain((message) => this.runtime.deadLetter(message, path, 'stash-discarded'));
+      extras.stashBuffer.drain((message) => this.runtime.deadLetter(message, path, 'stash-discarded'));
     }
-    if (this.watching !== undefined) {
+    if (extras?.watching !== undefined) {
       // Watched actors that outlive this one must not keep it as a watcher.
       const self = this.ref as ActorRef<never>;
-      for (const { ref } of this.watching.values()) ref[sendSystemMessage]({ kind: 'unwatch', watcher: self });
-      this.watching = undefined;
+      for (const { ref } of extras.watching.values()) ref[sendSystemMessage]({ kind: 'unwatch', watcher: self });
+      extras.watching = undefined;
     }
-    if (this.watchers !== undefined) {
+    if (extras?.watchers !== undefined) {
       const self = this.ref as ActorRef<never>;
-      for (const watcher of this.watchers.values()) watcher[sendSystemMessage]({ kind: 'death-watch-notification', ref: self });
-      this.watchers = undefined;
+      for (const watcher of extras.watchers.values()) watcher[sendSystemMessage]({ kind: 'death-watch-notification', ref: self });
+      extras.watchers = undefined;
     }
     this.systemQueue = undefined;
     this.parentCell?.sendSystem({ kind: 'child-terminated', child: this.ref as ActorRef<never> });
-    this.onStopped?.();
+    extras?.onStopped?.();
   }
 
   /** Set by the system on its guardian to learn when everything has stopped. */
-  onStopped: (() => void) | undefined;
+  set onStopped(callback: () => void) {
+    this.more.onStopped = callback;
+  }
 
   private childTerminated(childRef: ActorRef<never>): void {
     const children = this.childCells;
@@ -591,7 +605,7 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
     const name = nameOf(childRef);
     if (children.get(name)?.ref === childRef) children.delete(name);
     if (this.status === STOPPING && children.size === 0) this.finishStop();
-    else if (this.status === RESTARTING && this.pendingRestartError !== undefined && !this.hasStoppingChildren()) this.finishRestart(this.pendingRestartError.error);
+    else if (this.status === RESTARTING && this.extras?.pendingRestartError !== undefined && !this.hasStoppingChildren()) this.finishRestart(this.extras.pendingRestartError.error);
   }
 
   private hasStoppingChildren(): boolean {

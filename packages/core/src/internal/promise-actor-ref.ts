@@ -1,7 +1,7 @@
 import { ActorRef, sendSystemMessage } from '../actor-ref.js';
 import type { ActorSystem } from '../actor-system.js';
-import type { Cancellable } from '../clock.js';
 import { AskAbortedError, AskTimeoutError } from '../errors.js';
+import type { Expirable } from './ask-timeouts.js';
 import type { SystemMessage } from './system-message.js';
 import type { SystemRuntime } from './system-runtime.js';
 
@@ -10,17 +10,18 @@ import type { SystemRuntime } from './system-runtime.js';
  * Promise; a timeout or an abort rejects it. Whatever settles first frees the timer
  * and the abort listener, and later replies go to dead letters.
  */
-export class PromiseActorRef<R> extends ActorRef<R> {
+export class PromiseActorRef<R> extends ActorRef<R> implements Expirable {
   private settled = false;
-  private timer: Cancellable | undefined;
+  timeoutBucket = 0;
+  private timeoutMs = 0;
   private signal: AbortSignal | undefined;
   private onAbort: (() => void) | undefined;
   private watchers: ActorRef<never>[] | undefined;
 
   constructor(
     private readonly runtime: SystemRuntime,
-    private readonly id: string,
-    private readonly targetPath: string,
+    private readonly id: number,
+    private readonly target: ActorRef<never>,
     private readonly resolve: (value: R) => void,
     private readonly reject: (error: unknown) => void,
   ) {
@@ -28,7 +29,7 @@ export class PromiseActorRef<R> extends ActorRef<R> {
   }
 
   get path(): string {
-    return `${this.runtime.address}/temp/${this.id}`;
+    return `${this.runtime.address}/temp/$${this.id.toString(36)}`;
   }
 
   get system(): ActorSystem {
@@ -37,10 +38,11 @@ export class PromiseActorRef<R> extends ActorRef<R> {
 
   /** Arms the timeout and the abort signal. */
   start(timeoutMs: number, signal: AbortSignal | undefined): void {
-    this.timer = this.runtime.clock.schedule(timeoutMs, () => this.fail(new AskTimeoutError(this.targetPath, timeoutMs)));
+    this.timeoutMs = timeoutMs;
+    this.runtime.askTimeouts.add(this, timeoutMs);
     if (signal !== undefined) {
       this.signal = signal;
-      this.onAbort = () => this.fail(new AskAbortedError(this.targetPath, signal.reason));
+      this.onAbort = () => this.fail(new AskAbortedError(this.target.path, signal.reason));
       signal.addEventListener('abort', this.onAbort, { once: true });
     }
   }
@@ -52,6 +54,11 @@ export class PromiseActorRef<R> extends ActorRef<R> {
     }
     this.finish();
     this.resolve(reply);
+  }
+
+  /** Called by the system's ask timeouts when the deadline has passed. */
+  expire(): void {
+    this.fail(new AskTimeoutError(this.target.path, this.timeoutMs));
   }
 
   /** Rejects the ask unless it has settled already. */
@@ -71,8 +78,7 @@ export class PromiseActorRef<R> extends ActorRef<R> {
 
   private finish(): void {
     this.settled = true;
-    this.timer?.cancel();
-    this.timer = undefined;
+    this.runtime.askTimeouts.remove(this);
     if (this.signal !== undefined && this.onAbort !== undefined) this.signal.removeEventListener('abort', this.onAbort);
     this.signal = undefined;
     this.onAbort = undefined;

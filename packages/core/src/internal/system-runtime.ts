@@ -2,6 +2,7 @@ import type { ActorSystem } from '../actor-system.js';
 import type { Clock } from '../clock.js';
 import type { DeadLetterReason } from '../dead-letter.js';
 import type { Logger } from '../logger.js';
+import type { AskTimeouts } from './ask-timeouts.js';
 import type { Dispatcher } from './dispatcher.js';
 
 /** What cells need from their system; keeps cells free of a runtime import of ActorSystem. */
@@ -9,6 +10,8 @@ export interface SystemRuntime {
   readonly publicSystem: ActorSystem;
   readonly dispatcher: Dispatcher;
   readonly clock: Clock;
+  /** Timeouts of pending asks. */
+  readonly askTimeouts: AskTimeouts;
   readonly log: Logger;
   /** Address prefix of every path, e.g. `troupe://demo`. */
   readonly address: string;
