@@ -1,0 +1,92 @@
+import { TroupeError } from '@troupe/core';
+
+/**
+ * A journal write failed as a whole (the journal is down, the call threw or timed out).
+ * The events may or may not have been stored. The persistent actor stops processing
+ * and fails with this error so its supervisor applies (use
+ * `SupervisorStrategy.restartWithBackoff`); recovery then reads what is really stored.
+ */
+export class JournalWriteError extends TroupeError {
+  constructor(persistenceId: string, cause: unknown) {
+    super('ERR_JOURNAL_WRITE', `journal write for "${persistenceId}" failed: ${describeCause(cause)}`, { cause });
+  }
+}
+
+/**
+ * The journal (or the serializer) refused one atomic write; nothing of it was stored
+ * and no sequence number was used. The actor keeps running.
+ */
+export class JournalRejectedError extends TroupeError {
+  constructor(persistenceId: string, cause: unknown) {
+    super('ERR_JOURNAL_REJECTED', `journal rejected a write for "${persistenceId}": ${describeCause(cause)}`, { cause });
+  }
+}
+
+/** The write queue of a journal is full (`maxQueuedWrites`); treated like a failed write. */
+export class JournalOverloadedError extends TroupeError {
+  constructor(journalId: string, limit: number) {
+    super('ERR_JOURNAL_OVERLOADED', `journal "${journalId}" has ${limit} writes queued (maxQueuedWrites); refusing more`);
+  }
+}
+
+/** A journal call did not answer within `batching.callTimeoutMs`; treated like a failed write. */
+export class JournalCallTimeoutError extends TroupeError {
+  constructor(journalId: string, timeoutMs: number) {
+    super('ERR_JOURNAL_TIMEOUT', `journal "${journalId}" did not answer a write within ${timeoutMs} ms`);
+  }
+}
+
+/** Recovery (snapshot load, highest sequence number or replay) failed. */
+export class RecoveryError extends TroupeError {
+  constructor(persistenceId: string, cause: unknown) {
+    super('ERR_RECOVERY', `recovery of "${persistenceId}" failed: ${describeCause(cause)}`, { cause });
+  }
+}
+
+/** Saving, loading or deleting a snapshot failed. Not fatal to the actor. */
+export class SnapshotStoreError extends TroupeError {
+  constructor(what: string, persistenceId: string, cause: unknown) {
+    super('ERR_SNAPSHOT_STORE', `${what} for "${persistenceId}" failed: ${describeCause(cause)}`, { cause });
+  }
+}
+
+/** Deleting events failed. Not fatal to the actor. */
+export class JournalDeleteError extends TroupeError {
+  constructor(persistenceId: string, cause: unknown) {
+    super('ERR_JOURNAL_DELETE', `deleting events of "${persistenceId}" failed: ${describeCause(cause)}`, { cause });
+  }
+}
+
+/** No journal or snapshot store is registered under the id an actor or query asked for. */
+export class PluginNotFoundError extends TroupeError {
+  constructor(kind: 'journal' | 'snapshot store', id: string, known: readonly string[]) {
+    super('ERR_PERSISTENCE_PLUGIN_NOT_FOUND', `no ${kind} registered as "${id}" (registered: ${known.length === 0 ? 'none' : known.join(', ')})`);
+  }
+}
+
+/** A query was asked of a journal that does not declare the capability. */
+export class QueryNotSupportedError extends TroupeError {
+  constructor(journalId: string, query: string) {
+    super('ERR_QUERY_NOT_SUPPORTED', `journal "${journalId}" does not support the ${query} query`);
+  }
+}
+
+/** A journal or snapshot store refused a payload above its size limit (a rejection, not a failure). */
+export class PayloadTooLargeError extends TroupeError {
+  constructor(size: number, limit: number) {
+    super('ERR_PAYLOAD_TOO_LARGE', `payload of ${size} bytes exceeds the limit of ${limit} bytes`);
+  }
+}
+
+/** A write reused a sequence number already stored (two writers of one persistence id); a rejection. */
+export class SequenceNumberTakenError extends TroupeError {
+  constructor(persistenceId: string, sequenceNr: number, highest: number) {
+    super('ERR_SEQUENCE_NUMBER_TAKEN', `"${persistenceId}" already has events up to ${highest}; refusing a write starting at ${sequenceNr} (is another actor writing this persistence id?)`);
+  }
+}
+
+/** Short text for an unknown thrown value, for messages and log lines. */
+export function describeCause(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

@@ -1,0 +1,218 @@
+import { JournalCallTimeoutError, JournalOverloadedError } from './errors.js';
+import type { Journal } from './journal.js';
+import type { AtomicWrite } from './persistent-repr.js';
+
+/** Milliseconds of back-to-back microtask flushes before the batcher yields to the event loop. */
+const TIME_SLICE_MS = 4;
+
+/** Options of group commit, per journal. */
+export interface BatchingOptions {
+  /** Most atomic writes in one `writeMessages` call. @default 2000 */
+  readonly maxBatchSize?: number;
+  /** Most atomic writes waiting for the journal; beyond it writes fail with `JournalOverloadedError`. @default 100000 */
+  readonly maxQueuedWrites?: number;
+  /**
+   * A `writeMessages` call unanswered after this long fails its writes with
+   * `JournalCallTimeoutError` (as Akka's journal circuit-breaker call-timeout does), so
+   * the actors fail and restart instead of hanging. Later writes still wait for the hung
+   * call, and a recovering actor whose write it holds waits too, so nothing overtakes it.
+   * `Infinity` disables. @default 10000
+   */
+  readonly callTimeoutMs?: number;
+}
+
+/** One `writeMessages` call in flight. */
+interface Call {
+  readonly writes: AtomicWrite[];
+  readonly callbacks: WriteCallback[];
+  readonly promise: Promise<readonly (Error | undefined)[]>;
+  readonly startedAt: number;
+  timedOut: boolean;
+}
+
+/** Where the outcome of one queued atomic write goes. */
+export interface WriteCallback {
+  /** Stored (`undefined`) or rejected (the journal's error). */
+  written(rejection: Error | undefined): void;
+  /** The call failed as a whole (or never happened); the write may or may not be stored. */
+  failed(error: unknown): void;
+}
+
+/**
+ * Group commit: atomic writes submitted by any number of actors while the previous
+ * call is in flight (or within the same tick) reach the journal as one
+ * `writeMessages` call. One call is in flight at a time, so the batch grows when the
+ * journal is slow and shrinks to one write when it is fast. Each actor has at most one
+ * write queued or in flight (the actor queues the rest), so per-id order is kept.
+ */
+export class JournalBatcher {
+  private writes: AtomicWrite[] = [];
+  private callbacks: WriteCallback[] = [];
+  private current: Call | undefined;
+  private scheduled = false;
+  private watchdog: ReturnType<typeof setTimeout> | undefined;
+  private readonly maxBatchSize: number;
+  private readonly maxQueuedWrites: number;
+  private readonly callTimeoutMs: number;
+
+  constructor(
+    private readonly journalId: string,
+    private readonly journal: Journal,
+    options: BatchingOptions = {},
+  ) {
+    this.maxBatchSize = options.maxBatchSize ?? 2000;
+    this.maxQueuedWrites = options.maxQueuedWrites ?? 100_000;
+    this.callTimeoutMs = options.callTimeoutMs ?? 10_000;
+    if (!(this.callTimeoutMs > 0)) throw new RangeError(`Persistence: batching.callTimeoutMs must be > 0 (or Infinity), got ${this.callTimeoutMs}`);
+    if (!(Number.isInteger(this.maxBatchSize) && this.maxBatchSize > 0)) throw new RangeError(`Persistence: batching.maxBatchSize must be a positive integer, got ${this.maxBatchSize}`);
+    if (!(Number.isInteger(this.maxQueuedWrites) && this.maxQueuedWrites >= this.maxBatchSize)) {
+      throw new RangeError(`Persistence: batching.maxQueuedWrites must be an integer >= maxBatchSize, got ${this.maxQueuedWrites}`);
+    }
+  }
+
+  /** Writes queued and not yet handed to the journal. */
+  get queued(): number {
+    return this.writes.length;
+  }
+
+  /**
+   * Resolves once no timed-out call holding a write of `persistenceId` is still pending
+   * (at once, `undefined`, in the usual case). Recovery awaits it, so it never reads the
+   * highest sequence number while a write of the same id may still land.
+   */
+  settledFor(persistenceId: string): Promise<unknown> | undefined {
+    const call = this.current;
+    if (call === undefined || !call.timedOut || !call.writes.some((w) => w.persistenceId === persistenceId)) return undefined;
+    return call.promise.then(ignore, ignore);
+  }
+
+  /** Queues `write`; `callback` learns the outcome, always asynchronously. */
+  submit(write: AtomicWrite, callback: WriteCallback): void {
+    if (this.writes.length >= this.maxQueuedWrites) {
+      const error = new JournalOverloadedError(this.journalId, this.maxQueuedWrites);
+      queueMicrotask(() => callback.failed(error));
+      return;
+    }
+    this.writes.push(write);
+    this.callbacks.push(callback);
+    if (this.current === undefined && !this.scheduled) this.schedule();
+  }
+
+  /**
+   * A microtask runs after the dispatcher's current run, so every actor that persisted
+   * during that run joins the batch. But a journal that answers at once (in memory, or
+   * synchronous SQLite) would then chain write → continuation → write on microtasks
+   * forever and starve timers and I/O; after `timeSliceMs` we yield with setImmediate.
+   */
+  private schedule(): void {
+    this.scheduled = true;
+    if (performance.now() - this.sliceStart < TIME_SLICE_MS) queueMicrotask(this.flush);
+    else setImmediate(this.flushOnMacrotask);
+  }
+
+  private sliceStart = -Infinity;
+
+  private readonly flushOnMacrotask = (): void => {
+    this.sliceStart = performance.now();
+    this.flush();
+  };
+
+  private readonly flush = (): void => {
+    this.scheduled = false;
+    if (this.current !== undefined || this.writes.length === 0) return;
+    let writes: AtomicWrite[];
+    let callbacks: WriteCallback[];
+    if (this.writes.length <= this.maxBatchSize) {
+      writes = this.writes;
+      callbacks = this.callbacks;
+      this.writes = [];
+      this.callbacks = [];
+    } else {
+      writes = this.writes.splice(0, this.maxBatchSize);
+      callbacks = this.callbacks.splice(0, this.maxBatchSize);
+    }
+    let promise: Promise<readonly (Error | undefined)[]>;
+    try {
+      promise = this.journal.writeMessages(writes);
+    } catch (error) {
+      promise = Promise.reject(error);
+    }
+    const call: Call = { writes, callbacks, promise, startedAt: performance.now(), timedOut: false };
+    this.current = call;
+    if (this.watchdog === undefined && this.callTimeoutMs !== Infinity) this.armWatchdog(this.callTimeoutMs);
+    promise.then(
+      (results) => {
+        this.current = undefined;
+        if (!call.timedOut) deliver(this.journalId, call, results);
+        this.next();
+      },
+      (error: unknown) => {
+        this.current = undefined;
+        if (!call.timedOut) failAll(callbacks, error);
+        this.next();
+      },
+    );
+  };
+
+  /** One timer per batcher, re-armed lazily, instead of one per call. */
+  private armWatchdog(delayMs: number): void {
+    this.watchdog = setTimeout(this.checkWatchdog, delayMs);
+    this.watchdog.unref?.();
+  }
+
+  private readonly checkWatchdog = (): void => {
+    this.watchdog = undefined;
+    const call = this.current;
+    if (call === undefined || call.timedOut) return;
+    const elapsed = performance.now() - call.startedAt;
+    if (elapsed < this.callTimeoutMs) {
+      this.armWatchdog(this.callTimeoutMs - elapsed);
+      return;
+    }
+    call.timedOut = true;
+    failAll(call.callbacks, new JournalCallTimeoutError(this.journalId, this.callTimeoutMs));
+  };
+
+  private next(): void {
+    if (this.writes.length > 0 && !this.scheduled) this.schedule();
+  }
+}
+
+function deliver(journalId: string, call: Call, results: readonly (Error | undefined)[]): void {
+  const { writes, callbacks } = call;
+  if (!Array.isArray(results) || results.length !== writes.length) {
+    failAll(callbacks, new TypeError(`journal "${journalId}" returned ${Array.isArray(results) ? results.length : typeof results} results for ${writes.length} writes`));
+    return;
+  }
+  for (let i = 0; i < callbacks.length; i++) {
+    const result = results[i];
+    try {
+      (callbacks[i] as WriteCallback).written(result === undefined || result === null ? undefined : toError(result));
+    } catch (error) {
+      reportLater(error);
+    }
+  }
+}
+
+function ignore(): void {}
+
+function failAll(callbacks: readonly WriteCallback[], error: unknown): void {
+  for (const callback of callbacks) {
+    try {
+      callback.failed(error);
+    } catch (thrown) {
+      reportLater(thrown);
+    }
+  }
+}
+
+/** One writer's callback throwing must not keep the others of the batch from hearing back. */
+function reportLater(error: unknown): void {
+  queueMicrotask(() => {
+    throw error;
+  });
+}
+
+function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}

@@ -1,0 +1,109 @@
+import type { AtomicWrite, PersistentRepr } from './persistent-repr.js';
+
+/** Bounds of a replay. */
+export interface ReplayRange {
+  /** First sequence number to return (inclusive, ≥ 1). */
+  readonly fromSequenceNr: number;
+  /** Last sequence number to return (inclusive); may be `Infinity`. */
+  readonly toSequenceNr: number;
+  /** Most events to return in total; may be `Infinity`; 0 returns nothing. */
+  readonly max: number;
+}
+
+/** A stored event with its position in a journal-wide order (for tag queries). */
+export interface OrderedRepr {
+  /** Strictly increasing across the whole journal in commit order; starts above 0. */
+  readonly offset: number;
+  readonly repr: PersistentRepr;
+}
+
+/** A persistence id with the position at which it first appeared. */
+export interface OrderedPersistenceId {
+  /** Strictly increasing in order of each id's first write; starts above 0. */
+  readonly offset: number;
+  readonly persistenceId: string;
+}
+
+/** What a journal supports beyond the required SPI; read by the query layer and the TCK. */
+export interface JournalCapabilities {
+  /** `currentPersistenceIds` is implemented. */
+  readonly persistenceIdsQuery: boolean;
+  /** `currentEventsByTag` is implemented. */
+  readonly eventsByTagQuery: boolean;
+  /** `subscribe` is implemented, so live queries wake at once instead of polling. */
+  readonly changeNotifications: boolean;
+}
+
+/**
+ * The journal SPI: what any event store implements to back persistent actors. Every
+ * method is asynchronous and is called concurrently for different persistence ids.
+ *
+ * Contract (the TCK, `@troupe/persistence/tck`, checks each point):
+ *
+ * `writeMessages(writes)`
+ * - MUST store each `AtomicWrite` all-or-nothing.
+ * - MUST resolve with one entry per write, in the order given: `undefined` when the write
+ *   is stored durably (as durable as the journal promises), or an `Error` when that write
+ *   alone was rejected (e.g. too large, not storable) and NOTHING of it was stored.
+ * - MUST reject the returned Promise (or throw) when it cannot tell which writes were
+ *   stored (connection lost, disk error): that is a failure, not a rejection.
+ * - MUST NOT resolve before the stored writes would be returned by `replayMessages` and
+ *   `readHighestSequenceNr`, and would survive a restart of the process (durable journals).
+ * - MUST accept writes of many persistence ids in one call and store each id's events in
+ *   sequence order. The runtime never sends two writes of one persistence id in one call,
+ *   nor a write whose numbers do not follow the id's highest stored number.
+ * - MUST NOT modify payloads, manifests, tags, timestamps or writer ids.
+ *
+ * `replayMessages(persistenceId, range)`
+ * - MUST yield the stored events with `from ≤ sequenceNr ≤ to`, ascending, at most `max`
+ *   in total, in non-empty arrays (pages). Nothing for an unknown id or an empty range.
+ * - MUST read lazily: the consumer asks for the next page when it is ready (backpressure),
+ *   and may stop early (`break`), which MUST release any cursor.
+ * - MUST NOT yield deleted events.
+ *
+ * `readHighestSequenceNr(persistenceId, fromSequenceNr)`
+ * - MUST resolve with the highest sequence number ever stored for the id, also when the
+ *   events up to it were deleted; 0 for an unknown id. `fromSequenceNr` is a hint only.
+ *
+ * `deleteMessagesTo(persistenceId, toSequenceNr)`
+ * - MUST make events with `sequenceNr ≤ toSequenceNr` unreadable by replay (physically or by
+ *   a marker); `toSequenceNr` above the highest deletes all; deleting twice is harmless.
+ * - MUST NOT lower the highest sequence number.
+ *
+ * Optional queries (declare them in `capabilities`):
+ * - `currentPersistenceIds(afterOffset, limit)`: ids in order of first write, each once.
+ * - `currentEventsByTag(tag, afterOffset, limit)`: events carrying `tag`, ascending offset,
+ *   offsets strictly above `afterOffset`; an event written later MUST get a higher offset
+ *   than every event already returned (so resuming from an offset misses nothing).
+ * - `subscribe(listener)`: calls `listener` (asynchronously) after new writes are stored.
+ *
+ * `close()` releases files and connections; the runtime calls it when the actor system
+ * terminates. After `close()`, calls may fail.
+ */
+export interface Journal {
+  /** What this journal supports beyond the required methods. */
+  readonly capabilities: JournalCapabilities;
+  /** Stores atomic writes; see the contract above. */
+  writeMessages(writes: readonly AtomicWrite[]): Promise<readonly (Error | undefined)[]>;
+  /** Reads stored events in pages, lazily; see the contract above. */
+  replayMessages(persistenceId: string, range: ReplayRange): AsyncIterable<readonly PersistentRepr[]>;
+  /** Highest sequence number ever stored for the id; 0 when unknown. */
+  readHighestSequenceNr(persistenceId: string, fromSequenceNr: number): Promise<number>;
+  /** Deletes events up to and including `toSequenceNr`. */
+  deleteMessagesTo(persistenceId: string, toSequenceNr: number): Promise<void>;
+  /** Persistence ids in order of first write, after `afterOffset`. Requires `persistenceIdsQuery`. */
+  currentPersistenceIds?(afterOffset: number, limit: number): Promise<readonly OrderedPersistenceId[]>;
+  /** Events tagged `tag` after `afterOffset`, ascending. Requires `eventsByTagQuery`. */
+  currentEventsByTag?(tag: string, afterOffset: number, limit: number): Promise<readonly OrderedRepr[]>;
+  /** Registers a listener called after each stored batch; returns the unsubscribe function. */
+  subscribe?(listener: () => void): () => void;
+  /** Releases resources. */
+  close?(): Promise<void>;
+}
+
+/** Checks a range the runtime or a query built; journals may rely on it being sane. */
+export function checkReplayRange(range: ReplayRange): void {
+  if (!(Number.isInteger(range.fromSequenceNr) && range.fromSequenceNr >= 1)) throw new RangeError(`replay: fromSequenceNr must be an integer >= 1, got ${range.fromSequenceNr}`);
+  if (!(range.toSequenceNr === Infinity || (Number.isInteger(range.toSequenceNr) && range.toSequenceNr >= 0))) throw new RangeError(`replay: toSequenceNr must be an integer >= 0 or Infinity, got ${range.toSequenceNr}`);
+  if (!(range.max === Infinity || (Number.isInteger(range.max) && range.max >= 0))) throw new RangeError(`replay: max must be an integer >= 0 or Infinity, got ${range.max}`);
+}

@@ -1,0 +1,173 @@
+import type { SerializationRegistry } from '@troupe/core';
+import { QueryNotSupportedError } from '../errors.js';
+import type { EventAdapter } from '../event-adapter.js';
+import type { Journal } from '../journal.js';
+import type { PersistentRepr } from '../persistent-repr.js';
+import { ChangeSignal } from './change-signal.js';
+import type { EventEnvelope } from './event-envelope.js';
+
+/** Options of live queries. */
+export interface LiveQueryOptions {
+  /** Ends the stream (the iterator returns) when aborted. */
+  readonly signal?: AbortSignal;
+}
+
+/** Options of a `ReadJournal`. */
+export interface ReadJournalOptions<E = unknown> {
+  /** How often live queries look for writes the journal cannot announce (another process). @default 1000 */
+  readonly refreshIntervalMs?: number;
+  /** Rows fetched per page. @default 512 */
+  readonly pageSize?: number;
+  /** Upcasts stored events, as the writing actors do. @default none */
+  readonly eventAdapter?: EventAdapter<E>;
+}
+
+/**
+ * Persistence queries over one journal, as `AsyncIterable`s. `current…` streams end
+ * at the events stored when they reach them; the live ones keep following new writes
+ * until the consumer breaks out of the loop or `signal` aborts. Obtain one through
+ * `PersistenceQuery.readJournalFor(system, journalId)`.
+ *
+ * @example
+ * const journal = await PersistenceQuery.readJournalFor(system);
+ * for await (const envelope of journal.eventsByTag('orders', lastOffset, { signal })) {
+ *   await project(envelope.event);
+ *   lastOffset = envelope.offset;
+ * }
+ */
+export class ReadJournal<E = unknown> {
+  private readonly refreshIntervalMs: number;
+  private readonly pageSize: number;
+  private readonly adapter: EventAdapter<E> | undefined;
+
+  constructor(
+    /** The journal id these queries read. */
+    readonly journalId: string,
+    private readonly journal: Journal,
+    private readonly serialization: SerializationRegistry,
+    options: ReadJournalOptions<E> = {},
+  ) {
+    this.refreshIntervalMs = options.refreshIntervalMs ?? 1000;
+    this.pageSize = options.pageSize ?? 512;
+    this.adapter = options.eventAdapter;
+    if (!(this.refreshIntervalMs > 0)) throw new RangeError(`ReadJournal: refreshIntervalMs must be > 0, got ${this.refreshIntervalMs}`);
+    if (!(Number.isInteger(this.pageSize) && this.pageSize > 0)) throw new RangeError(`ReadJournal: pageSize must be a positive integer, got ${this.pageSize}`);
+  }
+
+  /** Events of `persistenceId` stored now, from `fromSequenceNr` to `toSequenceNr`. */
+  currentEventsByPersistenceId(persistenceId: string, fromSequenceNr = 1, toSequenceNr = Infinity): AsyncIterable<EventEnvelope<E>> {
+    return this.byPersistenceId(persistenceId, fromSequenceNr, toSequenceNr, undefined);
+  }
+
+  /** Events of `persistenceId`, then every new one as it is stored (until `toSequenceNr`). */
+  eventsByPersistenceId(persistenceId: string, fromSequenceNr = 1, toSequenceNr = Infinity, options: LiveQueryOptions = {}): AsyncIterable<EventEnvelope<E>> {
+    return this.byPersistenceId(persistenceId, fromSequenceNr, toSequenceNr, options);
+  }
+
+  /** Every persistence id stored now, each once, in order of first write. */
+  currentPersistenceIds(): AsyncIterable<string> {
+    return this.persistenceIdStream(undefined);
+  }
+
+  /** Every persistence id, then each new one as its first event is stored. */
+  persistenceIds(options: LiveQueryOptions = {}): AsyncIterable<string> {
+    return this.persistenceIdStream(options);
+  }
+
+  /** Events tagged `tag` stored now with an offset above `offset` (0: from the start). */
+  currentEventsByTag(tag: string, offset = 0): AsyncIterable<EventEnvelope<E>> {
+    return this.byTag(tag, offset, undefined);
+  }
+
+  /** Events tagged `tag` after `offset`, then every new one as it is stored. Resume with the last envelope's offset. */
+  eventsByTag(tag: string, offset = 0, options: LiveQueryOptions = {}): AsyncIterable<EventEnvelope<E>> {
+    return this.byTag(tag, offset, options);
+  }
+
+  private async *byPersistenceId(persistenceId: string, from: number, to: number, live: LiveQueryOptions | undefined): AsyncGenerator<EventEnvelope<E>> {
+    const changes = live === undefined ? undefined : new ChangeSignal(this.journal, this.refreshIntervalMs, live.signal);
+    try {
+      let next = from;
+      for (;;) {
+        changes?.reset();
+        for await (const page of this.journal.replayMessages(persistenceId, { fromSequenceNr: next, toSequenceNr: to, max: Infinity })) {
+          for (const repr of page) {
+            if (isAborted(live)) return;
+            yield* this.envelopes(repr, repr.sequenceNr);
+            next = repr.sequenceNr + 1;
+          }
+        }
+        if (changes === undefined || next > to || isAborted(live)) return;
+        await changes.wait();
+        if (isAborted(live)) return;
+      }
+    } finally {
+      changes?.close();
+    }
+  }
+
+  private async *persistenceIdStream(live: LiveQueryOptions | undefined): AsyncGenerator<string> {
+    const query = this.journal.currentPersistenceIds?.bind(this.journal);
+    if (query === undefined || !this.journal.capabilities.persistenceIdsQuery) throw new QueryNotSupportedError(this.journalId, 'persistenceIds');
+    const changes = live === undefined ? undefined : new ChangeSignal(this.journal, this.refreshIntervalMs, live.signal);
+    try {
+      let offset = 0;
+      for (;;) {
+        changes?.reset();
+        for (;;) {
+          const page = await query(offset, this.pageSize);
+          for (const entry of page) {
+            if (isAborted(live)) return;
+            offset = entry.offset;
+            yield entry.persistenceId;
+          }
+          if (page.length < this.pageSize) break;
+        }
+        if (changes === undefined || isAborted(live)) return;
+        await changes.wait();
+        if (isAborted(live)) return;
+      }
+    } finally {
+      changes?.close();
+    }
+  }
+
+  private async *byTag(tag: string, fromOffset: number, live: LiveQueryOptions | undefined): AsyncGenerator<EventEnvelope<E>> {
+    const query = this.journal.currentEventsByTag?.bind(this.journal);
+    if (query === undefined || !this.journal.capabilities.eventsByTagQuery) throw new QueryNotSupportedError(this.journalId, 'eventsByTag');
+    const changes = live === undefined ? undefined : new ChangeSignal(this.journal, this.refreshIntervalMs, live.signal);
+    try {
+      let offset = fromOffset;
+      for (;;) {
+        changes?.reset();
+        for (;;) {
+          const page = await query(tag, offset, this.pageSize);
+          for (const entry of page) {
+            if (isAborted(live)) return;
+            offset = entry.offset;
+            yield* this.envelopes(entry.repr, entry.offset);
+          }
+          if (page.length < this.pageSize) break;
+        }
+        if (changes === undefined || isAborted(live)) return;
+        await changes.wait();
+        if (isAborted(live)) return;
+      }
+    } finally {
+      changes?.close();
+    }
+  }
+
+  private *envelopes(repr: PersistentRepr, offset: number): Generator<EventEnvelope<E>> {
+    const value = this.serialization.deserialize({ serializerId: repr.serializerId, manifest: repr.manifest, bytes: repr.payload });
+    const events = this.adapter === undefined ? [value as E] : this.adapter.fromJournal(value, repr.eventManifest);
+    for (const event of events) {
+      yield { offset, persistenceId: repr.persistenceId, sequenceNr: repr.sequenceNr, event, timestamp: repr.timestamp, tags: repr.tags };
+    }
+  }
+}
+
+/** Read through a function so TypeScript does not narrow `aborted` across awaits. */
+function isAborted(live: LiveQueryOptions | undefined): boolean {
+  return live?.signal?.aborted === true;
+}

@@ -1,0 +1,262 @@
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { openDatabase, toSqlInteger } from './internal/open-database.js';
+import { type Journal, type JournalCapabilities, type OrderedPersistenceId, type OrderedRepr, type ReplayRange, checkReplayRange } from './journal.js';
+import { JournalListeners } from './journal-listeners.js';
+import { PayloadTooLargeError } from './errors.js';
+import type { AtomicWrite, PersistentRepr } from './persistent-repr.js';
+import { type ResolvedSqliteOptions, type SqliteOptions, resolveSqliteOptions } from './sqlite-options.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS journal (
+  ordering INTEGER PRIMARY KEY AUTOINCREMENT,
+  persistence_id TEXT NOT NULL,
+  sequence_nr INTEGER NOT NULL,
+  payload BLOB NOT NULL,
+  serializer_id TEXT NOT NULL,
+  manifest TEXT NOT NULL,
+  event_manifest TEXT NOT NULL,
+  tags TEXT NOT NULL,
+  timestamp INTEGER NOT NULL,
+  writer_uuid TEXT NOT NULL,
+  UNIQUE (persistence_id, sequence_nr)
+);
+CREATE TABLE IF NOT EXISTS event_tag (
+  tag TEXT NOT NULL,
+  ordering INTEGER NOT NULL,
+  PRIMARY KEY (tag, ordering)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS persistence_id (
+  id_offset INTEGER PRIMARY KEY AUTOINCREMENT,
+  persistence_id TEXT NOT NULL UNIQUE,
+  highest_sequence_nr INTEGER NOT NULL,
+  deleted_to INTEGER NOT NULL DEFAULT 0
+);
+`;
+
+interface Row {
+  ordering: number;
+  persistence_id: string;
+  sequence_nr: number;
+  payload: Uint8Array;
+  serializer_id: string;
+  manifest: string;
+  event_manifest: string;
+  tags: string;
+  timestamp: number;
+  writer_uuid: string;
+}
+
+/**
+ * The embedded durable journal: one SQLite file (`node:sqlite`, WAL mode), no server.
+ * A batch of atomic writes is one transaction (group commit); an acknowledged write
+ * survives `kill -9` (see `SqliteOptions.synchronous` for power loss). Supports every
+ * query; live queries are woken by writes of this process and poll for others.
+ *
+ * node:sqlite is synchronous: a commit blocks the event loop for its duration (microseconds
+ * with `synchronous: 'normal'`, an fsync with `'full'`), once per batch, not per event.
+ */
+export class SqliteJournal implements Journal {
+  readonly capabilities: JournalCapabilities = { persistenceIdsQuery: true, eventsByTagQuery: true, changeNotifications: true };
+  /** The options in force, defaults applied. */
+  readonly options: ResolvedSqliteOptions;
+  private readonly db: DatabaseSync;
+  private readonly listeners = new JournalListeners();
+  private readonly insertEvent: StatementSync;
+  private readonly insertTag: StatementSync;
+  private readonly upsertId: StatementSync;
+  private readonly selectPage: StatementSync;
+  private readonly selectHighest: StatementSync;
+  private readonly selectIds: StatementSync;
+  private readonly selectTagged: StatementSync;
+  private readonly markDeleted: StatementSync;
+  private readonly deleteTags: StatementSync;
+  private readonly deleteEvents: StatementSync;
+  private closed = false;
+
+  constructor(options: SqliteOptions = {}) {
+    this.options = resolveSqliteOptions('SqliteJournal', options, '.troupe-data/journal.db');
+    this.db = openDatabase(this.options);
+    this.db.exec(SCHEMA);
+    const db = this.db;
+    this.insertEvent = db.prepare(
+      'INSERT INTO journal (persistence_id, sequence_nr, payload, serializer_id, manifest, event_manifest, tags, timestamp, writer_uuid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.insertTag = db.prepare('INSERT INTO event_tag (tag, ordering) VALUES (?, ?)');
+    this.upsertId = db.prepare(
+      'INSERT INTO persistence_id (persistence_id, highest_sequence_nr) VALUES (?, ?) ON CONFLICT (persistence_id) DO UPDATE SET highest_sequence_nr = max(highest_sequence_nr, excluded.highest_sequence_nr)',
+    );
+    this.selectPage = db.prepare('SELECT * FROM journal WHERE persistence_id = ? AND sequence_nr >= ? AND sequence_nr <= ? ORDER BY sequence_nr LIMIT ?');
+    this.selectHighest = db.prepare('SELECT highest_sequence_nr AS highest FROM persistence_id WHERE persistence_id = ?');
+    this.selectIds = db.prepare('SELECT id_offset, persistence_id FROM persistence_id WHERE id_offset > ? ORDER BY id_offset LIMIT ?');
+    this.selectTagged = db.prepare('SELECT j.* FROM event_tag t JOIN journal j ON j.ordering = t.ordering WHERE t.tag = ? AND t.ordering > ? ORDER BY t.ordering LIMIT ?');
+    this.markDeleted = db.prepare('UPDATE persistence_id SET deleted_to = max(deleted_to, min(?, highest_sequence_nr)) WHERE persistence_id = ?');
+    this.deleteTags = db.prepare('DELETE FROM event_tag WHERE ordering IN (SELECT ordering FROM journal WHERE persistence_id = ? AND sequence_nr <= ?)');
+    this.deleteEvents = db.prepare('DELETE FROM journal WHERE persistence_id = ? AND sequence_nr <= ?');
+  }
+
+  writeMessages(writes: readonly AtomicWrite[]): Promise<readonly (Error | undefined)[]> {
+    try {
+      const results: (Error | undefined)[] = writes.map((write) => this.check(write));
+      const accepted = writes.filter((_, i) => results[i] === undefined);
+      // Fast path: the whole batch in one transaction. If any write fails inside SQLite,
+      // redo the batch with a savepoint per write so only that write is rejected.
+      try {
+        this.db.exec('BEGIN IMMEDIATE');
+        for (const write of accepted) this.insert(write);
+        this.db.exec('COMMIT');
+      } catch (error) {
+        this.rollbackQuietly();
+        if (!isConstraintError(error)) throw error;
+        this.writeOneByOne(writes, results);
+      }
+      this.listeners.notify();
+      return Promise.resolve(results);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  async *replayMessages(persistenceId: string, range: ReplayRange): AsyncIterable<readonly PersistentRepr[]> {
+    checkReplayRange(range);
+    let from = range.fromSequenceNr;
+    let remaining = range.max;
+    const to = toSqlInteger(range.toSequenceNr);
+    while (remaining > 0 && from <= to) {
+      const limit = Math.min(this.options.replayPageSize, remaining);
+      const rows = this.selectPage.all(persistenceId, from, to, limit) as unknown as Row[];
+      if (rows.length === 0) return;
+      const page = rows.map(toRepr);
+      remaining -= page.length;
+      from = (page[page.length - 1] as PersistentRepr).sequenceNr + 1;
+      yield page;
+      if (rows.length < limit) return;
+    }
+  }
+
+  readHighestSequenceNr(persistenceId: string, _fromSequenceNr = 1): Promise<number> {
+    try {
+      const row = this.selectHighest.get(persistenceId) as { highest: number } | undefined;
+      return Promise.resolve(row?.highest ?? 0);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  deleteMessagesTo(persistenceId: string, toSequenceNr: number): Promise<void> {
+    try {
+      const to = toSqlInteger(toSequenceNr);
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        this.markDeleted.run(to, persistenceId);
+        this.deleteTags.run(persistenceId, to);
+        this.deleteEvents.run(persistenceId, to);
+        this.db.exec('COMMIT');
+      } catch (error) {
+        this.rollbackQuietly();
+        throw error;
+      }
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  currentPersistenceIds(afterOffset: number, limit: number): Promise<readonly OrderedPersistenceId[]> {
+    try {
+      const rows = this.selectIds.all(afterOffset, toSqlInteger(limit)) as unknown as { id_offset: number; persistence_id: string }[];
+      return Promise.resolve(rows.map((r) => ({ offset: r.id_offset, persistenceId: r.persistence_id })));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  currentEventsByTag(tag: string, afterOffset: number, limit: number): Promise<readonly OrderedRepr[]> {
+    try {
+      const rows = this.selectTagged.all(tag, afterOffset, toSqlInteger(limit)) as unknown as Row[];
+      return Promise.resolve(rows.map((row) => ({ offset: row.ordering, repr: toRepr(row) })));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  subscribe(listener: () => void): () => void {
+    return this.listeners.add(listener);
+  }
+
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      this.listeners.clear();
+      this.db.close();
+    }
+    return Promise.resolve();
+  }
+
+  private check(write: AtomicWrite): Error | undefined {
+    for (const event of write.events) {
+      if (event.payload.byteLength > this.options.maxPayloadBytes) return new PayloadTooLargeError(event.payload.byteLength, this.options.maxPayloadBytes);
+    }
+    return undefined;
+  }
+
+  private insert(write: AtomicWrite): void {
+    let highest = 0;
+    for (const e of write.events) {
+      const tags = e.tags.length === 0 ? '' : JSON.stringify(e.tags);
+      const { lastInsertRowid } = this.insertEvent.run(e.persistenceId, e.sequenceNr, e.payload, e.serializerId, e.manifest, e.eventManifest, tags, e.timestamp, e.writerUuid);
+      for (const tag of e.tags) this.insertTag.run(tag, lastInsertRowid);
+      if (e.sequenceNr > highest) highest = e.sequenceNr;
+    }
+    this.upsertId.run(write.persistenceId, highest);
+  }
+
+  private writeOneByOne(writes: readonly AtomicWrite[], results: (Error | undefined)[]): void {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      writes.forEach((write, i) => {
+        if (results[i] !== undefined) return;
+        this.db.exec('SAVEPOINT atomic_write');
+        try {
+          this.insert(write);
+          this.db.exec('RELEASE atomic_write');
+        } catch (error) {
+          if (!isConstraintError(error)) throw error;
+          this.db.exec('ROLLBACK TO atomic_write');
+          this.db.exec('RELEASE atomic_write');
+          results[i] = error instanceof Error ? error : new Error(String(error));
+        }
+      });
+      this.db.exec('COMMIT');
+    } catch (error) {
+      this.rollbackQuietly();
+      throw error;
+    }
+  }
+
+  private rollbackQuietly(): void {
+    try {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+    } catch {
+      // Nothing to roll back (SQLite may have rolled back already).
+    }
+  }
+}
+
+/** A constraint violation (e.g. a sequence number already stored) rejects one write; anything else is a failure. */
+function isConstraintError(error: unknown): boolean {
+  return error instanceof Error && /constraint/i.test(error.message);
+}
+
+function toRepr(row: Row): PersistentRepr {
+  return {
+    persistenceId: row.persistence_id,
+    sequenceNr: row.sequence_nr,
+    payload: row.payload,
+    serializerId: row.serializer_id,
+    manifest: row.manifest,
+    eventManifest: row.event_manifest,
+    tags: row.tags === '' ? [] : (JSON.parse(row.tags) as string[]),
+    timestamp: row.timestamp,
+    writerUuid: row.writer_uuid,
+  };
+}

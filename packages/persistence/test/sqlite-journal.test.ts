@@ -1,0 +1,71 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ActorSystem, silentLogger } from '@troupe/core';
+import { TestProbe } from '@troupe/testkit';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { Persistence, SqliteJournal, SqliteSnapshotStore } from '../src/index.js';
+import { Counter, type Note, type Reply } from './fixtures/counter-actor.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'troupe-sqlite-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let system: ActorSystem | undefined;
+afterEach(async () => {
+  await system?.terminate();
+  system = undefined;
+});
+
+function startSystem(files: { journal: string; snapshots: string }): ActorSystem {
+  const created = ActorSystem.create({ name: 'sqlite', logger: silentLogger });
+  Persistence.configure(created, {
+    journals: { default: { plugin: 'sqlite', options: { path: files.journal } } },
+    snapshotStores: { default: { plugin: 'sqlite', options: { path: files.snapshots } } },
+  });
+  return created;
+}
+
+describe('SqliteJournal', () => {
+  it('keeps events and snapshots across a restart of the actor system', async () => {
+    const files = { journal: join(dir, 'restart', 'journal.db'), snapshots: join(dir, 'restart', 'snapshots.db') };
+    system = startSystem(files);
+    let probe = TestProbe.create<Reply>(system);
+    const counter = system.spawn(() => new Counter('durable-1'), { name: 'c' });
+    for (const n of [1, 2, 3]) counter.tell({ type: 'add', n, replyTo: probe.ref });
+    counter.tell({ type: 'snapshot', replyTo: probe.ref });
+    counter.tell({ type: 'add', n: 4, replyTo: probe.ref });
+    await probe.receiveN(5);
+    await system.terminate();
+
+    system = startSystem(files);
+    probe = TestProbe.create<Reply>(system);
+    const notes = TestProbe.create<Note>(system);
+    const again = system.spawn(() => new Counter('durable-1', { notes: notes.ref }), { name: 'c' });
+    await notes.expectMessage({ note: 'recovered', total: 10, seq: 4, replayed: 1, snapshot: 3 });
+    again.tell({ type: 'add', n: 5, replyTo: probe.ref });
+    await probe.expectMessage({ ok: true, total: 15, seq: 5 });
+  });
+
+  it('uses WAL mode with the chosen synchronous level', async () => {
+    const path = join(dir, 'pragmas.db');
+    const normal = new SqliteJournal({ path });
+    expect(normal.options).toMatchObject({ path, synchronous: 'normal' });
+    await normal.writeMessages([{ persistenceId: 'p', events: [{ persistenceId: 'p', sequenceNr: 1, payload: new Uint8Array(1), serializerId: 'json', manifest: '', eventManifest: '', tags: [], timestamp: 0, writerUuid: 'w' }] }]);
+    expect(existsSync(`${path}-wal`)).toBe(true);
+    await normal.close();
+    const full = new SqliteSnapshotStore({ path: join(dir, 'pragmas-snap.db'), synchronous: 'full' });
+    expect(full.options.synchronous).toBe('full');
+    void full.close();
+  });
+
+  it('validates its options, naming the bad field', () => {
+    expect(() => new SqliteJournal({ path: join(dir, 'x.db'), synchronous: 'off' as never })).toThrow(/synchronous/);
+    expect(() => new SqliteJournal({ path: join(dir, 'y.db'), replayPageSize: 0 })).toThrow(/replayPageSize/);
+  });
+
+  it('treats a write after close as a failure of the call, not a rejection', async () => {
+    const journal = new SqliteJournal({ path: join(dir, 'closed.db') });
+    await journal.close();
+    await expect(journal.writeMessages([{ persistenceId: 'x', events: [] }])).rejects.toThrow();
+  });
+});
