@@ -1,4 +1,5 @@
 import { Actor, type ActorRef, ActorSystem, type DeadLetter, Routers, RoutingLogics, routeesOf, silentLogger, spawnRouter } from '@troupe/core';
+import { resolveLocalRef } from '@troupe/core/spi';
 import { TestProbe, awaitCondition } from '@troupe/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -190,6 +191,17 @@ describe('Routers', () => {
     );
     expect([...sizes].sort()).toEqual([1, 2, 4]);
     open();
+  });
+
+  it('routes messages sent to the router found by its path', async () => {
+    system = ActorSystem.create({ logger: silentLogger });
+    const probe = TestProbe.create<string>(system);
+    const pool = spawnRouter(system, Routers.pool({ size: 2, routee: () => new Reporter(probe.ref) }), { name: 'by-path' });
+    const found = resolveLocalRef(system, pool.path) as ActorRef<Job> | undefined;
+    expect(found).toBe(pool);
+    found?.tell({ n: 1 });
+    found?.tell({ n: 2 });
+    expect(countBy(await probe.receiveN(2)).size).toBe(2);
   });
 
   it('validates router options, naming the bad field', () => {

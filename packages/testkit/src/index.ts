@@ -1,3 +1,4 @@
 export { type AwaitConditionOptions, awaitCondition } from './await-condition.js';
 export { ManualClock } from './manual-clock.js';
 export { TestProbe, type TestProbeOptions } from './test-probe.js';
+export { MultiNodeHarness, type MultiNodeHarnessOptions, type NodeHandle } from './multi-node-harness.js';

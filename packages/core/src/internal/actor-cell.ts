@@ -44,6 +44,8 @@ export interface SharedMailboxWiring {
 /** Spawn options as the runtime keeps them, plus internal wiring. */
 export interface CellOptions extends SpawnOptions {
   readonly shared?: SharedMailboxWiring;
+  /** Builds the cell's ref instead of a plain LocalActorRef (routers route on `tell`). */
+  readonly makeRef?: (cell: ActorCell<never>) => LocalActorRef<never>;
 }
 
 /** The parts of a cell that most actors never use. */
@@ -87,7 +89,7 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
     private readonly factory: () => Actor<M>,
     readonly options: CellOptions | undefined,
   ) {
-    this.ref = new LocalActorRef(this);
+    this.ref = (options?.makeRef?.(this as ActorCell<never>) as LocalActorRef<M> | undefined) ?? new LocalActorRef(this);
     if (options?.shared !== undefined) this.mailbox = options.shared.mailbox;
   }
 

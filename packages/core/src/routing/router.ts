@@ -1,10 +1,10 @@
 import { Actor } from '../actor.js';
 import type { ActorContext } from '../actor-context.js';
-import { ActorRef, sendSystemMessage } from '../actor-ref.js';
+import { ActorRef } from '../actor-ref.js';
 import { type ActorSystem, internalsOf } from '../actor-system.js';
 import type { DeadLetterReason } from '../dead-letter.js';
 import type { ActorCell } from '../internal/actor-cell.js';
-import type { SystemMessage } from '../internal/system-message.js';
+import { LocalActorRef } from '../internal/local-actor-ref.js';
 import type { MailboxOptions } from '../mailbox/mailbox.js';
 import type { SpawnOptions } from '../spawn-options.js';
 import { SupervisorStrategy } from '../supervision/supervisor-strategy.js';
@@ -98,11 +98,14 @@ function checkLogic<M>(logic: RoutingLogic<M>, where: string): RoutingLogic<M> {
 export function spawnRouter<M>(parent: ActorSystem | ActorContext<never>, config: RouterConfig<M>, options: Pick<SpawnOptions, 'name'> = {}): ActorRef<M> {
   const parentCell = 'terminate' in parent ? (internalsOf(parent).guardian as ActorCell<unknown>) : (parent as unknown as ActorCell<unknown>);
   const state = new RouterState<M>(config.logic, config.kind === 'pool' ? config.resizer : undefined);
-  const cell = parentCell.spawnCell<RouterCommand>(() => new RouterActor(config, state), options);
+  // The router's own ref routes: whoever finds it by path (remote senders, watchers)
+  // gets routing, not the management actor behind it.
+  const makeRef = (routerCell: ActorCell<never>) => new RouterRef<M>(routerCell as unknown as ActorCell<RouterCommand>, state) as unknown as LocalActorRef<never>;
+  const cell = parentCell.spawnCell<RouterCommand>(() => new RouterActor(config, state), { ...options, makeRef });
   state.attach(cell);
   // Routees exist before the first tell, so nothing sent right after spawning is lost.
   state.setRoutees(config.kind === 'group' ? config.routees : createPoolRoutees(cell, config, config.size, []));
-  return new RouterRef(cell, state);
+  return cell.ref as unknown as ActorRef<M>;
 }
 
 /** The routees a router currently sends to (a snapshot), or undefined if `ref` is not a router. */
@@ -162,30 +165,18 @@ class RouterState<M> implements RouterContext {
   }
 }
 
-/** The ref users hold: routes on `tell`, passes system messages (stop, watch) to the router actor. */
-class RouterRef<M> extends ActorRef<M> {
+/** The router's ref: routes on `tell`; system messages (stop, watch) reach the router actor. */
+class RouterRef<M> extends LocalActorRef<M> {
   constructor(
-    private readonly cell: ActorCell<RouterCommand>,
+    routerCell: ActorCell<RouterCommand>,
     readonly state: RouterState<M>,
   ) {
-    super();
+    super(routerCell as unknown as ActorCell<M>);
   }
 
-  get path(): string {
-    return this.cell.path;
-  }
-
-  get system(): ActorSystem {
-    return this.cell.system;
-  }
-
-  tell(message: M): void {
+  override tell(message: M): void {
     if (this.cell.isTerminated) this.state.deadLetter(message, 'recipient-stopped');
     else this.state.route(message);
-  }
-
-  [sendSystemMessage](message: SystemMessage): void {
-    this.cell.sendSystem(message);
   }
 }
 

@@ -1,0 +1,45 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const exampleDir = fileURLToPath(new URL('..', import.meta.url));
+const dataDir = mkdtempSync(join(tmpdir(), 'troupe-bank-'));
+
+function runNode(args: readonly string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { cwd: exampleDir, timeout: timeoutMs, killSignal: 'SIGKILL', env: { ...process.env, TROUPE_DEMO_DATA: dataDir } }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr });
+    });
+  });
+}
+
+beforeAll(async () => {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const build = await runNode([tsc, '-p', 'tsconfig.json'], 60_000);
+  expect(build.code, build.stdout + build.stderr).toBe(0);
+}, 90_000);
+
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('example: bank (the main demo)', () => {
+  it('persists, survives a crash, agrees with its projection, and recovers every balance on the next run', async () => {
+    const first = await runNode(['dist/main.js'], 60_000);
+    expect({ code: first.code, stderr: first.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(first.stdout).toContain('run #1: 100 accounts recovered');
+    expect(first.stdout).toContain('the bank holds $0.00');
+    expect(first.stdout).toMatch(/20,000 deposits to 100 accounts, 500 in flight: \d+ ms → [\d,]+ events\/s/);
+    expect(first.stdout).toMatch(/\[supervisor\] troupe:\/\/bank\/user\/bank\/account-7: restart in \d+ ms/);
+    expect(first.stdout).toMatch(/account-7 hit a bug, restarted, and recovered \$[\d,.]+ \(unchanged\)/);
+    const total = /its total (\$[\d,.]+) = sum of balances \1/.exec(first.stdout)?.[1];
+    expect(total, first.stdout).toBeDefined();
+
+    const second = await runNode(['dist/main.js'], 60_000);
+    expect({ code: second.code, stderr: second.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(second.stdout).toContain(`run #2: 100 accounts recovered`);
+    expect(second.stdout).toContain(`the bank holds ${total}`);
+  }, 150_000);
+});

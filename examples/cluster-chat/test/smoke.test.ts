@@ -1,0 +1,37 @@
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const exampleDir = fileURLToPath(new URL('..', import.meta.url));
+
+/** Runs `node <args>` in the example folder; never rejects, so failures show stdout and stderr. */
+function runNode(args: readonly string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { cwd: exampleDir, timeout: timeoutMs, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr });
+    });
+  });
+}
+
+beforeAll(async () => {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const build = await runNode([tsc, '-p', 'tsconfig.json'], 60_000);
+  expect(build.code, build.stdout + build.stderr).toBe(0);
+}, 90_000);
+
+describe('example: cluster-chat', () => {
+  it('chats through remote refs and sees Terminated for a stopped user and for a killed node', async () => {
+    const { code, stdout, stderr } = await runNode(['dist/main.js'], 60_000);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toMatch(/room: alice joined from troupe:\/\/chat@127\.0\.0\.1:\d+#[0-9a-f]+\/user\/user/);
+    expect(stdout).toContain('room: <alice> hi bob, this reached you through a remote ref');
+    expect(stdout).toContain('bob heard alice');
+    expect(stdout).toContain('alice heard bob');
+    expect(stdout).toMatch(/room: alice is gone \(Terminated for .*\/user\/user\)/);
+    expect(stdout).toContain('bob learned that alice left');
+    expect(stdout).toMatch(/room: bob is gone/);
+    expect(stdout).toMatch(/the room noticed bob’s node was downed after \d+ ms/);
+    expect(stdout).toContain('done');
+  }, 70_000);
+});

@@ -1,0 +1,334 @@
+import type { Cancellable, Clock, Logger } from '@troupe/core';
+import { hostPortOf } from './address/node-address.js';
+import type { ClusterSettings } from './cluster-settings.js';
+import { PhiAccrualFailureDetector } from './failure-detector/phi-accrual-failure-detector.js';
+import { heartbeatTargets } from './failure-detector/heartbeat-targets.js';
+import { type MemberEvent, diffEvents } from './membership/cluster-events.js';
+import { type Gossip, changed, emptyGossip, isConverged, leaderActions, leaderOf, memberOf, mergeGossip, seenBy, unreachableMembers, withMember } from './membership/gossip.js';
+import { gossipFromWire } from './membership/gossip-wire.js';
+import { joiningMember, withStatus } from './membership/member.js';
+import { markReachable, markUnreachable, unreachableBy } from './membership/reachability.js';
+import { compareClocks } from './membership/vector-clock.js';
+import type { Envelope } from './transport/envelope.js';
+import type { WsTransport } from './transport/ws-transport.js';
+
+/** Why this node stopped being a member. */
+export type ShutdownReason = 'downed' | 'removed' | 'shutdown';
+
+/** What the daemon tells its owner. */
+export interface DaemonListener {
+  gossipChanged(before: Gossip, after: Gossip, events: readonly MemberEvent[]): void;
+  /** A node was downed or removed (never self). */
+  nodeGone(address: string): void;
+  /** Self was downed or removed: the owner shuts the node down. */
+  selfGone(reason: ShutdownReason): void;
+}
+
+interface Monitored {
+  readonly detector: PhiAccrualFailureDetector;
+  readonly addedAt: number;
+}
+
+/**
+ * The membership engine of one node: joins through seeds, gossips the membership
+ * state, runs the failure detector on its ring neighbours, performs leader actions
+ * on convergence and runs the downing strategy once membership has been stable.
+ * All ticks run on the injected clock; the state itself is changed only through the
+ * pure functions of `membership/`.
+ */
+export class ClusterDaemon {
+  private state: Gossip = emptyGossip;
+  private readonly monitored = new Map<string, Monitored>();
+  private readonly timers: Cancellable[] = [];
+  private joinTimer: Cancellable | undefined;
+  private exitTimer: Cancellable | undefined;
+  private stableSince: number;
+  private stabilityKey = '';
+  private stopped = false;
+  private gossipTicks = 0;
+  private readonly gone = new Set<string>();
+
+  constructor(
+    readonly self: string,
+    private readonly settings: ClusterSettings,
+    private readonly transport: WsTransport,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly listener: DaemonListener,
+    private readonly random: () => number = Math.random,
+  ) {
+    this.stableSince = clock.now();
+  }
+
+  /** The latest membership state. */
+  get gossip(): Gossip {
+    return this.state;
+  }
+
+  /** Starts the ticks and joins (or founds, without seeds) the cluster. */
+  start(): void {
+    const selfHostPort = hostPortOf(this.self);
+    const seeds = this.settings.seeds.filter((seed) => seed !== selfHostPort);
+    if (seeds.length === 0) this.update(withMember(emptyGossip, this.self, joiningMember(this.self, this.settings.roles)));
+    else this.joinThrough(seeds);
+    // Ticks three times per gossip interval: gossip goes out on every tick while fewer
+    // than half the members have seen our version (as Akka does), else on every third.
+    this.every(this.settings.gossipIntervalMs / 3, () => this.gossipTick());
+    this.every(this.settings.leaderActionsIntervalMs, () => this.leaderTick());
+    this.every(this.settings.heartbeatIntervalMs, () => this.heartbeatTick());
+  }
+
+  /** Stops every tick. */
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.timers) timer.cancel();
+    this.joinTimer?.cancel();
+    this.exitTimer?.cancel();
+  }
+
+  /** Marks this node Leaving; the leader then moves it to Exiting and Removed. */
+  leave(): void {
+    const me = memberOf(this.state, this.self);
+    if (me === undefined || (me.status !== 'up' && me.status !== 'joining')) return;
+    this.update(withMember(this.state, this.self, withStatus(me, 'leaving')));
+  }
+
+  /** Marks `address` Down (by hand, or from a downing decision). */
+  down(addresses: readonly string[]): void {
+    let next = this.state;
+    for (const address of addresses) {
+      const member = memberOf(next, address);
+      if (member === undefined || member.status === 'down' || member.status === 'removed') continue;
+      next = withMember(next, this.self, withStatus(member, 'down'));
+    }
+    if (next !== this.state) this.update(next);
+  }
+
+  /** Handles a membership envelope from an authenticated peer. */
+  receive(from: string, envelope: Envelope): void {
+    if (this.stopped) return;
+    switch (envelope.k) {
+      case 'hb':
+        this.transport.send(from, { k: 'hbr' });
+        return;
+      case 'hbr':
+        this.monitored.get(from)?.detector.heartbeat(this.clock.now());
+        return;
+      case 'join':
+        this.handleJoin(from, envelope.roles);
+        return;
+      case 'welcome':
+      case 'gossip': {
+        const remote = gossipFromWire(envelope.g);
+        if (remote === undefined) {
+          this.transport.stats.malformedEnvelopes++;
+          return;
+        }
+        if (envelope.k === 'welcome') this.handleWelcome(remote);
+        else this.handleGossip(from, remote);
+        return;
+      }
+      default:
+    }
+  }
+
+  private every(ms: number, tick: () => void): void {
+    const run = () => {
+      if (this.stopped) return;
+      try {
+        tick();
+      } catch (error) {
+        this.log.error('cluster daemon tick failed', { error });
+      }
+      this.timers[index] = this.clock.schedule(ms, run);
+    };
+    const index = this.timers.length;
+    this.timers.push(this.clock.schedule(ms, run));
+  }
+
+  private get joined(): boolean {
+    return memberOf(this.state, this.self) !== undefined;
+  }
+
+  private joinThrough(seeds: readonly string[]): void {
+    const attempt = () => {
+      if (this.stopped || this.joined) return;
+      for (const seed of seeds) {
+        this.transport.handshakeWith(seed).then(
+          (address) => {
+            if (!this.joined && !this.stopped) this.transport.send(address, { k: 'join', roles: this.settings.roles });
+          },
+          (error: unknown) => this.log.debug(`join through ${seed} failed`, { error }),
+        );
+      }
+      this.joinTimer = this.clock.schedule(this.settings.retryJoinMs, attempt);
+    };
+    attempt();
+  }
+
+  private handleJoin(from: string, roles: readonly string[]): void {
+    const me = memberOf(this.state, this.self);
+    if (me === undefined || me.status === 'down' || me.status === 'removed' || this.state.tombstones.includes(from)) return;
+    let next = this.state;
+    if (memberOf(next, from) === undefined) {
+      // A restarted node (same host:port, new incarnation) replaces the old one: down the old.
+      const hostPort = hostPortOf(from);
+      for (const member of next.members) {
+        if (member.address !== from && hostPortOf(member.address) === hostPort && member.status !== 'down') next = withMember(next, this.self, withStatus(member, 'down'));
+      }
+      next = withMember(next, this.self, joiningMember(from, roles));
+      this.update(next);
+    }
+    this.transport.send(from, { k: 'welcome', g: this.state });
+  }
+
+  private handleWelcome(remote: Gossip): void {
+    if (this.joined || memberOf(remote, this.self) === undefined) return;
+    this.update(seenBy(remote, this.self));
+  }
+
+  private handleGossip(from: string, remote: Gossip): void {
+    if (!this.joined) return;
+    if (remote.tombstones.includes(this.self)) {
+      this.update(mergeGossip(this.state, remote));
+      return;
+    }
+    if (memberOf(remote, this.self) === undefined || this.state.tombstones.includes(from)) return;
+    const local = this.state;
+    let next: Gossip;
+    let replyNeeded = !remote.seen.includes(this.self);
+    switch (compareClocks(local.version, remote.version)) {
+      case 'same': {
+        const seen = [...new Set([...local.seen, ...remote.seen])];
+        next = seen.length === local.seen.length ? local : { ...local, seen };
+        break;
+      }
+      case 'before':
+        next = seenBy(remote, this.self);
+        replyNeeded = false;
+        break;
+      case 'after':
+        next = local;
+        replyNeeded = true;
+        break;
+      default:
+        next = seenBy(mergeGossip(local, remote), this.self);
+        replyNeeded = true;
+    }
+    this.update(next);
+    if (replyNeeded && !this.stopped) this.transport.send(from, { k: 'gossip', g: this.state });
+  }
+
+  /** Peers worth gossiping to: live, not self, not unreachable from here. */
+  private gossipPeers(): string[] {
+    const unreachable = unreachableBy(this.state.reachability, this.self);
+    return this.state.members.filter((m) => m.address !== this.self && m.status !== 'down' && m.status !== 'removed' && !unreachable.has(m.address)).map((m) => m.address);
+  }
+
+  private gossipTick(): void {
+    if (!this.joined) return;
+    const peers = this.gossipPeers();
+    if (peers.length === 0) return;
+    const seen = new Set(this.state.seen);
+    const fast = seen.size * 2 < this.state.members.length;
+    if (!fast && this.gossipTicks++ % 3 !== 0) return;
+    const notSeen = peers.filter((p) => !seen.has(p));
+    // Prefer a peer that has not seen our version yet (Akka's "different view" preference).
+    const pool = notSeen.length > 0 && this.random() < 0.8 ? notSeen : peers;
+    const target = pool[Math.floor(this.random() * pool.length)] as string;
+    this.transport.send(target, { k: 'gossip', g: this.state });
+  }
+
+  private leaderTick(): void {
+    if (!this.joined || leaderOf(this.state, this.self) !== this.self) return;
+    if (isConverged(this.state, this.self)) {
+      const { gossip, removed } = leaderActions(this.state, this.self);
+      if (gossip !== this.state) {
+        // Tell removed nodes first, while the connection to them is still wanted.
+        for (const address of removed) if (address !== this.self) this.transport.send(address, { k: 'gossip', g: gossip });
+        this.update(gossip);
+        return;
+      }
+    }
+    const strategy = this.settings.downing;
+    if (strategy === undefined || this.clock.now() - this.stableSince < this.settings.stableAfterMs) return;
+    const decision = strategy.decide(this.state, this.self);
+    if (decision === undefined || decision.down.length === 0) return;
+    this.log.warn(`${strategy.name}: downing ${decision.downsOwnSide ? 'this side' : 'the unreachable side'}: ${decision.down.join(', ')}`);
+    this.down(decision.down);
+  }
+
+  private heartbeatTick(): void {
+    if (!this.joined) return;
+    const now = this.clock.now();
+    const live = this.state.members.filter((m) => m.status !== 'down' && m.status !== 'removed').map((m) => m.address);
+    const mine = unreachableBy(this.state.reachability, this.self);
+    const targets = heartbeatTargets(this.self, live, mine, this.settings.monitoredPeers);
+    const wanted = new Set(targets);
+    for (const address of this.monitored.keys()) if (!wanted.has(address)) this.monitored.delete(address);
+    let reachability = this.state.reachability;
+    for (const target of targets) {
+      let monitored = this.monitored.get(target);
+      if (monitored === undefined) {
+        monitored = { detector: new PhiAccrualFailureDetector(this.settings.phi), addedAt: now };
+        this.monitored.set(target, monitored);
+      }
+      this.transport.send(target, { k: 'hb' });
+      const { detector } = monitored;
+      // A peer that never answers must still become suspect: start its history as if it had answered once.
+      if (!detector.isMonitoring && now - monitored.addedAt >= this.settings.expectedResponseAfterMs) detector.heartbeat(monitored.addedAt);
+      const available = detector.isAvailable(now);
+      if (!available && !mine.has(target)) reachability = markUnreachable(reachability, this.self, target);
+      else if (available && mine.has(target)) reachability = markReachable(reachability, this.self, target);
+    }
+    // Records about peers we no longer monitor would never be cleared: drop them.
+    for (const subject of mine) if (!wanted.has(subject) && live.includes(subject)) reachability = markReachable(reachability, this.self, subject);
+    if (reachability !== this.state.reachability) this.update(changed(this.state, this.self, { reachability }));
+  }
+
+  /** Installs `next`, publishes the differences and reacts to them. */
+  private update(next: Gossip): void {
+    const before = this.state;
+    if (next === before) return;
+    this.state = next;
+    const events = diffEvents(before, next, this.self);
+    const key = `${next.members.map((m) => `${m.address}=${m.status}`).join(',')}|${[...unreachableMembers(next)].sort().join(',')}`;
+    if (key !== this.stabilityKey) {
+      this.stabilityKey = key;
+      this.stableSince = this.clock.now();
+    }
+    const me = memberOf(next, this.self);
+    const selfGone: ShutdownReason | undefined = me?.status === 'down' ? 'downed' : next.tombstones.includes(this.self) ? 'removed' : undefined;
+    if (selfGone !== undefined) {
+      // Tell our side before going, so it does not wait for the failure detector.
+      const unreachable = unreachableBy(next.reachability, this.self);
+      for (const member of next.members) {
+        // Down members too: on a minority side they are the ones that must learn they are down.
+        if (member.address !== this.self && !unreachable.has(member.address)) this.transport.send(member.address, { k: 'gossip', g: next });
+      }
+      this.listener.gossipChanged(before, next, events);
+      this.stop();
+      this.listener.selfGone(selfGone);
+      return;
+    }
+    for (const member of next.members) if (member.status === 'down') this.markGone(member.address);
+    for (const old of before.members) if (memberOf(next, old.address) === undefined) this.markGone(old.address);
+    if (me?.status === 'exiting' && this.exitTimer === undefined) {
+      // Normally the leader's last gossip tells us we are removed; don't wait forever for it.
+      this.exitTimer = this.clock.schedule(this.settings.leaderActionsIntervalMs * 3 + this.settings.gossipIntervalMs * 2, () => {
+        if (!this.stopped) {
+          this.stop();
+          this.listener.selfGone('removed');
+        }
+      });
+    }
+    this.listener.gossipChanged(before, next, events);
+  }
+
+  private markGone(address: string): void {
+    if (address === this.self || this.gone.has(address)) return;
+    this.gone.add(address);
+    this.monitored.delete(address);
+    this.listener.nodeGone(address);
+  }
+}

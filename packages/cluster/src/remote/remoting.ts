@@ -1,0 +1,260 @@
+import { ActorRef, type ActorSystem, type Logger, type SerializationRegistry } from '@troupe/core';
+import { type SystemMessage, publishDeadLetter, resolveLocalRef, sendSystemMessage } from '@troupe/core/spi';
+import { addressOfPath } from '../address/node-address.js';
+import type { Envelope } from '../transport/envelope.js';
+import type { WsTransport } from '../transport/ws-transport.js';
+import { decodeRefs, encodeRefs } from './ref-encoding.js';
+import { RemoteActorRef, type RemoteRefProvider } from './remote-actor-ref.js';
+
+const MAX_EXPORTED = 100_000;
+const MAX_CACHED_REMOTE_REFS = 10_000;
+const MAX_CACHED_LOCAL_REFS = 10_000;
+const textDecoder = new TextDecoder('utf-8', { fatal: true });
+
+type Watchers = Map<string, ActorRef<never>>;
+
+/**
+ * Remote messaging for one node: turns refs into wire form and back, sends user and
+ * system messages through the transport, delivers inbound ones to local actors, and
+ * keeps the remote death-watch bookkeeping so watchers learn when a whole node goes.
+ */
+export class Remoting implements RemoteRefProvider {
+  /** Local refs handed to other nodes that `resolveLocalRef` cannot find by path (ask temp refs, probes, routers). */
+  private readonly exported = new Map<string, ActorRef<unknown>>();
+  private readonly remoteRefs = new Map<string, RemoteActorRef<unknown>>();
+  /** Local actors recently addressed from other nodes, by path; an entry leaves when its actor stops. */
+  private readonly localCache = new Map<string, ActorRef<unknown>>();
+  /** node → watched remote path → local watchers. */
+  private readonly watchingRemote = new Map<string, Map<string, Watchers>>();
+  /** node → "watchee\nwatcher" → local watchee and its remote watcher. */
+  private readonly watchedByRemote = new Map<string, Map<string, { watchee: ActorRef<never>; watcher: ActorRef<never> }>>();
+  private readonly goneNodes = new Set<string>();
+  private readonly exportCleaner: ActorRef<never>;
+  private lastWarnAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    readonly system: ActorSystem,
+    private readonly transport: WsTransport,
+    private readonly registry: SerializationRegistry,
+    private readonly log: Logger,
+  ) {
+    this.exportCleaner = new ExportCleanerRef(system, `${system.address}/system/remoting-exports`, (path) => {
+      this.exported.delete(path);
+      this.localCache.delete(path);
+    });
+    transport.onDrop = (_to, envelope, original, reason) => {
+      if (envelope.k === 'msg') publishDeadLetter(system, original, envelope.to, reason);
+    };
+  }
+
+  /** The ref for `path`: local (when the path is on this node) or remote. */
+  refFor<M>(path: string): ActorRef<M> {
+    const node = addressOfPath(path);
+    if (node === undefined || node === this.system.address) return this.resolveLocal(path) as ActorRef<M>;
+    let ref = this.remoteRefs.get(path);
+    if (ref === undefined) {
+      if (this.remoteRefs.size >= MAX_CACHED_REMOTE_REFS) this.remoteRefs.clear();
+      ref = new RemoteActorRef(path, node, this);
+      this.remoteRefs.set(path, ref);
+    }
+    return ref as ActorRef<M>;
+  }
+
+  sendUserMessage(target: RemoteActorRef<unknown>, message: unknown): void {
+    let envelope: Envelope;
+    try {
+      const serialized = this.registry.serialize(encodeRefs(message, (ref) => this.export(ref)));
+      const bytes = serialized.bytes;
+      envelope =
+        serialized.serializerId === 'json'
+          ? { k: 'msg', to: target.path, s: serialized.serializerId, m: serialized.manifest, t: textDecoder.decode(bytes) }
+          : { k: 'msg', to: target.path, s: serialized.serializerId, m: serialized.manifest, b: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') };
+    } catch (error) {
+      this.log.warn(`cannot serialise a message to ${target.path}`, { error });
+      publishDeadLetter(this.system, message, target.path, 'serialization-failed');
+      return;
+    }
+    this.transport.send(target.nodeAddress, envelope, message);
+  }
+
+  sendSystemMessage(target: RemoteActorRef<unknown>, message: SystemMessage): void {
+    const node = target.nodeAddress;
+    switch (message.kind) {
+      case 'watch': {
+        if (this.goneNodes.has(node)) {
+          message.watcher[sendSystemMessage]({ kind: 'death-watch-notification', ref: target as ActorRef<never> });
+          return;
+        }
+        const byPath = this.watchingRemote.get(node) ?? new Map<string, Watchers>();
+        this.watchingRemote.set(node, byPath);
+        const watchers = byPath.get(target.path) ?? new Map<string, ActorRef<never>>();
+        byPath.set(target.path, watchers);
+        watchers.set(message.watcher.path, message.watcher);
+        this.export(message.watcher as ActorRef<unknown>);
+        this.transport.send(node, { k: 'sys', to: target.path, op: 'watch', ref: message.watcher.path });
+        return;
+      }
+      case 'unwatch': {
+        const watchers = this.watchingRemote.get(node)?.get(target.path);
+        watchers?.delete(message.watcher.path);
+        if (watchers?.size === 0) this.watchingRemote.get(node)?.delete(target.path);
+        this.transport.send(node, { k: 'sys', to: target.path, op: 'unwatch', ref: message.watcher.path });
+        return;
+      }
+      case 'death-watch-notification':
+        // A local actor that `target` (a remote watcher) watched has stopped.
+        this.watchedByRemote.get(node)?.delete(`${message.ref.path}\n${target.path}`);
+        this.transport.send(node, { k: 'sys', to: target.path, op: 'dwn', ref: message.ref.path });
+        return;
+      default:
+        // stop/restart/supervision of remote actors is not supported: only parents supervise, and parents are local.
+        this.log.debug(`ignoring system message "${message.kind}" for remote ${target.path}`);
+    }
+  }
+
+  /** Handles an inbound `msg` or `sys` envelope from node `from`. */
+  receive(from: string, envelope: Envelope): void {
+    if (envelope.k === 'msg') this.receiveMessage(envelope);
+    else if (envelope.k === 'sys') this.receiveSystem(from, envelope);
+  }
+
+  /**
+   * The node at `address` was downed or removed: every local watcher of an actor there
+   * gets `Terminated`, watches it held on our actors are dropped, and the transport
+   * forgets it.
+   */
+  nodeGone(address: string): void {
+    if (this.goneNodes.has(address) || address === this.system.address) return;
+    this.goneNodes.add(address);
+    this.transport.forget(address);
+    const byPath = this.watchingRemote.get(address);
+    this.watchingRemote.delete(address);
+    for (const [path, watchers] of byPath ?? []) {
+      const ref = this.refFor<never>(path);
+      for (const watcher of watchers.values()) watcher[sendSystemMessage]({ kind: 'death-watch-notification', ref });
+    }
+    const watched = this.watchedByRemote.get(address);
+    this.watchedByRemote.delete(address);
+    for (const { watchee, watcher } of watched?.values() ?? []) watchee[sendSystemMessage]({ kind: 'unwatch', watcher });
+  }
+
+  /** Number of local refs currently exported for replies (for tests and monitoring). */
+  get exportedRefCount(): number {
+    return this.exported.size;
+  }
+
+  private receiveMessage(envelope: Extract<Envelope, { k: 'msg' }>): void {
+    let message: unknown;
+    try {
+      let value: unknown;
+      if (envelope.t === undefined && envelope.b === undefined) {
+        // JSON payload already parsed with its frame (see JsonFrameCodec).
+        value = envelope.v;
+      } else {
+        const bytes = envelope.t !== undefined ? Buffer.from(envelope.t, 'utf8') : Buffer.from(envelope.b as string, 'base64');
+        value = this.registry.deserialize({ serializerId: envelope.s, manifest: envelope.m, bytes });
+      }
+      message = decodeRefs(value, (path) => this.refFor(path));
+    } catch (error) {
+      this.transport.stats.deserializationErrors++;
+      // Bad input is counted every time but logged at most once a second, so a flood cannot flood the log.
+      const now = Date.now();
+      if (now - this.lastWarnAt >= 1000) {
+        this.lastWarnAt = now;
+        this.log.warn(`dropping a message for ${envelope.to}: cannot deserialise it (${this.transport.stats.deserializationErrors} so far)`, { error });
+      }
+      return;
+    }
+    if (addressOfPath(envelope.to) !== this.system.address) {
+      publishDeadLetter(this.system, message, envelope.to, 'wrong-node');
+      return;
+    }
+    this.resolveLocal(envelope.to).tell(message);
+  }
+
+  private receiveSystem(from: string, envelope: Extract<Envelope, { k: 'sys' }>): void {
+    if (addressOfPath(envelope.to) !== this.system.address) return;
+    const local = this.resolveLocal(envelope.to) as ActorRef<never>;
+    const other = this.refFor<never>(envelope.ref);
+    switch (envelope.op) {
+      case 'watch': {
+        if (addressOfPath(envelope.ref) !== from) return;
+        const watched = this.watchedByRemote.get(from) ?? new Map();
+        this.watchedByRemote.set(from, watched);
+        watched.set(`${envelope.to}\n${envelope.ref}`, { watchee: local, watcher: other });
+        local[sendSystemMessage]({ kind: 'watch', watcher: other });
+        return;
+      }
+      case 'unwatch':
+        this.watchedByRemote.get(from)?.delete(`${envelope.to}\n${envelope.ref}`);
+        local[sendSystemMessage]({ kind: 'unwatch', watcher: other });
+        return;
+      case 'dwn': {
+        const watchers = this.watchingRemote.get(from)?.get(envelope.ref);
+        watchers?.delete(envelope.to);
+        if (watchers?.size === 0) this.watchingRemote.get(from)?.delete(envelope.ref);
+        local[sendSystemMessage]({ kind: 'death-watch-notification', ref: other });
+        return;
+      }
+    }
+  }
+
+  private resolveLocal(path: string): ActorRef<unknown> {
+    const known = this.exported.get(path) ?? this.localCache.get(path);
+    if (known !== undefined) return known;
+    const ref = resolveLocalRef(this.system, path);
+    if (ref === undefined) return new MissingLocalRef(this.system, path);
+    // Walking the actor tree per inbound message is costly: cache the ref until the actor stops.
+    if (this.localCache.size >= MAX_CACHED_LOCAL_REFS) this.localCache.clear();
+    this.localCache.set(path, ref);
+    ref[sendSystemMessage]({ kind: 'watch', watcher: this.exportCleaner });
+    return ref;
+  }
+
+  /** Remembers a local ref sent to another node so replies to its path reach it. */
+  private export(ref: ActorRef<unknown>): void {
+    if (ref instanceof RemoteActorRef) return;
+    const path = ref.path;
+    if (this.exported.has(path) || addressOfPath(path) !== this.system.address) return;
+    if (resolveLocalRef(this.system, path) === ref) return;
+    if (this.exported.size >= MAX_EXPORTED) this.exported.delete(this.exported.keys().next().value as string);
+    this.exported.set(path, ref);
+    // Forget it once it terminates (an ask's temporary ref terminates when the ask settles).
+    ref[sendSystemMessage]({ kind: 'watch', watcher: this.exportCleaner });
+  }
+}
+
+/** Watches exported and cached local refs and forgets each one when it terminates. */
+class ExportCleanerRef extends ActorRef<never> {
+  constructor(
+    readonly system: ActorSystem,
+    readonly path: string,
+    private readonly forget: (path: string) => void,
+  ) {
+    super();
+  }
+
+  tell(): void {}
+
+  [sendSystemMessage](message: SystemMessage): void {
+    if (message.kind === 'death-watch-notification') this.forget(message.ref.path);
+  }
+}
+
+/** A local path with no live actor: messages become dead letters, watchers learn at once. */
+class MissingLocalRef extends ActorRef<unknown> {
+  constructor(
+    readonly system: ActorSystem,
+    readonly path: string,
+  ) {
+    super();
+  }
+
+  tell(message: unknown): void {
+    publishDeadLetter(this.system, message, this.path, 'recipient-stopped');
+  }
+
+  [sendSystemMessage](message: SystemMessage): void {
+    if (message.kind === 'watch') message.watcher[sendSystemMessage]({ kind: 'death-watch-notification', ref: this as ActorRef<never> });
+  }
+}

@@ -1,0 +1,151 @@
+import type { WebSocket } from 'ws';
+import type { Envelope } from './envelope.js';
+import type { TransportSettings } from './transport-settings.js';
+import type { TransportStats } from './transport-stats.js';
+
+/** Why queued envelopes were dropped. */
+export type DropReason = 'outbound-queue-full' | 'frame-too-large' | 'node-removed' | 'partitioned' | 'transport-closed' | 'serialization-failed';
+
+/** Told about every dropped envelope; `original` is the user message for `msg` envelopes. */
+export type DropListener = (to: string, envelope: Envelope, original: unknown, reason: DropReason) => void;
+
+/**
+ * Everything about one peer node: its bounded outbound queue and the one socket that
+ * currently carries it. Envelopes queued within one tick leave as one frame, in the
+ * order queued, so per sender–receiver order holds across the wire.
+ */
+export class PeerAssociation {
+  socket: WebSocket | undefined;
+  /** An outbound connection attempt is under way. */
+  connecting = false;
+  reconnectTimer: NodeJS.Timeout | undefined;
+  backoffMs: number;
+  private envelopes: Envelope[] = [];
+  private originals: unknown[] = [];
+  private head = 0;
+  private flushScheduled = false;
+  private paused = false;
+
+  constructor(
+    readonly address: string,
+    private readonly settings: TransportSettings,
+    private readonly stats: TransportStats,
+    private readonly onDrop: DropListener,
+  ) {
+    this.backoffMs = settings.reconnectBackoffMs.min;
+  }
+
+  /** Envelopes waiting to be sent. */
+  get queued(): number {
+    return this.envelopes.length - this.head;
+  }
+
+  get isConnected(): boolean {
+    return this.socket !== undefined;
+  }
+
+  /** Queues `envelope`; returns false (and reports a drop) when the queue is full. */
+  enqueue(envelope: Envelope, original: unknown): boolean {
+    if (this.queued >= this.settings.outboundQueueLimit) {
+      this.stats.queueOverflowDrops++;
+      this.onDrop(this.address, envelope, original, 'outbound-queue-full');
+      return false;
+    }
+    this.envelopes.push(envelope);
+    this.originals.push(original);
+    this.scheduleFlush();
+    return true;
+  }
+
+  /** Starts carrying the queue over `socket`. */
+  attach(socket: WebSocket): void {
+    this.socket = socket;
+    this.connecting = false;
+    this.paused = false;
+    this.backoffMs = this.settings.reconnectBackoffMs.min;
+    this.scheduleFlush();
+  }
+
+  /** Drops every queued envelope with `reason`. */
+  dropAll(reason: DropReason): void {
+    for (let i = this.head; i < this.envelopes.length; i++) this.onDrop(this.address, this.envelopes[i] as Envelope, this.originals[i], reason);
+    this.envelopes = [];
+    this.originals = [];
+    this.head = 0;
+  }
+
+  scheduleFlush(): void {
+    if (this.flushScheduled || this.socket === undefined || this.paused) return;
+    this.flushScheduled = true;
+    // One frame per tick: everything queued during this macrotask leaves together.
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    const socket = this.socket;
+    if (socket === undefined || socket.readyState !== 1) return;
+    while (this.queued > 0) {
+      if (socket.bufferedAmount > this.settings.highWaterMarkBytes) {
+        // The peer (or the network) is slow: stop here and resume when the socket drains.
+        this.paused = true;
+        this.stats.backpressurePauses++;
+        this.compact();
+        return;
+      }
+      const end = Math.min(this.envelopes.length, this.head + this.settings.maxBatchMessages);
+      this.sendRange(socket, this.head, end);
+      this.head = end;
+    }
+    this.envelopes = [];
+    this.originals = [];
+    this.head = 0;
+  }
+
+  /** Frees the sent prefix of the queue arrays, so a queue that never fully drains stays bounded. */
+  private compact(): void {
+    if (this.head < 1024) return;
+    this.envelopes = this.envelopes.slice(this.head);
+    this.originals = this.originals.slice(this.head);
+    this.head = 0;
+  }
+
+  /** Encodes envelopes [from, to) into frames no larger than `maxFrameBytes`, splitting as needed. */
+  private sendRange(socket: WebSocket, from: number, to: number): void {
+    const batch = this.envelopes.slice(from, to);
+    let frame: Uint8Array;
+    try {
+      frame = this.settings.codec.encode(batch);
+    } catch {
+      if (to - from === 1) {
+        this.onDrop(this.address, batch[0] as Envelope, this.originals[from], 'serialization-failed');
+        return;
+      }
+      const mid = (from + to) >>> 1;
+      this.sendRange(socket, from, mid);
+      this.sendRange(socket, mid, to);
+      return;
+    }
+    if (frame.byteLength > this.settings.maxFrameBytes) {
+      if (to - from === 1) {
+        this.stats.oversizedFrames++;
+        this.onDrop(this.address, batch[0] as Envelope, this.originals[from], 'frame-too-large');
+        return;
+      }
+      const mid = (from + to) >>> 1;
+      this.sendRange(socket, from, mid);
+      this.sendRange(socket, mid, to);
+      return;
+    }
+    this.stats.framesSent++;
+    this.stats.envelopesSent += to - from;
+    socket.send(frame, { binary: true }, () => {
+      if (this.paused && this.socket === socket && socket.bufferedAmount <= this.settings.highWaterMarkBytes / 2) {
+        this.paused = false;
+        this.scheduleFlush();
+      }
+    });
+  }
+}

@@ -1,0 +1,379 @@
+import { type Server as HttpServer, createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { compareAddresses, hostPortOf, parseAddress } from '../address/node-address.js';
+import { HandshakeError } from '../errors.js';
+import { type Envelope, validateEnvelope } from './envelope.js';
+import { type HandshakeMessage, newNonce, parseHandshake, proofFor, verifyProof } from './handshake.js';
+import { type DropListener, PeerAssociation } from './peer-association.js';
+import type { TransportSettings } from './transport-settings.js';
+import { type TransportStats, emptyTransportStats } from './transport-stats.js';
+
+/** Receives every valid envelope from an authenticated peer, in order. */
+export type EnvelopeListener = (from: string, envelope: Envelope) => void;
+
+const CLOSE_AUTH = 4001;
+const CLOSE_DUPLICATE = 4009;
+const CLOSE_WRONG_PEER = 4004;
+const CLOSE_REPLACED = 4010;
+/** Most ms spent reading one connection's frames before yielding to the event loop. */
+const READ_SLICE_MS = 4;
+
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+}
+
+/**
+ * The cluster transport over `ws`: one authenticated connection per pair of nodes,
+ * per-connection outbound queues batched into one frame per tick, frame-size limits
+ * enforced by ws before buffering, and a test-only partition switch.
+ */
+export class WsTransport {
+  readonly stats: TransportStats = emptyTransportStats();
+  private readonly associations = new Map<string, PeerAssociation>();
+  private readonly forgotten = new Set<string>();
+  private readonly blocked = new Set<string>();
+  private readonly sockets = new Set<WebSocket>();
+  private closed = false;
+  /** Set by the owner: where valid inbound envelopes go. */
+  onEnvelope: EnvelopeListener = () => {};
+  /** Set by the owner: told about dropped envelopes (user messages become dead letters). */
+  onDrop: DropListener = () => {};
+
+  private constructor(
+    private readonly server: HttpServer,
+    private readonly wss: WebSocketServer,
+    readonly address: string,
+    private readonly secret: string | Uint8Array,
+    private readonly settings: TransportSettings,
+  ) {
+    wss.on('connection', (socket) => this.acceptInbound(socket));
+    wss.on('wsClientError', (_error, socket) => {
+      this.stats.protocolErrors++;
+      socket.destroy();
+    });
+    server.on('clientError', (_error, socket) => {
+      this.stats.protocolErrors++;
+      socket.destroy();
+    });
+  }
+
+  /**
+   * Listens on `host:port` (0 = any free port), then builds the node address from the
+   * bound port with `addressFor`.
+   */
+  static async listen(host: string, port: number, secret: string | Uint8Array, settings: TransportSettings, addressFor: (port: number) => string): Promise<WsTransport> {
+    const tls = settings.tls;
+    const server = tls === undefined ? createHttpServer() : createHttpsServer({ cert: tls.cert, key: tls.key, ...(tls.ca === undefined ? {} : { ca: tls.ca }) });
+    server.maxHeadersCount = 64;
+    server.headersTimeout = settings.handshakeTimeoutMs;
+    server.requestTimeout = settings.handshakeTimeoutMs;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const bound = (server.address() as AddressInfo).port;
+    const wss = new WebSocketServer({ server, maxPayload: settings.maxFrameBytes, perMessageDeflate: false, clientTracking: false });
+    return new WsTransport(server, wss, addressFor(bound), secret, settings);
+  }
+
+  /** The port the server is bound to. */
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** Sends `envelope` to the node at `to` (queued, batched, in order). `original` is the user message, for dead letters. */
+  send(to: string, envelope: Envelope, original?: unknown): void {
+    if (this.closed) {
+      this.onDrop(to, envelope, original, 'transport-closed');
+      return;
+    }
+    if (this.forgotten.has(to)) {
+      this.onDrop(to, envelope, original, 'node-removed');
+      return;
+    }
+    if (this.blocked.has(to)) {
+      this.stats.partitionDrops++;
+      this.onDrop(to, envelope, original, 'partitioned');
+      return;
+    }
+    const association = this.associationFor(to);
+    if (association.enqueue(envelope, original) && !association.isConnected) this.connect(association);
+  }
+
+  /** Connects to a seed at `host:port` and resolves with its node address once authenticated. */
+  async handshakeWith(hostPort: string): Promise<string> {
+    const { socket, peer } = await this.dial(hostPort, undefined);
+    const association = this.associationFor(peer);
+    if (association.isConnected) socket.close(1000, 'already connected');
+    else this.install(association, socket);
+    return peer;
+  }
+
+  /** Envelopes waiting in the outbound queue to `address` (0 when there is no connection state). */
+  queuedTo(address: string): number {
+    return this.associations.get(address)?.queued ?? 0;
+  }
+
+  /** Test-only partition switch: drop everything to and from `addresses`. */
+  block(addresses: Iterable<string>): void {
+    for (const address of addresses) {
+      this.blocked.add(address);
+      this.associations.get(address)?.dropAll('partitioned');
+    }
+  }
+
+  /** Undoes `block` for every address. */
+  unblockAll(): void {
+    this.blocked.clear();
+  }
+
+  /** The node at `address` is gone for good: drop its queue, close its connection, refuse it from now on. */
+  forget(address: string): void {
+    this.forgotten.add(address);
+    const association = this.associations.get(address);
+    if (association === undefined) return;
+    this.associations.delete(address);
+    clearTimeout(association.reconnectTimer);
+    const finish = () => {
+      association.dropAll('node-removed');
+      association.socket?.close(1000, 'node removed');
+    };
+    // Let what is already queued (e.g. the gossip telling the node it was removed) leave first.
+    if (association.isConnected && association.queued > 0) setTimeout(finish, 200).unref();
+    else finish();
+  }
+
+  /** Flushes what is queued (briefly), then closes every connection and the server. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    const deadline = Date.now() + 500;
+    while (Date.now() < deadline && [...this.associations.values()].some((a) => a.isConnected && a.queued > 0)) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    this.closed = true;
+    for (const association of this.associations.values()) {
+      clearTimeout(association.reconnectTimer);
+      association.dropAll('transport-closed');
+    }
+    for (const socket of this.sockets) socket.terminate();
+    this.sockets.clear();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private associationFor(address: string): PeerAssociation {
+    let association = this.associations.get(address);
+    if (association === undefined) {
+      association = new PeerAssociation(address, this.settings, this.stats, this.onDrop);
+      this.associations.set(address, association);
+    }
+    return association;
+  }
+
+  private connect(association: PeerAssociation): void {
+    if (association.connecting || association.isConnected || association.reconnectTimer !== undefined || this.closed) return;
+    association.connecting = true;
+    this.dial(hostPortOf(association.address), association.address).then(
+      ({ socket }) => {
+        if (this.associations.get(association.address) !== association || this.closed) socket.close(1000, 'not needed');
+        else if (association.isConnected) socket.close(CLOSE_DUPLICATE, 'duplicate');
+        else this.install(association, socket);
+      },
+      () => {
+        association.connecting = false;
+        if (!association.isConnected) this.retryLater(association);
+      },
+    );
+  }
+
+  private retryLater(association: PeerAssociation): void {
+    if (this.closed || this.associations.get(association.address) !== association || association.reconnectTimer !== undefined) return;
+    const delay = association.backoffMs;
+    association.backoffMs = Math.min(association.backoffMs * 2, this.settings.reconnectBackoffMs.max);
+    association.reconnectTimer = setTimeout(() => {
+      association.reconnectTimer = undefined;
+      if (association.queued > 0) this.connect(association);
+    }, delay);
+    association.reconnectTimer.unref();
+  }
+
+  /** Makes `socket` the association's connection and routes its frames. */
+  private install(association: PeerAssociation, socket: WebSocket): void {
+    const previous = association.socket;
+    if (previous !== undefined && previous !== socket) previous.close(CLOSE_REPLACED, 'replaced');
+    const peer = association.address;
+    let yielding = false;
+    let turnStarted = Number.NEGATIVE_INFINITY;
+    socket.on('message', (data: RawData) => {
+      const now = performance.now();
+      if (!yielding && now - turnStarted > READ_SLICE_MS * 4) turnStarted = now;
+      this.receiveFrame(peer, data);
+      // After READ_SLICE_MS of reading in one go, pause until the next event-loop turn: a
+      // flooding peer cannot starve timers (heartbeats!) or the dispatcher, and a peer that
+      // sends faster than we consume is slowed by TCP, then by its own high-water mark.
+      if (!yielding && performance.now() - turnStarted >= READ_SLICE_MS && socket.readyState === WebSocket.OPEN) {
+        yielding = true;
+        socket.pause();
+        setImmediate(() => {
+          yielding = false;
+          turnStarted = Number.NEGATIVE_INFINITY;
+          if (socket.readyState === WebSocket.OPEN) socket.resume();
+        });
+      }
+    });
+    socket.on('close', () => {
+      if (association.socket !== socket) return;
+      association.socket = undefined;
+      if (association.queued > 0) this.retryLater(association);
+    });
+    association.attach(socket);
+  }
+
+  private receiveFrame(peer: string, data: RawData): void {
+    if (this.blocked.has(peer)) {
+      this.stats.partitionDrops++;
+      return;
+    }
+    this.stats.framesReceived++;
+    let items: unknown[];
+    try {
+      items = this.settings.codec.decode(toBytes(data));
+    } catch {
+      this.stats.malformedFrames++;
+      return;
+    }
+    for (const item of items) {
+      const envelope = validateEnvelope(item);
+      if (envelope === undefined) {
+        this.stats.malformedEnvelopes++;
+        continue;
+      }
+      this.stats.envelopesReceived++;
+      this.onEnvelope(peer, envelope);
+    }
+  }
+
+  /** Tracks a socket so `close` can end it, and counts oversized frames and errors. */
+  private track(socket: WebSocket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', (error: Error & { code?: string }) => {
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.stats.oversizedFrames++;
+      else this.stats.protocolErrors++;
+    });
+  }
+
+  /** Server side of the handshake. */
+  private acceptInbound(socket: WebSocket): void {
+    if (this.closed) {
+      socket.terminate();
+      return;
+    }
+    this.track(socket);
+    const nonce = newNonce();
+    let peer: string | undefined;
+    let settled = false;
+    const timer = setTimeout(() => fail('handshake timed out'), this.settings.handshakeTimeoutMs);
+    const fail = (why: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.off('message', onMessage);
+      this.stats.handshakeFailures++;
+      socket.close(CLOSE_AUTH, why.slice(0, 100));
+    };
+    // A client that hangs up mid-handshake (e.g. it found our proof wrong) counts as a failure too.
+    socket.once('close', () => fail('closed during handshake'));
+    const onMessage = (data: RawData) => {
+      const message = parseHandshake(toBytes(data));
+      if (message === undefined) return fail('malformed handshake message');
+      if (peer === undefined) {
+        if (message.t !== 'hello' || parseAddress(message.from) === undefined) return fail('expected hello');
+        peer = message.from;
+        if (this.forgotten.has(peer)) return fail('node was removed from the cluster');
+        const existing = this.associations.get(peer);
+        // Both sides dialled at once: keep the connection opened by the lower address.
+        if (existing?.connecting === true && compareAddresses(this.address, peer) < 0) {
+          settled = true;
+          clearTimeout(timer);
+          socket.off('message', onMessage);
+          socket.close(CLOSE_DUPLICATE, 'duplicate');
+          return;
+        }
+        this.sendHandshake(socket, { t: 'challenge', from: this.address, nonce, proof: proofFor(this.secret, 'server', message.nonce, this.address, peer) });
+        return;
+      }
+      if (message.t !== 'proof' || !verifyProof(this.secret, 'client', nonce, peer, this.address, message.proof)) return fail('wrong cluster secret');
+      settled = true;
+      clearTimeout(timer);
+      socket.off('message', onMessage);
+      this.sendHandshake(socket, { t: 'accepted' });
+      this.install(this.associationFor(peer), socket);
+    };
+    socket.on('message', onMessage);
+  }
+
+  /** Client side: connects and authenticates; `expected` is the node address we mean to reach, if known. */
+  private dial(hostPort: string, expected: string | undefined): Promise<{ socket: WebSocket; peer: string }> {
+    const scheme = this.settings.tls === undefined ? 'ws' : 'wss';
+    const tls = this.settings.tls;
+    const socket = new WebSocket(`${scheme}://${hostPort}/`, {
+      maxPayload: this.settings.maxFrameBytes,
+      perMessageDeflate: false,
+      handshakeTimeout: this.settings.handshakeTimeoutMs,
+      ...(tls === undefined ? {} : { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.rejectUnauthorized ?? true }),
+    });
+    this.track(socket);
+    const nonce = newNonce();
+    return new Promise((resolve, reject) => {
+      let peer: string | undefined;
+      const timer = setTimeout(() => fail(new HandshakeError(`handshake with ${hostPort} timed out`)), this.settings.handshakeTimeoutMs);
+      const fail = (error: Error) => {
+        clearTimeout(timer);
+        socket.off('message', onMessage);
+        if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) socket.terminate();
+        reject(error);
+      };
+      const onMessage = (data: RawData) => {
+        const message = parseHandshake(toBytes(data));
+        if (message === undefined) return fail(new HandshakeError(`malformed handshake message from ${hostPort}`));
+        if (peer === undefined) {
+          if (message.t !== 'challenge' || parseAddress(message.from) === undefined) return fail(new HandshakeError(`expected a challenge from ${hostPort}`));
+          if (!verifyProof(this.secret, 'server', nonce, message.from, this.address, message.proof)) {
+            this.stats.handshakeFailures++;
+            return fail(new HandshakeError(`${hostPort} does not hold the cluster secret`));
+          }
+          if (expected !== undefined && message.from !== expected) {
+            socket.close(CLOSE_WRONG_PEER, 'unexpected incarnation');
+            return fail(new HandshakeError(`${hostPort} is ${message.from}, not ${expected}`));
+          }
+          peer = message.from;
+          this.sendHandshake(socket, { t: 'proof', proof: proofFor(this.secret, 'client', message.nonce, this.address, peer) });
+          return;
+        }
+        if (message.t !== 'accepted') return fail(new HandshakeError(`expected accepted from ${hostPort}`));
+        clearTimeout(timer);
+        socket.off('message', onMessage);
+        resolve({ socket, peer });
+      };
+      socket.on('open', () => this.sendHandshake(socket, { t: 'hello', v: 1, from: this.address, nonce }));
+      socket.on('message', onMessage);
+      socket.on('close', (code: number, reason: Buffer) => {
+        const why = code === CLOSE_AUTH ? `refused by ${hostPort}: ${reason.toString()}` : `connection to ${hostPort} closed (${code})`;
+        fail(new HandshakeError(why));
+      });
+      socket.on('error', (error: Error) => fail(new HandshakeError(`cannot connect to ${hostPort}: ${error.message}`, error)));
+    });
+  }
+
+  private sendHandshake(socket: WebSocket, message: HandshakeMessage): void {
+    if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+  }
+}

@@ -1,0 +1,44 @@
+import { fileURLToPath } from 'node:url';
+import { MultiNodeHarness, type NodeHandle } from '@troupe/testkit';
+import { SECRET } from './fast-settings.js';
+
+/** What the cluster-node fixture reports over IPC. */
+export interface NodeReport {
+  readonly type: 'state' | 'terminated';
+  readonly at: number;
+  readonly address: string;
+  readonly hostPort: string;
+  readonly members: readonly { readonly address: string; readonly status: string }[];
+  readonly unreachable: readonly string[];
+  readonly leader: string | undefined;
+  readonly reason?: string;
+}
+
+const script = fileURLToPath(new URL('./fixtures/cluster-node.mjs', import.meta.url));
+
+/** Starts `n` cluster nodes in child processes; node 0 founds the cluster, the others join through it. */
+export function startClusterNodes(n: number, config: Record<string, unknown> = {}): Promise<MultiNodeHarness> {
+  return MultiNodeHarness.start({
+    script,
+    nodes: n,
+    startOrder: 'sequential',
+    args: (i, started) => [JSON.stringify({ secret: SECRET, seeds: i === 0 ? [] : [(started[0] as NodeReport).hostPort], ...config })],
+  });
+}
+
+/** The latest membership report of a node. */
+export function stateOf(node: NodeHandle): NodeReport {
+  const reports = node.messages.filter((m) => (m as NodeReport).type === 'state') as NodeReport[];
+  return reports[reports.length - 1] as NodeReport;
+}
+
+export function addressOf(node: NodeHandle): string {
+  return (node.messages[0] as NodeReport).address;
+}
+
+/** True when `node` sees exactly `addresses` as Up members. */
+export function seesUp(node: NodeHandle, addresses: readonly string[]): boolean {
+  const state = stateOf(node);
+  const up = state.members.filter((m) => m.status === 'up').map((m) => m.address);
+  return state.members.length === addresses.length && up.length === addresses.length && addresses.every((a) => up.includes(a));
+}

@@ -1,0 +1,222 @@
+import { connect } from 'node:net';
+import { type Serializer, SerializationRegistry } from '@troupe/core';
+import { TestProbe, awaitCondition } from '@troupe/testkit';
+import { WebSocket } from 'ws';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Cluster } from '../src/index.js';
+import { newNonce, proofFor } from '../src/transport/handshake.js';
+import { SECRET, fastOptions } from './fast-settings.js';
+
+const started: Cluster[] = [];
+async function start(extra: Parameters<typeof fastOptions>[0] = {}): Promise<Cluster> {
+  const cluster = await Cluster.start(fastOptions(extra));
+  started.push(cluster);
+  return cluster;
+}
+
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((c) => c.shutdown()));
+});
+
+/** Opens a ws to `cluster`, runs the client side of the handshake with `secret`, resolves with the open socket. */
+function authenticatedSocket(cluster: Cluster, secret: string, from = 'troupe://test@127.0.0.1:9#fuzzer'): Promise<WebSocket> {
+  const socket = new WebSocket(`ws://${cluster.hostPort}/`);
+  const nonce = newNonce();
+  return new Promise((resolve, reject) => {
+    socket.on('open', () => socket.send(JSON.stringify({ t: 'hello', v: 1, from, nonce })));
+    socket.on('message', (data) => {
+      const m = JSON.parse(String(data)) as { t: string; nonce: string; from: string };
+      if (m.t === 'challenge') socket.send(JSON.stringify({ t: 'proof', proof: proofFor(secret, 'client', m.nonce, from, m.from) }));
+      if (m.t === 'accepted') resolve(socket);
+    });
+    socket.on('close', (code) => reject(new Error(`closed ${code}`)));
+    socket.on('error', reject);
+  });
+}
+
+/** A deterministic PRNG so a failing fuzz run can be replayed. */
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+describe('WsTransport handshake', () => {
+  it('refuses a peer with a wrong secret: it never joins and both sides count the failure', async () => {
+    const a = await start();
+    await a.whenUp;
+    const intruder = await start({ secret: 'another-secret-0123456789', seeds: [a.hostPort] });
+    await awaitCondition(() => a.transportStats.handshakeFailures > 0 && intruder.transportStats.handshakeFailures > 0, { timeoutMs: 5000 });
+    expect(a.state.members.map((m) => m.address)).toEqual([a.selfAddress]);
+    expect(intruder.selfMember).toBeUndefined();
+  });
+
+  it('closes with code 4001 a client whose proof is wrong, and keeps serving others', async () => {
+    const a = await start();
+    await a.whenUp;
+    await expect(authenticatedSocket(a, 'not-the-secret-at-all!!')).rejects.toThrow('closed 4001');
+    expect(a.transportStats.handshakeFailures).toBeGreaterThanOrEqual(1);
+    const b = await start({ seeds: [a.hostPort] });
+    await b.whenUp;
+  });
+
+  it('never sends the secret: the handshake messages carry only nonces and HMACs', async () => {
+    const a = await start();
+    const socket = new WebSocket(`ws://${a.hostPort}/`);
+    const seen: string[] = [];
+    await new Promise<void>((resolve) => {
+      socket.on('open', () => socket.send(JSON.stringify({ t: 'hello', v: 1, from: 'troupe://x@127.0.0.1:9#y', nonce: newNonce() })));
+      socket.on('message', (data) => {
+        seen.push(String(data));
+        resolve();
+      });
+    });
+    socket.terminate();
+    expect(seen.join('')).not.toContain(SECRET);
+    expect(JSON.parse(seen[0] as string)).toMatchObject({ t: 'challenge', from: a.selfAddress });
+  });
+});
+
+describe('WsTransport under bad input', () => {
+  it('survives bounded random and malformed frames, counts them, and keeps serving remote asks', async () => {
+    const a = await start();
+    const b = await start({ seeds: [a.hostPort] });
+    await Promise.all([a.whenUp, b.whenUp]);
+    const random = prng(42);
+    const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(random() * 256)));
+
+    // 1. Raw TCP garbage (not even HTTP).
+    for (let i = 0; i < 10; i++) {
+      await new Promise<void>((resolve) => {
+        const s = connect(Number(a.hostPort.split(':')[1]), '127.0.0.1', () => s.end(bytes(1 + Math.floor(random() * 2000))));
+        s.on('close', () => resolve());
+        s.on('error', () => resolve());
+      });
+    }
+    // 2. Random frames before the handshake.
+    for (let i = 0; i < 10; i++) {
+      const s = new WebSocket(`ws://${a.hostPort}/`);
+      await new Promise<void>((resolve) => {
+        s.on('open', () => s.send(bytes(1 + Math.floor(random() * 500))));
+        s.on('close', () => resolve());
+        s.on('error', () => resolve());
+      });
+    }
+    // 3. Authenticated, then garbage of every kind.
+    const s = await authenticatedSocket(a, SECRET);
+    const frames: (string | Buffer)[] = [
+      '{not json',
+      '{"k":"msg"}',
+      '[1,2,3]',
+      '[{"k":"nope"}]',
+      JSON.stringify([{ k: 'msg', to: `${a.selfAddress}/user/x`, s: 'no-such-serializer', m: 'T', t: '{}' }]),
+      JSON.stringify([{ k: 'msg', to: `${a.selfAddress}/user/x`, s: 'json', m: 'T', t: '{broken' }]),
+      JSON.stringify([{ k: 'gossip', g: { members: 'lots' } }]),
+      JSON.stringify([{ k: 'sys', to: 5, op: 'watch', ref: 'x' }]),
+    ];
+    for (let i = 0; i < 40; i++) frames.push(bytes(1 + Math.floor(random() * 300)));
+    for (const frame of frames) s.send(frame);
+    await awaitCondition(() => a.transportStats.malformedFrames + a.transportStats.malformedEnvelopes + a.transportStats.deserializationErrors >= 48, { timeoutMs: 5000 });
+    expect(a.transportStats.deserializationErrors).toBe(2);
+    expect(a.transportStats.protocolErrors + a.transportStats.handshakeFailures).toBeGreaterThanOrEqual(10);
+    s.terminate();
+
+    // The node still works.
+    class Echo extends (await import('@troupe/core')).Actor<{ replyTo: { tell(m: string): void } }> {
+      receive(m: { replyTo: { tell(m: string): void } }): void {
+        m.replyTo.tell('alive');
+      }
+    }
+    a.system.spawn(() => new Echo(), { name: 'echo' });
+    const reply = await b.refFor<{ replyTo: unknown }>(`${a.selfAddress}/user/echo`).ask<string>((replyTo) => ({ replyTo }), { timeoutMs: 3000 });
+    expect(reply).toBe('alive');
+    expect(a.system.isTerminated).toBe(false);
+  });
+
+  it('closes a connection whose frame is over maxFrameBytes before buffering it, and counts it', async () => {
+    const a = await start({ transport: { maxFrameBytes: 1024 } });
+    const s = await authenticatedSocket(a, SECRET);
+    const closed = new Promise<number>((resolve) => s.on('close', (code) => resolve(code)));
+    s.send(Buffer.alloc(4096, 1));
+    expect(await closed).toBe(1009);
+    await awaitCondition(() => a.transportStats.oversizedFrames === 1);
+  });
+
+  it('drops an outgoing message larger than maxFrameBytes to dead letters with reason frame-too-large', async () => {
+    const a = await start({ transport: { maxFrameBytes: 2048 } });
+    const b = await start({ seeds: [a.hostPort], transport: { maxFrameBytes: 2048 } });
+    await Promise.all([a.whenUp, b.whenUp]);
+    const probe = TestProbe.create(b.system);
+    b.system.eventStream.subscribe('dead-letter', (d) => probe.ref.tell(d));
+    b.refFor<{ big: string }>(`${a.selfAddress}/user/anything`).tell({ big: 'x'.repeat(5000) });
+    const dead = (await probe.expectMessage()) as { reason: string };
+    expect(dead.reason).toBe('frame-too-large');
+    expect(b.transportStats.oversizedFrames).toBe(1);
+  });
+
+  it('drops messages beyond the outbound queue limit to dead letters with reason outbound-queue-full', async () => {
+    const a = await start();
+    const b = await start({ seeds: [a.hostPort], transport: { outboundQueueLimit: 10 } });
+    await Promise.all([a.whenUp, b.whenUp]);
+    const reasons: string[] = [];
+    b.system.eventStream.subscribe('dead-letter', (d) => reasons.push(d.reason));
+    const remote = b.refFor<{ n: number }>(`${a.selfAddress}/user/sink`);
+    for (let n = 0; n < 50; n++) remote.tell({ n });
+    expect(reasons.filter((r) => r === 'outbound-queue-full').length).toBeGreaterThanOrEqual(40);
+    expect(b.transportStats.queueOverflowDrops).toBeGreaterThanOrEqual(40);
+  });
+
+  it('pauses sending to a slow peer and sends what overflows its queue to dead letters', async () => {
+    const a = await start({ transport: { highWaterMarkBytes: 64 * 1024, outboundQueueLimit: 1000 } });
+    const from = 'troupe://test@127.0.0.1:9#slowpeer';
+    const slowPeer = await authenticatedSocket(a, SECRET, from);
+    slowPeer.pause(); // reads nothing more: the TCP window fills, then ws buffers
+    const reasons: string[] = [];
+    a.system.eventStream.subscribe('dead-letter', (d) => reasons.push(d.reason));
+    const remote = a.refFor<{ payload: string }>(`${from}/user/sink`);
+    const payload = 'x'.repeat(1024);
+    for (let round = 0; round < 400 && a.transportStats.queueOverflowDrops === 0; round++) {
+      for (let i = 0; i < 500; i++) remote.tell({ payload });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(a.transportStats.backpressurePauses).toBeGreaterThan(0);
+    expect(a.transportStats.queueOverflowDrops).toBeGreaterThan(0);
+    expect(reasons).toContain('outbound-queue-full');
+    slowPeer.terminate();
+  });
+
+  it('batches the messages told within one tick into one frame', async () => {
+    const a = await start();
+    const b = await start({ seeds: [a.hostPort] });
+    await Promise.all([a.whenUp, b.whenUp]);
+    const probe = TestProbe.create<{ n: number }>(a.system);
+    // Establish the connection and let membership traffic settle into the counters.
+    await b.refFor<{ replyTo: unknown }>(`${a.selfAddress}/user/none`).tell({ replyTo: null });
+    const framesBefore = b.transportStats.framesSent;
+    const envelopesBefore = b.transportStats.envelopesSent;
+    class Sink extends (await import('@troupe/core')).Actor<{ n: number }> {
+      receive(m: { n: number }): void {
+        if (m.n === 999) probe.ref.tell(m);
+      }
+    }
+    a.system.spawn(() => new Sink(), { name: 'sink' });
+    const sink = b.refFor<{ n: number }>(`${a.selfAddress}/user/sink`);
+    for (let n = 0; n < 1000; n++) sink.tell({ n });
+    await probe.expectMessage({ n: 999 }, 5000);
+    const frames = b.transportStats.framesSent - framesBefore;
+    expect(b.transportStats.envelopesSent - envelopesBefore).toBeGreaterThanOrEqual(1000);
+    // 1000 messages, 1000 per frame: one frame, plus at most a few heartbeat/gossip frames meanwhile.
+    expect(frames).toBeLessThanOrEqual(5);
+  });
+
+  it('rejects a message of an unknown serializer with a counted error on the receiving node', async () => {
+    const failing: Serializer = { id: 'only-on-b', toBinary: () => new Uint8Array([1, 2, 3]), fromBinary: () => ({}) };
+    const a = await start();
+    const b = await start({ seeds: [a.hostPort], serialization: new SerializationRegistry().bind('Secretive', failing) });
+    await Promise.all([a.whenUp, b.whenUp]);
+    b.refFor<{ type: string }>(`${a.selfAddress}/user/x`).tell({ type: 'Secretive' });
+    await awaitCondition(() => a.transportStats.deserializationErrors === 1, { timeoutMs: 5000 });
+  });
+});
