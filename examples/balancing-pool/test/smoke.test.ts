@@ -1,18 +1,10 @@
-import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { runNodeProgram } from '@troupe/testkit';
+import { describe, expect, it } from 'vitest';
 
 const exampleDir = fileURLToPath(new URL('..', import.meta.url));
+const runNode = (args: readonly string[], timeoutMs: number) => runNodeProgram(args, { cwd: exampleDir, timeoutMs });
 
-/** Runs `node <args>` in the example folder; never rejects, so failures show stdout and stderr. */
-function runNode(args: readonly string[], timeoutMs: number): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, args, { cwd: exampleDir, timeout: timeoutMs, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, signal: error?.signal ?? null, stdout, stderr });
-    });
-  });
-}
 
 /** The first capture group of `pattern` in `output`, as a number (commas allowed). */
 function numberAfter(output: string, pattern: RegExp): number {
@@ -20,13 +12,6 @@ function numberAfter(output: string, pattern: RegExp): number {
   expect(match, `no match for ${pattern}\n--- output ---\n${output}`).not.toBeNull();
   return Number((match?.[1] ?? '').replaceAll(',', ''));
 }
-
-// Compile first so the smoke test always runs the current source, never a stale dist/.
-beforeAll(async () => {
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const build = await runNode([tsc, '-p', 'tsconfig.json'], 60_000);
-  expect(build.code, build.stdout + build.stderr).toBe(0);
-}, 90_000);
 
 describe('example: balancing-pool', () => {
   it('publishes every record exactly once, giving slow publishers fewer records, and exits 0', async () => {

@@ -1,27 +1,14 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runNodeProgram } from '@troupe/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const exampleDir = fileURLToPath(new URL('..', import.meta.url));
+const runNode = (args: readonly string[], timeoutMs: number) => runNodeProgram(args, { cwd: exampleDir, env: { TROUPE_DEMO_DATA: dataDir }, timeoutMs });
 const dataDir = mkdtempSync(join(tmpdir(), 'troupe-bank-'));
 
-function runNode(args: readonly string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, args, { cwd: exampleDir, timeout: timeoutMs, killSignal: 'SIGKILL', env: { ...process.env, TROUPE_DEMO_DATA: dataDir } }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr });
-    });
-  });
-}
-
-beforeAll(async () => {
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const build = await runNode([tsc, '-p', 'tsconfig.json'], 60_000);
-  expect(build.code, build.stdout + build.stderr).toBe(0);
-}, 90_000);
 
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
