@@ -1,0 +1,341 @@
+import type { AtomicWrite, Journal, JournalCapabilities, PersistentRepr, ReplayRange } from '@troupe/persistence';
+import cassandra from 'cassandra-driver';
+import { type CassandraJournalOptions, type ResolvedCassandraJournalOptions, resolveJournalOptions } from './cassandra-options.js';
+import { CassandraWriteRejectedError, describeDriverError } from './errors.js';
+import { type EventTableOptions, type EventTableRow, scanEventTable } from './event-table.js';
+import { CassandraSession, consistencyCode, toNumber } from './internal/cassandra-session.js';
+import { ChangeListeners } from './internal/change-listeners.js';
+import { forEachLimited } from './internal/for-each-limited.js';
+import { toRepr } from './internal/stored-row.js';
+import { JournalStatements } from './journal-statements.js';
+import { exceedsPartition, partitionNr, partitionOfWrite } from './partitioning.js';
+
+type Row = cassandra.types.Row;
+type Client = cassandra.Client;
+
+// Cassandra bigint holds it; replay and delete bounds of Infinity become this.
+const MAX_SEQUENCE_NR = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The journal on Apache Cassandra. Events of a persistence id are spread over Cassandra
+ * partitions `(persistence_id, partition_nr)` of `targetPartitionSize` events, clustered
+ * by `sequence_nr`; each atomic write is one single-partition statement (an unlogged batch
+ * when it has several events), so it is stored all or nothing without the batch log.
+ *
+ * - Recovery reads the `deleted_to` mark, then partition after partition, in pages of
+ *   `replayPageSize` rows with one page read ahead.
+ * - The highest sequence number is found with one `ORDER BY sequence_nr DESC LIMIT 1`
+ *   query per partition from the `deleted_to` mark (or the caller's hint) on: never a scan.
+ * - `deleteMessagesTo` raises the `deleted_to` mark, then removes the rows with one range
+ *   tombstone per partition.
+ * - `eventTable()` reads every event of every id across token ranges in parallel
+ *   (see `EventTableOptions` for the ordering contract); `persistenceIds()` lists the ids.
+ *
+ * Not supported: the ordered `currentPersistenceIds` and `currentEventsByTag` queries of the
+ * SPI (they need a journal-wide order Cassandra has no cheap way to give); tags are stored.
+ * `subscribe` announces writes made through this instance only.
+ *
+ * @example
+ * const journal = new CassandraJournal({ contactPoints: ['127.0.0.1:9042'], localDataCenter: 'dc1' });
+ * Persistence.configure(system, { journals: { default: journal } });
+ */
+export class CassandraJournal implements Journal {
+  readonly capabilities: JournalCapabilities = { persistenceIdsQuery: false, eventsByTagQuery: false, changeNotifications: true };
+  /** The options in force, defaults applied. */
+  readonly options: ResolvedCassandraJournalOptions;
+  /** The CQL the journal runs (for operators and tests). */
+  readonly statements: JournalStatements;
+  private readonly session: CassandraSession;
+  private readonly listeners = new ChangeListeners();
+  private readonly readOptions: cassandra.QueryOptions;
+  private readonly writeOptions: cassandra.QueryOptions;
+  private readonly batchOptions: cassandra.QueryOptions;
+
+  /** Creates the journal without connecting: the first call connects (see `connect` to fail fast). */
+  constructor(options: CassandraJournalOptions) {
+    this.options = resolveJournalOptions(options);
+    const o = this.options;
+    this.statements = new JournalStatements(o);
+    this.session = new CassandraSession('CassandraJournal', o, {
+      keyspace: o.keyspace,
+      tables: [o.messagesTable, o.metadataTable, o.allPersistenceIdsTable],
+      statements: this.statements.schema(o.keyspace, o.replication),
+    });
+    this.readOptions = { prepare: true, consistency: consistencyCode(o.readConsistency) };
+    this.writeOptions = { prepare: true, isIdempotent: true, consistency: consistencyCode(o.writeConsistency) };
+    this.batchOptions = { ...this.writeOptions, logged: false };
+  }
+
+  /**
+   * Creates the journal and connects at once (and creates the schema when `createSchema`).
+   * @throws CassandraUnreachableError naming every `host:port` tried, when no node answers
+   * @throws CassandraSchemaError when the tables are missing and cannot be created
+   */
+  static async connect(options: CassandraJournalOptions): Promise<CassandraJournal> {
+    const journal = new CassandraJournal(options);
+    try {
+      await journal.session.connected();
+    } catch (error) {
+      await journal.close();
+      throw error;
+    }
+    return journal;
+  }
+
+  /** The connected driver client (connecting on first use); for operators' own queries. */
+  client(): Promise<Client> {
+    return this.session.connected();
+  }
+
+  async writeMessages(writes: readonly AtomicWrite[]): Promise<readonly (Error | undefined)[]> {
+    const results: (Error | undefined)[] = writes.map((write) => this.check(write));
+    const client = await this.session.connected();
+    const accepted: number[] = [];
+    for (let i = 0; i < writes.length; i++) if (results[i] === undefined) accepted.push(i);
+    await forEachLimited(accepted, this.options.maxConcurrentWrites, async (index) => {
+      const rejection = await this.store(client, writes[index] as AtomicWrite);
+      if (rejection !== undefined) results[index] = rejection;
+    });
+    if (accepted.length > 0) this.listeners.notify();
+    return results;
+  }
+
+  async *replayMessages(persistenceId: string, range: ReplayRange): AsyncIterable<readonly PersistentRepr[]> {
+    checkRange(range);
+    if (range.max === 0 || range.fromSequenceNr > range.toSequenceNr) return;
+    const client = await this.session.connected();
+    const deletedTo = await this.readDeletedTo(client, persistenceId);
+    const to = Math.min(range.toSequenceNr, MAX_SEQUENCE_NR);
+    const pageSize = this.options.replayPageSize;
+    const size = this.options.targetPartitionSize;
+    let from = Math.max(range.fromSequenceNr, deletedTo + 1);
+    let remaining = range.max;
+    let partition = partitionNr(from, size);
+    let rowsInPartition = 0;
+    let foundAny = false;
+    let skippedStart = false;
+    if (from > to) return;
+    let limit = Math.min(pageSize, remaining);
+    let pending: Promise<Row[]> | undefined = this.readPage(client, persistenceId, partition, from, to, limit);
+    while (pending !== undefined) {
+      const rows = await pending;
+      pending = undefined;
+      if (rows.length === 0) {
+        // Invariant 2 (partitioning.ts): an empty partition after events means the end;
+        // at the start one empty partition is allowed (a write moved to the next one).
+        if (rowsInPartition > 0 || (!foundAny && !skippedStart)) {
+          if (rowsInPartition === 0) skippedStart = true;
+          partition++;
+          rowsInPartition = 0;
+          pending = this.readPage(client, persistenceId, partition, from, to, limit);
+          continue;
+        }
+        return;
+      }
+      const page = rows.map((row) => toRepr(persistenceId, row));
+      foundAny = true;
+      rowsInPartition += page.length;
+      remaining -= page.length;
+      from = (page[page.length - 1] as PersistentRepr).sequenceNr + 1;
+      if (remaining > 0 && from <= to) {
+        // Read one page ahead while the consumer works on this one.
+        if (rows.length < limit) {
+          partition++;
+          rowsInPartition = 0;
+        }
+        limit = Math.min(pageSize, remaining);
+        pending = this.readPage(client, persistenceId, partition, from, to, limit);
+        // Settled later, or dropped when the consumer stops early: never unhandled.
+        pending.catch(() => undefined);
+      }
+      yield page;
+    }
+  }
+
+  async readHighestSequenceNr(persistenceId: string, fromSequenceNr: number): Promise<number> {
+    const client = await this.session.connected();
+    return this.highest(client, persistenceId, fromSequenceNr);
+  }
+
+  async deleteMessagesTo(persistenceId: string, toSequenceNr: number): Promise<void> {
+    if (!(toSequenceNr === Infinity || Number.isInteger(toSequenceNr))) throw new RangeError(`deleteMessagesTo: toSequenceNr must be an integer or Infinity, got ${toSequenceNr}`);
+    const client = await this.session.connected();
+    const deletedTo = await this.readDeletedTo(client, persistenceId);
+    const highest = await this.highest(client, persistenceId, deletedTo + 1);
+    const target = Math.min(toSequenceNr, highest);
+    if (target <= deletedTo) return;
+    // The mark first: replay never shows events at or below it, even if a range delete
+    // below fails half way (the next delete call removes what is left).
+    await this.session.execute(client, this.statements.updateDeletedTo, [this.session.long(target), persistenceId], this.writeOptions);
+    const size = this.options.targetPartitionSize;
+    // Events up to `target` live in partitions up to partitionNr(target) + 1 (invariant 1).
+    const partitions: number[] = [];
+    for (let p = partitionNr(Math.max(deletedTo, 1), size); p <= partitionNr(target, size) + 1; p++) partitions.push(p);
+    await forEachLimited(partitions, this.options.maxConcurrentWrites, async (p) => {
+      await this.session.execute(client, this.statements.deleteEventsTo, [persistenceId, this.session.long(p), this.session.long(target)], this.writeOptions);
+    });
+  }
+
+  /**
+   * Every event of every persistence id, read across token ranges in parallel: the
+   * akka-analytics `eventTable()` for Node. See `EventTableOptions` for the ordering
+   * contract (ascending within each persistence id and partition, nothing more).
+   */
+  eventTable(options: EventTableOptions = {}): AsyncIterable<EventTableRow> {
+    return scanEventTable(() => this.session.connected(), (client, query, params, options) => this.session.execute(client, query, params, options), this.statements, this.options.readConsistency, options);
+  }
+
+  /**
+   * Every persistence id ever written (from `all_persistence_ids`), each once, in no
+   * particular order; read lazily, `pageSize` ids per query.
+   * @throws RangeError at once when `pageSize` is not a positive integer
+   */
+  persistenceIds(pageSize = 1000): AsyncIterable<string> {
+    if (!(Number.isInteger(pageSize) && pageSize > 0)) throw new RangeError(`persistenceIds: pageSize must be a positive integer, got ${pageSize}`);
+    return this.readPersistenceIds(pageSize);
+  }
+
+  private async *readPersistenceIds(pageSize: number): AsyncGenerator<string> {
+    const client = await this.session.connected();
+    let pageState: string | undefined;
+    do {
+      const options: cassandra.QueryOptions = { ...this.readOptions, fetchSize: pageSize };
+      if (pageState !== undefined) options.pageState = pageState;
+      const result = await this.session.execute(client, this.statements.selectPersistenceIds, [], options);
+      for (const row of result.rows) yield String(row['persistence_id']);
+      pageState = result.pageState ?? undefined;
+    } while (pageState !== undefined && pageState !== null);
+  }
+
+  subscribe(listener: () => void): () => void {
+    return this.listeners.add(listener);
+  }
+
+  /** Closes the driver client (unless it was given in `options.client`). */
+  close(): Promise<void> {
+    return this.session.close();
+  }
+
+  // ---- writes ---------------------------------------------------------------------
+
+  private check(write: AtomicWrite): Error | undefined {
+    const events = write.events;
+    const from = (events[0] as PersistentRepr).sequenceNr;
+    const to = (events[events.length - 1] as PersistentRepr).sequenceNr;
+    if (exceedsPartition(from, to, this.options.targetPartitionSize)) {
+      return new CassandraWriteRejectedError(
+        `an atomic write of ${events.length} events for "${write.persistenceId}" exceeds targetPartitionSize (${this.options.targetPartitionSize}); one write must fit one partition`,
+      );
+    }
+    let bytes = 0;
+    for (const event of events) {
+      if (event.payload.byteLength > this.options.maxPayloadBytes) {
+        return new CassandraWriteRejectedError(`payload of event ${event.sequenceNr} of "${write.persistenceId}" has ${event.payload.byteLength} bytes; maxPayloadBytes is ${this.options.maxPayloadBytes}`);
+      }
+      bytes += event.payload.byteLength;
+    }
+    if (bytes > this.options.maxWriteBytes) {
+      return new CassandraWriteRejectedError(`an atomic write for "${write.persistenceId}" has ${bytes} payload bytes; maxWriteBytes is ${this.options.maxWriteBytes}`);
+    }
+    return undefined;
+  }
+
+  /** Stores one atomic write; resolves with a rejection when Cassandra refused it as invalid. */
+  private async store(client: Client, write: AtomicWrite): Promise<Error | undefined> {
+    const events = write.events;
+    const first = events[0] as PersistentRepr;
+    const last = events[events.length - 1] as PersistentRepr;
+    const partition = this.session.long(partitionOfWrite(first.sequenceNr, last.sequenceNr, this.options.targetPartitionSize));
+    const pid = write.persistenceId;
+    const registering = first.sequenceNr === 1 ? this.session.execute(client, this.statements.insertPersistenceId, [pid], this.writeOptions) : undefined;
+    try {
+      if (events.length === 1) {
+        await this.session.execute(client, this.statements.insertEvent, this.eventParams(pid, partition, first), this.writeOptions);
+      } else {
+        const queries = events.map((event) => ({ query: this.statements.insertEvent, params: this.eventParams(pid, partition, event) }));
+        await this.session.batch(client, queries, this.batchOptions);
+      }
+    } catch (error) {
+      await registering?.catch(() => undefined);
+      // Invalid (e.g. a mutation above the server's limit): nothing was stored.
+      if ((error as { code?: number }).code === cassandra.types.responseErrorCodes.invalid) {
+        return new CassandraWriteRejectedError(`Cassandra refused the write for "${pid}": ${describeDriverError(error)}`);
+      }
+      throw error;
+    }
+    await registering;
+    return undefined;
+  }
+
+  private eventParams(pid: string, partition: number | string, event: PersistentRepr): unknown[] {
+    return [
+      pid,
+      partition,
+      this.session.long(event.sequenceNr),
+      this.session.long(event.timestamp),
+      event.writerUuid,
+      event.serializerId,
+      event.manifest,
+      event.eventManifest,
+      toBuffer(event.payload),
+      // undefined is "unset": no tombstone for an event without tags.
+      event.tags.length === 0 ? undefined : event.tags,
+    ];
+  }
+
+  // ---- reads ----------------------------------------------------------------------
+
+  private async readPage(client: Client, pid: string, partition: number, from: number, to: number, limit: number): Promise<Row[]> {
+    const long = this.session.long;
+    const result = await this.session.execute(client, this.statements.selectEvents, [pid, long(partition), long(from), long(to), limit], { ...this.readOptions, fetchSize: limit });
+    return result.rows;
+  }
+
+  private async readDeletedTo(client: Client, pid: string): Promise<number> {
+    const result = await this.session.execute(client, this.statements.selectDeletedTo, [pid], this.readOptions);
+    const row = result.first();
+    return row === null || row === undefined ? 0 : toNumber(row['deleted_to']);
+  }
+
+  private async highest(client: Client, pid: string, hint: number): Promise<number> {
+    const deletedTo = await this.readDeletedTo(client, pid);
+    const size = this.options.targetPartitionSize;
+    const floor = Math.max(deletedTo, 1);
+    // The hint is the caller's last known number + 1: the highest is at least hint - 1.
+    const hinted = Number.isSafeInteger(hint) ? Math.max(floor, hint - 1) : floor;
+    let found = await this.scanHighest(client, pid, partitionNr(hinted, size));
+    // A hint above everything stored would skip the real highest: look again from the mark.
+    if (found === 0 && partitionNr(hinted, size) > partitionNr(floor, size)) found = await this.scanHighest(client, pid, partitionNr(floor, size));
+    return Math.max(found, deletedTo);
+  }
+
+  /** Highest number stored in partitions from `partition` on; 0 when none (invariant 2). */
+  private async scanHighest(client: Client, pid: string, partition: number): Promise<number> {
+    let highest = 0;
+    let skipped = false;
+    for (let p = partition; ; p++) {
+      const result = await this.session.execute(client, this.statements.selectHighest, [pid, this.session.long(p)], this.readOptions);
+      const row = result.first();
+      if (row !== null && row !== undefined) {
+        highest = toNumber(row['sequence_nr']);
+        continue;
+      }
+      if (highest === 0 && !skipped) {
+        skipped = true;
+        continue;
+      }
+      return highest;
+    }
+  }
+}
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+// @troupe/persistence checks ranges with a helper it does not export; the same checks here.
+function checkRange(range: ReplayRange): void {
+  if (!(Number.isInteger(range.fromSequenceNr) && range.fromSequenceNr >= 1)) throw new RangeError(`replay: fromSequenceNr must be an integer >= 1, got ${range.fromSequenceNr}`);
+  if (!(range.toSequenceNr === Infinity || (Number.isInteger(range.toSequenceNr) && range.toSequenceNr >= 0))) throw new RangeError(`replay: toSequenceNr must be an integer >= 0 or Infinity, got ${range.toSequenceNr}`);
+  if (!(range.max === Infinity || (Number.isInteger(range.max) && range.max >= 0))) throw new RangeError(`replay: max must be an integer >= 0 or Infinity, got ${range.max}`);
+}

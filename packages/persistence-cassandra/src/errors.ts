@@ -1,0 +1,41 @@
+import { TroupeError } from '@troupe/core';
+
+/**
+ * No Cassandra node answered at connection time. The message names every contact point
+ * tried (`host:port`) and what each one answered; `cause` is the driver's error.
+ */
+export class CassandraUnreachableError extends TroupeError {
+  constructor(
+    /** The `host:port` addresses tried. */
+    readonly contactPoints: readonly string[],
+    cause: unknown,
+  ) {
+    super('ERR_CASSANDRA_UNREACHABLE', `cannot reach Cassandra at ${contactPoints.join(', ')}: ${describeDriverError(cause)}`, { cause });
+  }
+}
+
+/** Creating the keyspace or tables (`createSchema`) failed, or they are missing when it is off. */
+export class CassandraSchemaError extends TroupeError {
+  constructor(message: string, cause?: unknown) {
+    super('ERR_CASSANDRA_SCHEMA', message, cause === undefined ? undefined : { cause });
+  }
+}
+
+/** A write was refused before reaching Cassandra (too many events or bytes); nothing of it was stored. */
+export class CassandraWriteRejectedError extends TroupeError {
+  constructor(message: string) {
+    super('ERR_CASSANDRA_WRITE_REJECTED', message);
+  }
+}
+
+/** The driver's message, with the per-host errors of a NoHostAvailableError spelled out. */
+export function describeDriverError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const inner = (error as { innerErrors?: Record<string, unknown> }).innerErrors;
+  if (inner !== undefined && inner !== null && typeof inner === 'object' && Object.keys(inner).length > 0) {
+    return Object.entries(inner)
+      .map(([host, hostError]) => `${host}: ${hostError instanceof Error ? hostError.message : String(hostError)}`)
+      .join('; ');
+  }
+  return `${error.name}: ${error.message}`;
+}

@@ -1,0 +1,20 @@
+import './plugin-registration.js';
+
+export { CassandraJournal } from './cassandra-journal.js';
+export type {
+  CassandraConnectionOptions,
+  CassandraJournalOptions,
+  CassandraSnapshotStoreOptions,
+  ConsistencyName,
+  Replication,
+  ResolvedCassandraJournalOptions,
+  ResolvedCassandraSnapshotStoreOptions,
+  ResolvedConnectionOptions,
+} from './cassandra-options.js';
+export { CassandraSnapshotStore } from './cassandra-snapshot-store.js';
+export { CassandraSchemaError, CassandraUnreachableError, CassandraWriteRejectedError } from './errors.js';
+export type { EventTableOptions, EventTableRow, JournalKey } from './event-table.js';
+export { JournalStatements } from './journal-statements.js';
+export { exceedsPartition, partitionNr, partitionOfWrite } from './partitioning.js';
+export { SnapshotStatements } from './snapshot-statements.js';
+export { splitMurmur3Ring, type TokenRangeSplit } from './token-ranges.js';

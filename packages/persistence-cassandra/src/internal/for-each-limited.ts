@@ -1,0 +1,23 @@
+/**
+ * Runs `task` for every item with at most `limit` running at once. After the first
+ * failure no new task starts; the returned Promise settles once every started task has
+ * settled (so nothing is left in flight), rejecting with that first failure.
+ */
+export async function forEachLimited<T>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (failure === undefined && next < items.length) {
+      const index = next++;
+      try {
+        await task(items[index] as T, index);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  const workers: Promise<void>[] = [];
+  for (let i = 0; i < Math.min(limit, items.length); i++) workers.push(worker());
+  await Promise.all(workers);
+  if (failure !== undefined) throw failure.error;
+}

@@ -1,0 +1,80 @@
+import type { Replication } from './cassandra-options.js';
+
+/** Where the journal's tables are. */
+export interface JournalTableNames {
+  readonly keyspace: string;
+  readonly messagesTable: string;
+  readonly metadataTable: string;
+  readonly allPersistenceIdsTable: string;
+}
+
+/** The `replication = {...}` map of CREATE KEYSPACE. */
+export function replicationCql(replication: Replication): string {
+  if (replication.strategy === 'SimpleStrategy') return `{'class': 'SimpleStrategy', 'replication_factor': ${replication.replicationFactor}}`;
+  const dcs = Object.entries(replication.dataCenters).map(([dc, factor]) => `'${dc}': ${factor}`);
+  return `{'class': 'NetworkTopologyStrategy', ${dcs.join(', ')}}`;
+}
+
+/** CREATE KEYSPACE IF NOT EXISTS. */
+export function createKeyspaceCql(keyspace: string, replication: Replication): string {
+  return `CREATE KEYSPACE IF NOT EXISTS ${keyspace} WITH replication = ${replicationCql(replication)}`;
+}
+
+// Column order of every statement reading events; `toRepr` depends on it by name only.
+const EVENT_COLUMNS = 'sequence_nr, timestamp, writer_uuid, ser_id, ser_manifest, event_manifest, event, tags';
+
+/**
+ * Every CQL statement of the journal, built once from its table names. The layout follows
+ * akka-persistence-cassandra (reference/storage-and-cluster-parameters.md, 2a), with the
+ * columns Troupe's `PersistentRepr` needs:
+ * - `messages`: partition key `(persistence_id, partition_nr)`, clustering `sequence_nr`;
+ *   `tags` is a frozen list (one cell: no tombstone per insert, order kept).
+ * - `metadata`: the `deleted_to` mark per persistence id.
+ * - `all_persistence_ids`: one row per id, written with its first event.
+ */
+export class JournalStatements {
+  readonly createMessages: string;
+  readonly createMetadata: string;
+  readonly createAllPersistenceIds: string;
+  readonly insertEvent: string;
+  readonly selectEvents: string;
+  readonly selectHighest: string;
+  readonly selectDeletedTo: string;
+  readonly updateDeletedTo: string;
+  readonly deleteEventsTo: string;
+  readonly insertPersistenceId: string;
+  readonly selectPersistenceIds: string;
+  readonly scanTokenRange: string;
+
+  constructor(names: JournalTableNames) {
+    const messages = `${names.keyspace}.${names.messagesTable}`;
+    const metadata = `${names.keyspace}.${names.metadataTable}`;
+    const ids = `${names.keyspace}.${names.allPersistenceIdsTable}`;
+    this.createMessages =
+      `CREATE TABLE IF NOT EXISTS ${messages} (` +
+      'persistence_id text, partition_nr bigint, sequence_nr bigint, timestamp bigint, writer_uuid text, ' +
+      'ser_id text, ser_manifest text, event_manifest text, event blob, tags frozen<list<text>>, ' +
+      'PRIMARY KEY ((persistence_id, partition_nr), sequence_nr)) ' +
+      "WITH gc_grace_seconds = 864000 AND compaction = {'class': 'SizeTieredCompactionStrategy'}";
+    this.createMetadata = `CREATE TABLE IF NOT EXISTS ${metadata} (persistence_id text PRIMARY KEY, deleted_to bigint)`;
+    this.createAllPersistenceIds = `CREATE TABLE IF NOT EXISTS ${ids} (persistence_id text PRIMARY KEY)`;
+    this.insertEvent =
+      `INSERT INTO ${messages} (persistence_id, partition_nr, sequence_nr, timestamp, writer_uuid, ser_id, ser_manifest, event_manifest, event, tags) ` +
+      'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+    this.selectEvents = `SELECT ${EVENT_COLUMNS} FROM ${messages} WHERE persistence_id = ? AND partition_nr = ? AND sequence_nr >= ? AND sequence_nr <= ? LIMIT ?`;
+    this.selectHighest = `SELECT sequence_nr FROM ${messages} WHERE persistence_id = ? AND partition_nr = ? ORDER BY sequence_nr DESC LIMIT 1`;
+    this.selectDeletedTo = `SELECT deleted_to FROM ${metadata} WHERE persistence_id = ?`;
+    this.updateDeletedTo = `UPDATE ${metadata} SET deleted_to = ? WHERE persistence_id = ?`;
+    this.deleteEventsTo = `DELETE FROM ${messages} WHERE persistence_id = ? AND partition_nr = ? AND sequence_nr <= ?`;
+    this.insertPersistenceId = `INSERT INTO ${ids} (persistence_id) VALUES (?)`;
+    this.selectPersistenceIds = `SELECT persistence_id FROM ${ids}`;
+    this.scanTokenRange =
+      `SELECT persistence_id, partition_nr, ${EVENT_COLUMNS} FROM ${messages} ` +
+      'WHERE token(persistence_id, partition_nr) > ? AND token(persistence_id, partition_nr) <= ?';
+  }
+
+  /** The schema statements, in the order they must run (keyspace first). */
+  schema(keyspace: string, replication: Replication): readonly string[] {
+    return [createKeyspaceCql(keyspace, replication), this.createMessages, this.createMetadata, this.createAllPersistenceIds];
+  }
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { resolveJournalOptions, resolveSnapshotStoreOptions } from '../src/cassandra-options.js';
+import { CassandraJournal } from '../src/cassandra-journal.js';
+
+const base = { contactPoints: ['127.0.0.1:9042'] };
+
+describe('resolveJournalOptions', () => {
+  it('applies the documented defaults', () => {
+    const o = resolveJournalOptions(base);
+    expect(o).toMatchObject({
+      keyspace: 'troupe',
+      messagesTable: 'messages',
+      metadataTable: 'metadata',
+      allPersistenceIdsTable: 'all_persistence_ids',
+      targetPartitionSize: 500_000,
+      localDataCenter: 'datacenter1',
+      createSchema: true,
+      replication: { strategy: 'SimpleStrategy', replicationFactor: 1 },
+      readConsistency: 'QUORUM',
+      writeConsistency: 'QUORUM',
+    });
+  });
+  it('names the bad field', () => {
+    expect(() => resolveJournalOptions({})).toThrow(new TypeError("CassandraJournal: give contactPoints (e.g. ['127.0.0.1:9042']) or a client"));
+    expect(() => resolveJournalOptions({ ...base, targetPartitionSize: 0 })).toThrow(new RangeError('CassandraJournal: targetPartitionSize must be a positive integer, got 0'));
+    expect(() => resolveJournalOptions({ ...base, keyspace: 'bad-name' })).toThrow(/CassandraJournal: keyspace must be a CQL identifier/);
+    expect(() => resolveJournalOptions({ ...base, writeConsistency: 'SOME' as never })).toThrow(/writeConsistency must be one of ANY, ONE/);
+    expect(() => resolveJournalOptions({ ...base, replication: { strategy: 'NetworkTopologyStrategy', dataCenters: {} } })).toThrow(/replication.dataCenters must name at least one/);
+  });
+  it('is checked when the journal is constructed, before any connection', () => {
+    expect(() => new CassandraJournal({ ...base, replayPageSize: -1 })).toThrow(/replayPageSize must be a positive integer, got -1/);
+  });
+});
+
+describe('resolveSnapshotStoreOptions', () => {
+  it('uses its own keyspace by default', () => {
+    expect(resolveSnapshotStoreOptions(base)).toMatchObject({ keyspace: 'troupe_snapshot', snapshotsTable: 'snapshots' });
+  });
+});

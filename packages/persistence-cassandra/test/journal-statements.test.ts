@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { JournalStatements, createKeyspaceCql } from '../src/journal-statements.js';
+import { SnapshotStatements } from '../src/snapshot-statements.js';
+
+const names = { keyspace: 'ks', messagesTable: 'messages', metadataTable: 'metadata', allPersistenceIdsTable: 'all_persistence_ids' };
+
+describe('JournalStatements', () => {
+  it('partitions messages by (persistence_id, partition_nr) and clusters by sequence_nr', () => {
+    const cql = new JournalStatements(names).createMessages;
+    expect(cql).toContain('CREATE TABLE IF NOT EXISTS ks.messages (');
+    expect(cql).toContain('PRIMARY KEY ((persistence_id, partition_nr), sequence_nr)');
+    expect(cql).toContain('tags frozen<list<text>>');
+  });
+  it('reads one partition at a time in a sequence-number range with a limit', () => {
+    expect(new JournalStatements(names).selectEvents).toMatch(/FROM ks\.messages WHERE persistence_id = \? AND partition_nr = \? AND sequence_nr >= \? AND sequence_nr <= \? LIMIT \?$/);
+  });
+  it('finds the highest number of a partition without reading it all', () => {
+    expect(new JournalStatements(names).selectHighest).toBe('SELECT sequence_nr FROM ks.messages WHERE persistence_id = ? AND partition_nr = ? ORDER BY sequence_nr DESC LIMIT 1');
+  });
+  it('scans by token of the partition key', () => {
+    expect(new JournalStatements(names).scanTokenRange).toMatch(/WHERE token\(persistence_id, partition_nr\) > \? AND token\(persistence_id, partition_nr\) <= \?$/);
+  });
+  it('creates the keyspace first, then the three tables', () => {
+    const schema = new JournalStatements(names).schema('ks', { strategy: 'SimpleStrategy', replicationFactor: 3 });
+    expect(schema[0]).toBe("CREATE KEYSPACE IF NOT EXISTS ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}");
+    expect(schema.slice(1).map((s) => s.split(' (')[0])).toEqual([
+      'CREATE TABLE IF NOT EXISTS ks.messages',
+      'CREATE TABLE IF NOT EXISTS ks.metadata',
+      'CREATE TABLE IF NOT EXISTS ks.all_persistence_ids',
+    ]);
+  });
+});
+
+describe('createKeyspaceCql', () => {
+  it('writes a NetworkTopologyStrategy replication per data centre', () => {
+    expect(createKeyspaceCql('ks', { strategy: 'NetworkTopologyStrategy', dataCenters: { dc1: 3, dc2: 2 } })).toBe(
+      "CREATE KEYSPACE IF NOT EXISTS ks WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 3, 'dc2': 2}",
+    );
+  });
+});
+
+describe('SnapshotStatements', () => {
+  it('clusters snapshots newest first', () => {
+    expect(new SnapshotStatements('snap', 'snapshots').createSnapshots).toContain('PRIMARY KEY (persistence_id, sequence_nr)) WITH CLUSTERING ORDER BY (sequence_nr DESC)');
+  });
+});

@@ -1,0 +1,354 @@
+import {
+  Admin,
+  type Broker,
+  ConnectionPool,
+  Consumer,
+  type Message,
+  Producer,
+  type SASLOptions,
+  compatibilityPartitioner,
+  fetchV12,
+} from '@platformatic/kafka';
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { KafkaUnreachableError, OffsetOutOfRangeError } from '../kafka-errors.js';
+import {
+  type ConsumedRecord,
+  type GroupSubscription,
+  type GroupSubscriptionOptions,
+  type IncomingRecord,
+  type KafkaClient,
+  type OutgoingRecord,
+  type PartitionRead,
+  type TopicSpec,
+  partitionKey,
+} from '../kafka-client.js';
+
+/** Connection settings of the adapter (validated by the plugin options). */
+export interface PlatformaticClientSettings {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly connectTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly retries: number;
+  readonly retryDelayMs: number;
+  readonly metadataMaxAgeMs: number;
+  readonly tls?: TlsOptions;
+  readonly sasl?: SASLOptions;
+}
+
+type AnyError = Error & { findBy?: (property: string, value: unknown) => unknown; errors?: unknown[] };
+
+/** True when the error tree carries the Kafka error `apiId` (e.g. `TOPIC_ALREADY_EXISTS`). */
+function hasApiError(error: unknown, apiId: string): boolean {
+  return (error as AnyError)?.findBy?.('apiId', apiId) != null;
+}
+
+/** The Kafka error ids (`apiId`) at the leaves of an error tree. */
+function apiErrorsOf(error: unknown, found: string[] = []): string[] {
+  const e = error as { apiId?: unknown; errors?: unknown };
+  if (typeof e?.apiId === 'string') found.push(e.apiId);
+  if (Array.isArray(e?.errors)) for (const inner of e.errors) apiErrorsOf(inner, found);
+  return found;
+}
+
+function isUnknownTopic(error: unknown): boolean {
+  return (error instanceof Error && error.message.startsWith('Unknown topic')) || hasApiError(error, 'UNKNOWN_TOPIC_OR_PARTITION') || hasApiError(error, 'UNKNOWN_TOPIC_ID');
+}
+
+/** Header names as Buffers, made once: the same few names are on every record. */
+const headerNames = new Map<string, Buffer>();
+function headerName(name: string): Buffer {
+  let bytes = headerNames.get(name);
+  if (bytes === undefined) {
+    bytes = Buffer.from(name, 'utf8');
+    if (headerNames.size < 1000) headerNames.set(name, bytes);
+  }
+  return bytes;
+}
+
+const noDelay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The `KafkaClient` seam on `@platformatic/kafka` (chosen by measurement, see
+ * bench/src/kafka/RESULTS.md): an idempotent `Producer`, an `Admin` for metadata, offsets,
+ * topics and delete-records, sessionless Fetch v12 requests on a dedicated connection
+ * pool for group-less partition reads (the library's `Consumer.fetch` keeps one
+ * incremental fetch session per broker, which concurrent recoveries would race on), and
+ * a `Consumer` per consumer-group subscription.
+ */
+export class PlatformaticKafkaClient implements KafkaClient {
+  private readonly admin: Admin;
+  private readonly producer: Producer<Buffer, Buffer, Buffer, Buffer>;
+  private readonly readPool: ConnectionPool;
+  private readonly subscriptions = new Set<GroupSubscription>();
+  private closed = false;
+
+  constructor(private readonly settings: PlatformaticClientSettings) {
+    const base = {
+      bootstrapBrokers: [...settings.brokers],
+      connectTimeout: settings.connectTimeoutMs,
+      timeout: settings.requestTimeoutMs,
+      retries: settings.retries,
+      retryDelay: settings.retryDelayMs,
+      metadataMaxAge: settings.metadataMaxAgeMs,
+      ...(settings.tls !== undefined ? { tls: settings.tls } : {}),
+      ...(settings.sasl !== undefined ? { sasl: settings.sasl } : {}),
+    };
+    this.admin = new Admin({ ...base, clientId: `${settings.clientId}-admin` });
+    this.producer = new Producer({ ...base, clientId: `${settings.clientId}-producer`, idempotent: true, acks: -1, autocreateTopics: false, partitioner: compatibilityPartitioner });
+    this.readPool = new ConnectionPool(`${settings.clientId}-reader`, {
+      connectTimeout: settings.connectTimeoutMs,
+      ...(settings.tls !== undefined ? { tls: settings.tls } : {}),
+      ...(settings.sasl !== undefined ? { sasl: settings.sasl } : {}),
+    });
+  }
+
+  async connect(): Promise<void> {
+    try {
+      await this.admin.metadata({ topics: [] });
+    } catch (error) {
+      throw new KafkaUnreachableError(this.settings.brokers, error);
+    }
+  }
+
+  async ensureTopics(topics: readonly TopicSpec[]): Promise<void> {
+    if (topics.length === 0) return;
+    // One CreateTopics per distinct (partitions, replicas, configs), without asking first
+    // whether they exist: existing ones answer TOPIC_ALREADY_EXISTS, the others are created.
+    // KRaft caps a request at 10,000 metadata records, so stay well under it.
+    const groups = new Map<string, TopicSpec[]>();
+    for (const topic of topics) {
+      const signature = JSON.stringify([topic.partitions, topic.replicationFactor, Object.entries(topic.configs)]);
+      const group = groups.get(signature) ?? [];
+      group.push(topic);
+      groups.set(signature, group);
+    }
+    for (const group of groups.values()) {
+      const first = group[0]!;
+      for (let i = 0; i < group.length; i += 1000) {
+        const names = group.slice(i, i + 1000).map((t) => t.name);
+        try {
+          await this.admin.createTopics({
+            topics: names,
+            partitions: first.partitions,
+            replicas: first.replicationFactor,
+            configs: Object.entries(first.configs).map(([name, value]) => ({ name, value })),
+          });
+        } catch (error) {
+          const ids = apiErrorsOf(error);
+          if (ids.length === 0 || ids.some((id) => id !== 'TOPIC_ALREADY_EXISTS')) throw error;
+        }
+      }
+    }
+    await this.waitUntilServed(topics);
+  }
+
+  /**
+   * CreateTopics answers before the topics are usable: first the broker's metadata must
+   * list them with a leader, then the leader must serve their partitions (until then,
+   * writes fail with NOT_LEADER_OR_FOLLOWER; 1,000 new partitions take seconds on a small
+   * broker). Waits for both, asking with ListOffsets, which only a serving leader answers.
+   */
+  private async waitUntilServed(topics: readonly TopicSpec[]): Promise<void> {
+    const budgetMs = this.settings.requestTimeoutMs * 4 + topics.length * 20;
+    const deadline = Date.now() + budgetMs;
+    for (let i = 0; i < topics.length; i += 500) {
+      const slice = topics.slice(i, i + 500);
+      let lastError: unknown;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const metadata = await this.admin.metadata({ topics: slice.map((t) => t.name), forceUpdate: true, retries: 0 });
+          if (slice.every((t) => (metadata.topics.get(t.name)?.partitions[0]?.leader ?? -1) >= 0)) {
+            await this.admin.listOffsets({
+              topics: slice.map((t) => ({ name: t.name, partitions: Array.from({ length: metadata.topics.get(t.name)?.partitionsCount ?? 1 }, (_, p) => ({ partitionIndex: p, timestamp: -1n })) })),
+            });
+            break;
+          }
+        } catch (error) {
+          // Not served yet (NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION) or a broker
+          // busy creating thousands of partitions (timeouts): ask again until the deadline.
+          lastError = error;
+        }
+        if (Date.now() > deadline) {
+          throw new Error(`topics ${slice.slice(0, 3).map((t) => t.name).join(', ')}${slice.length > 3 ? ', …' : ''} are not served by a leader after ${budgetMs} ms`, { cause: lastError });
+        }
+        await noDelay(Math.min(5 * 2 ** attempt, 200));
+      }
+    }
+  }
+
+  async topicExists(topic: string, fresh = false): Promise<boolean> {
+    try {
+      // No retries: the library retries an unknown topic as if it were a transient error.
+      const metadata = await this.admin.metadata({ topics: [topic], retries: 0, ...(fresh ? { forceUpdate: true } : {}) });
+      return metadata.topics.has(topic);
+    } catch (error) {
+      if (isUnknownTopic(error)) return false;
+      throw error;
+    }
+  }
+
+  async produce(records: readonly OutgoingRecord[]): Promise<ReadonlyMap<string, bigint>> {
+    const result = await this.producer.send({
+      messages: records.map((record) => ({
+        topic: record.topic,
+        ...(record.partition !== undefined ? { partition: record.partition } : {}),
+        key: record.key,
+        ...(record.value !== null ? { value: record.value } : {}),
+        headers: new Map(record.headers.map(([name, value]) => [headerName(name), value])),
+        timestamp: BigInt(record.timestamp),
+      })),
+    });
+    const offsets = new Map<string, bigint>();
+    for (const { topic, partition, offset } of result.offsets ?? []) offsets.set(partitionKey(topic, partition), offset);
+    return offsets;
+  }
+
+  async highWatermark(topic: string, partition: number): Promise<bigint | undefined> {
+    return this.listOffset(topic, partition, -1n);
+  }
+
+  async logStartOffset(topic: string, partition: number): Promise<bigint | undefined> {
+    return this.listOffset(topic, partition, -2n);
+  }
+
+  private async listOffset(topic: string, partition: number, timestamp: bigint): Promise<bigint | undefined> {
+    if (!(await this.topicExists(topic))) return undefined;
+    try {
+      const [answer] = await this.admin.listOffsets({ topics: [{ name: topic, partitions: [{ partitionIndex: partition, timestamp }] }] });
+      const found = answer?.partitions.find((p) => p.partitionIndex === partition);
+      if (found === undefined) throw new Error(`ListOffsets returned no offset for ${topic}-${partition}`);
+      return found.offset;
+    } catch (error) {
+      if (isUnknownTopic(error)) return undefined;
+      throw error;
+    }
+  }
+
+  private async leaderConnection(topic: string, partition: number): Promise<Awaited<ReturnType<ConnectionPool['get']>> | undefined> {
+    let metadata;
+    try {
+      metadata = await this.admin.metadata({ topics: [topic], retries: 0 });
+    } catch (error) {
+      if (isUnknownTopic(error)) return undefined;
+      throw error;
+    }
+    const info = metadata.topics.get(topic);
+    if (info === undefined) return undefined;
+    const leader = info.partitions[partition]?.leader ?? -1;
+    const broker: Broker | undefined = metadata.brokers.get(leader);
+    if (broker === undefined) throw new Error(`partition ${topic}-${partition} has no leader`);
+    return this.readPool.get(broker);
+  }
+
+  async read(topic: string, partition: number, offset: bigint, maxBytes: number): Promise<PartitionRead | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      const connection = await this.leaderConnection(topic, partition);
+      if (connection === undefined) return undefined;
+      try {
+        // Session id 0 with epoch -1: a sessionless full fetch, safe to run concurrently.
+        const response = await fetchV12.api.async(connection, 0, 1, maxBytes, 0, 0, -1, [{ topicId: topic, partitions: [{ partition, fetchOffset: offset, currentLeaderEpoch: -1, lastFetchedEpoch: -1, partitionMaxBytes: maxBytes }] }], [], '');
+        const answer = response.responses[0]?.partitions.find((p) => p.partitionIndex === partition);
+        if (answer === undefined) throw new Error(`Fetch returned nothing for ${topic}-${partition}`);
+        const records: IncomingRecord[] = [];
+        let nextOffset = offset;
+        for (const batch of answer.records ?? []) {
+          for (const record of batch.records) {
+            const recordOffset = batch.firstOffset + BigInt(record.offsetDelta);
+            if (recordOffset < offset) continue;
+            records.push({ offset: recordOffset, key: record.key, value: record.value, headers: record.headers, timestamp: batch.firstTimestamp + record.timestampDelta });
+          }
+          const after = batch.firstOffset + BigInt(batch.lastOffsetDelta) + 1n;
+          if (after > nextOffset) nextOffset = after;
+        }
+        return { records, nextOffset, highWatermark: answer.highWatermark, logStartOffset: answer.logStartOffset };
+      } catch (error) {
+        if (hasApiError(error, 'OFFSET_OUT_OF_RANGE')) throw new OffsetOutOfRangeError(topic, partition, offset);
+        if (isUnknownTopic(error)) return undefined;
+        // Leadership moved or the connection broke: refresh and retry within the budget.
+        if (attempt >= this.settings.retries) throw error;
+        this.admin.clearMetadata();
+        await noDelay(this.settings.retryDelayMs);
+      }
+    }
+  }
+
+  async deleteRecordsBefore(topic: string, partition: number, offset: bigint): Promise<void> {
+    await this.admin.deleteRecords({ topics: [{ name: topic, partitions: [{ partition, offset }] }] });
+  }
+
+  async deleteTopics(topics: readonly string[]): Promise<void> {
+    for (let i = 0; i < topics.length; i += 1000) {
+      try {
+        await this.admin.deleteTopics({ topics: topics.slice(i, i + 1000) });
+      } catch (error) {
+        if (!isUnknownTopic(error)) throw error;
+      }
+    }
+  }
+
+  async subscribe(options: GroupSubscriptionOptions): Promise<GroupSubscription> {
+    const { settings } = this;
+    const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
+      clientId: `${settings.clientId}-stream`,
+      groupId: options.groupId,
+      bootstrapBrokers: [...settings.brokers],
+      connectTimeout: settings.connectTimeoutMs,
+      timeout: settings.requestTimeoutMs,
+      retries: settings.retries,
+      retryDelay: settings.retryDelayMs,
+      metadataMaxAge: settings.metadataMaxAgeMs,
+      ...(settings.tls !== undefined ? { tls: settings.tls } : {}),
+      ...(settings.sasl !== undefined ? { sasl: settings.sasl } : {}),
+    });
+    let stream;
+    try {
+      stream = await consumer.consume({ topics: [...options.topics], autocommit: false, mode: 'committed', fallbackMode: options.from, maxWaitTime: 500 });
+    } catch (error) {
+      await consumer.close(true).catch(() => undefined);
+      throw error;
+    }
+    const subscriptions = this.subscriptions;
+    const messages = stream as AsyncIterable<Message<Buffer, Buffer, Buffer, Buffer>>;
+    const subscription: GroupSubscription = {
+      async *[Symbol.asyncIterator](): AsyncGenerator<ConsumedRecord> {
+        for await (const message of messages) {
+          yield {
+            topic: message.topic,
+            partition: message.partition,
+            offset: message.offset,
+            key: message.key ?? null,
+            value: message.value ?? null,
+            headers: message.headerEntries,
+            timestamp: message.timestamp,
+          };
+        }
+      },
+      async commit(records: readonly ConsumedRecord[]): Promise<void> {
+        const last = new Map<string, ConsumedRecord>();
+        for (const record of records) {
+          const key = partitionKey(record.topic, record.partition);
+          const seen = last.get(key);
+          if (seen === undefined || seen.offset < record.offset) last.set(key, record);
+        }
+        if (last.size === 0) return;
+        // The group commits the offset of the next record to read.
+        await consumer.commit({ offsets: [...last.values()].map((r) => ({ topic: r.topic, partition: r.partition, offset: r.offset + 1n, leaderEpoch: -1 })) });
+      },
+      async close(): Promise<void> {
+        subscriptions.delete(subscription);
+        await stream.close().catch(() => undefined);
+        await consumer.close(true);
+      },
+    };
+    subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.subscriptions].map((s) => s.close()));
+    await Promise.allSettled([this.producer.close(), this.admin.close(), this.readPool.close()]);
+  }
+}

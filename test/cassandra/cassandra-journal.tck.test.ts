@@ -1,0 +1,56 @@
+import { persistencePluginTck } from '@troupe/persistence/tck';
+import { CassandraJournal, CassandraSnapshotStore } from '@troupe/persistence-cassandra';
+import type cassandra from 'cassandra-driver';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { CASSANDRA_LOCAL_DATA_CENTER, cassandraAvailable, cassandraContactPoints } from '../setup/services-env.js';
+import { dropKeyspaces, testClient, uniqueKeyspace } from './cassandra-fixtures.js';
+import { holdCassandraShared } from './cassandra-lock.js';
+
+// One keyspace pair per file, dropped at the end; every TCK test uses fresh persistence ids.
+const journalKeyspace = uniqueKeyspace('tck_journal');
+const snapshotKeyspace = uniqueKeyspace('tck_snapshot');
+const MiB = 1024 * 1024;
+// The TCK's largest atomic write has 300 events: the smallest target partition size it
+// allows. Histories crossing partitions are covered by cassandra-journal.test.ts.
+const journalOptions = { targetPartitionSize: 300, replayPageSize: 100, maxPayloadBytes: 2 * MiB } as const;
+const ownConnection = () => ({ contactPoints: cassandraContactPoints(), localDataCenter: CASSANDRA_LOCAL_DATA_CENTER });
+
+// The TCK creates a journal per test: they share one driver session (as journal and
+// snapshot store do in production), so each test does not pay for a new connection.
+let shared: cassandra.Client | undefined;
+const client = (): cassandra.Client => (shared ??= testClient());
+
+// Keeps the fault suite from stopping Cassandra while this file runs (cassandra-lock.ts).
+let release: (() => void) | undefined;
+beforeAll(async () => {
+  if (cassandraAvailable()) release = await holdCassandraShared('tck');
+}, 300_000);
+afterAll(async () => {
+  try {
+    if (shared !== undefined) await dropKeyspaces(shared, journalKeyspace, snapshotKeyspace);
+  } finally {
+    release?.();
+  }
+});
+
+describe.skipIf(!cassandraAvailable())('CassandraJournal against a real Cassandra', () => {
+  persistencePluginTck({
+    name: 'CassandraJournal',
+    journal: {
+      create: () => new CassandraJournal({ client: client(), keyspace: journalKeyspace, ...journalOptions }),
+      rejectsPayloadsAbove: 2 * MiB,
+      // A new instance with its own connection, as after a process restart.
+      reopen: async (journal) => {
+        await journal.close?.();
+        return CassandraJournal.connect({ ...ownConnection(), keyspace: journalKeyspace, ...journalOptions });
+      },
+    },
+    snapshotStore: {
+      create: () => new CassandraSnapshotStore({ client: client(), keyspace: snapshotKeyspace }),
+      reopen: async (store) => {
+        await store.close?.();
+        return CassandraSnapshotStore.connect({ ...ownConnection(), keyspace: snapshotKeyspace });
+      },
+    },
+  });
+});
