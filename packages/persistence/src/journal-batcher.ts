@@ -14,11 +14,19 @@ export interface BatchingOptions {
   /**
    * A `writeMessages` call unanswered after this long fails its writes with
    * `JournalCallTimeoutError` (as Akka's journal circuit-breaker call-timeout does), so
-   * the actors fail and restart instead of hanging. Later writes still wait for the hung
-   * call, and a recovering actor whose write it holds waits too, so nothing overtakes it.
+   * the actors fail and restart instead of hanging. The hung call keeps its slot of
+   * `maxCallsInFlight` until it settles, and a recovering actor whose write it holds waits
+   * for it, so nothing overtakes that write.
    * `Infinity` disables. @default 10000
    */
   readonly callTimeoutMs?: number;
+  /**
+   * Most `writeMessages` calls in flight at once. More than one keeps a remote journal
+   * (Kafka, Cassandra) busy while the previous call's answer travels back; order per
+   * persistence id is kept either way, since an actor has one write in flight at most.
+   * @default 4
+   */
+  readonly maxCallsInFlight?: number;
 }
 
 /** One `writeMessages` call in flight. */
@@ -41,19 +49,21 @@ export interface WriteCallback {
 /**
  * Group commit: atomic writes submitted by any number of actors while the previous
  * call is in flight (or within the same tick) reach the journal as one
- * `writeMessages` call. One call is in flight at a time, so the batch grows when the
- * journal is slow and shrinks to one write when it is fast. Each actor has at most one
+ * `writeMessages` call. Up to `maxCallsInFlight` calls run at once; writes that arrive
+ * meanwhile wait, so the batch grows when the journal is slow and shrinks to one write
+ * when it is fast. Each actor has at most one
  * write queued or in flight (the actor queues the rest), so per-id order is kept.
  */
 export class JournalBatcher {
   private writes: AtomicWrite[] = [];
   private callbacks: WriteCallback[] = [];
-  private current: Call | undefined;
+  private readonly inFlight = new Set<Call>();
   private scheduled = false;
   private watchdog: ReturnType<typeof setTimeout> | undefined;
   private readonly maxBatchSize: number;
   private readonly maxQueuedWrites: number;
   private readonly callTimeoutMs: number;
+  private readonly maxCallsInFlight: number;
 
   constructor(
     private readonly journalId: string,
@@ -63,6 +73,8 @@ export class JournalBatcher {
     this.maxBatchSize = options.maxBatchSize ?? 2000;
     this.maxQueuedWrites = options.maxQueuedWrites ?? 100_000;
     this.callTimeoutMs = options.callTimeoutMs ?? 10_000;
+    this.maxCallsInFlight = options.maxCallsInFlight ?? 4;
+    if (!(Number.isInteger(this.maxCallsInFlight) && this.maxCallsInFlight > 0)) throw new RangeError(`Persistence: batching.maxCallsInFlight must be a positive integer, got ${this.maxCallsInFlight}`);
     if (!(this.callTimeoutMs > 0)) throw new RangeError(`Persistence: batching.callTimeoutMs must be > 0 (or Infinity), got ${this.callTimeoutMs}`);
     if (!(Number.isInteger(this.maxBatchSize) && this.maxBatchSize > 0)) throw new RangeError(`Persistence: batching.maxBatchSize must be a positive integer, got ${this.maxBatchSize}`);
     if (!(Number.isInteger(this.maxQueuedWrites) && this.maxQueuedWrites >= this.maxBatchSize)) {
@@ -81,9 +93,10 @@ export class JournalBatcher {
    * highest sequence number while a write of the same id may still land.
    */
   settledFor(persistenceId: string): Promise<unknown> | undefined {
-    const call = this.current;
-    if (call === undefined || !call.timedOut || !call.writes.some((w) => w.persistenceId === persistenceId)) return undefined;
-    return call.promise.then(ignore, ignore);
+    for (const call of this.inFlight) {
+      if (call.timedOut && call.writes.some((w) => w.persistenceId === persistenceId)) return call.promise.then(ignore, ignore);
+    }
+    return undefined;
   }
 
   /** Queues `write`; `callback` learns the outcome, always asynchronously. */
@@ -95,7 +108,7 @@ export class JournalBatcher {
     }
     this.writes.push(write);
     this.callbacks.push(callback);
-    if (this.current === undefined && !this.scheduled) this.schedule();
+    if (this.inFlight.size < this.maxCallsInFlight && !this.scheduled) this.schedule();
   }
 
   /**
@@ -119,7 +132,7 @@ export class JournalBatcher {
 
   private readonly flush = (): void => {
     this.scheduled = false;
-    if (this.current !== undefined || this.writes.length === 0) return;
+    if (this.inFlight.size >= this.maxCallsInFlight || this.writes.length === 0) return;
     let writes: AtomicWrite[];
     let callbacks: WriteCallback[];
     if (this.writes.length <= this.maxBatchSize) {
@@ -138,16 +151,16 @@ export class JournalBatcher {
       promise = Promise.reject(error);
     }
     const call: Call = { writes, callbacks, promise, startedAt: performance.now(), timedOut: false };
-    this.current = call;
+    this.inFlight.add(call);
     if (this.watchdog === undefined && this.callTimeoutMs !== Infinity) this.armWatchdog(this.callTimeoutMs);
     promise.then(
       (results) => {
-        this.current = undefined;
+        this.inFlight.delete(call);
         if (!call.timedOut) deliver(this.journalId, call, results);
         this.next();
       },
       (error: unknown) => {
-        this.current = undefined;
+        this.inFlight.delete(call);
         if (!call.timedOut) failAll(callbacks, error);
         this.next();
       },
@@ -162,15 +175,18 @@ export class JournalBatcher {
 
   private readonly checkWatchdog = (): void => {
     this.watchdog = undefined;
-    const call = this.current;
-    if (call === undefined || call.timedOut) return;
-    const elapsed = performance.now() - call.startedAt;
-    if (elapsed < this.callTimeoutMs) {
-      this.armWatchdog(this.callTimeoutMs - elapsed);
-      return;
+    const now = performance.now();
+    let nextDue = Infinity;
+    for (const call of this.inFlight) {
+      if (call.timedOut) continue;
+      const elapsed = now - call.startedAt;
+      if (elapsed < this.callTimeoutMs) nextDue = Math.min(nextDue, this.callTimeoutMs - elapsed);
+      else {
+        call.timedOut = true;
+        failAll(call.callbacks, new JournalCallTimeoutError(this.journalId, this.callTimeoutMs));
+      }
     }
-    call.timedOut = true;
-    failAll(call.callbacks, new JournalCallTimeoutError(this.journalId, this.callTimeoutMs));
+    if (nextDue !== Infinity) this.armWatchdog(nextDue);
   };
 
   private next(): void {

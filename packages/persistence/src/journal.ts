@@ -63,7 +63,12 @@ export interface JournalCapabilities {
  *
  * `readHighestSequenceNr(persistenceId, fromSequenceNr)`
  * - MUST resolve with the highest sequence number ever stored for the id, also when the
- *   events up to it were deleted; 0 for an unknown id. `fromSequenceNr` is a hint only.
+ *   events up to it were deleted; 0 for an unknown id. `fromSequenceNr` is a hint only:
+ *   the runtime guarantees the highest is at least `fromSequenceNr - 1`.
+ *
+ * Recovery of an actor calls `readHighestSequenceNr` and then (if there is anything to
+ * read) `replayMessages` for the same id, with no write of that id in between; a journal
+ * MAY use the first call to prepare the second (e.g. fetch the first page with it).
  *
  * `deleteMessagesTo(persistenceId, toSequenceNr)`
  * - MUST make events with `sequenceNr ≤ toSequenceNr` unreadable by replay (physically or by

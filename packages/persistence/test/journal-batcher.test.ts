@@ -48,9 +48,9 @@ describe('JournalBatcher', () => {
     expect(await Promise.all(outcomes.map((o) => o.done))).toEqual(['written', 'rejected: too big', 'written']);
   });
 
-  it('keeps one call in flight and groups everything submitted meanwhile into the next', async () => {
+  it('with maxCallsInFlight 1, keeps one call in flight and groups everything submitted meanwhile into the next', async () => {
     const journal = new ManualJournal();
-    const batcher = new JournalBatcher('j', journal);
+    const batcher = new JournalBatcher('j', journal, { maxCallsInFlight: 1 });
     batcher.submit(write('a', 1), outcome());
     await turnsUntil(() => journal.calls.length > 0);
     const later = [outcome(), outcome()];
@@ -61,6 +61,22 @@ describe('JournalBatcher', () => {
     journal.calls[0]!.settle([undefined]);
     await turnsUntil(() => journal.calls.length === 2);
     expect(journal.calls[1]!.writes.map((w) => w.persistenceId)).toEqual(['b', 'c']);
+  });
+
+  it('runs up to maxCallsInFlight calls at once and groups the rest into the next free call', async () => {
+    const journal = new ManualJournal();
+    const batcher = new JournalBatcher('j', journal, { maxCallsInFlight: 2 });
+    batcher.submit(write('a', 1), outcome());
+    await turnsUntil(() => journal.calls.length === 1);
+    batcher.submit(write('b', 1), outcome());
+    await turnsUntil(() => journal.calls.length === 2);
+    batcher.submit(write('c', 1), outcome());
+    batcher.submit(write('d', 1), outcome());
+    for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(journal.calls).toHaveLength(2);
+    journal.calls[1]!.settle([undefined]);
+    await turnsUntil(() => journal.calls.length === 3);
+    expect(journal.calls[2]!.writes.map((w) => w.persistenceId)).toEqual(['c', 'd']);
   });
 
   it('fails every write of a call that rejects, and one that answers the wrong number of results', async () => {
@@ -108,9 +124,9 @@ describe('JournalBatcher', () => {
     expect(timerFired).toBe(true);
   });
 
-  it('fails the writes of a call unanswered after callTimeoutMs, and sends nothing else until it settles', async () => {
+  it('fails the writes of a call unanswered after callTimeoutMs, which keeps its slot until it settles', async () => {
     const journal = new ManualJournal();
-    const batcher = new JournalBatcher('j', journal, { callTimeoutMs: 20 });
+    const batcher = new JournalBatcher('j', journal, { callTimeoutMs: 20, maxCallsInFlight: 1 });
     const hung = outcome();
     batcher.submit(write('slow', 1), hung);
     expect(await hung.done).toBe('failed: journal "j" did not answer a write within 20 ms');
@@ -132,6 +148,7 @@ describe('JournalBatcher', () => {
   it('validates its limits, naming the field', () => {
     expect(() => new JournalBatcher('j', new InMemoryJournal(), { callTimeoutMs: 0 })).toThrow(/callTimeoutMs/);
     expect(() => new JournalBatcher('j', new InMemoryJournal(), { maxBatchSize: 0 })).toThrow(/maxBatchSize/);
+    expect(() => new JournalBatcher('j', new InMemoryJournal(), { maxCallsInFlight: 0 })).toThrow(/maxCallsInFlight/);
     expect(() => new JournalBatcher('j', new InMemoryJournal(), { maxBatchSize: 10, maxQueuedWrites: 5 })).toThrow(/maxQueuedWrites/);
   });
 });

@@ -12,6 +12,12 @@ export function openDatabase(options: ResolvedSqliteOptions): DatabaseSync {
   db.exec(`PRAGMA busy_timeout = ${options.busyTimeoutMs}`);
   db.exec('PRAGMA journal_mode = WAL');
   db.exec(`PRAGMA synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+  // With many actors per commit each event dirties its own index page; the default 2 MiB
+  // cache and 1,000-page checkpoints made throughput fall ~5x as the table grew (measured
+  // in bench/src/persistence). 64 MiB of cache and 10,000-page checkpoints keep it level;
+  // the cost is a WAL of up to ~40 MiB to replay when the file is opened after a crash.
+  db.exec('PRAGMA cache_size = -65536');
+  db.exec('PRAGMA wal_autocheckpoint = 10000');
   return db;
 }
 
