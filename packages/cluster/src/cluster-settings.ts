@@ -123,7 +123,7 @@ export function resolveClusterSettings(options: ClusterOptions): ClusterSettings
       threshold: positive(fd.threshold, 8, 'failureDetector.threshold'),
       maxSampleSize: positive(fd.maxSampleSize, 1000, 'failureDetector.maxSampleSize'),
       minStdDeviationMs: positive(fd.minStdDeviationMs, 100, 'failureDetector.minStdDeviationMs'),
-      acceptableHeartbeatPauseMs: positive(fd.acceptableHeartbeatPauseMs, 5000, 'failureDetector.acceptableHeartbeatPauseMs'),
+      acceptableHeartbeatPauseMs: positive(fd.acceptableHeartbeatPauseMs, 3000, 'failureDetector.acceptableHeartbeatPauseMs'),
       firstHeartbeatEstimateMs: positive(fd.firstHeartbeatEstimateMs, heartbeatIntervalMs, 'failureDetector.firstHeartbeatEstimateMs'),
     },
     downing: resolveDowning(options.downing?.strategy),

@@ -9,7 +9,6 @@ import { RemoteActorRef, type RemoteRefProvider } from './remote-actor-ref.js';
 const MAX_EXPORTED = 100_000;
 const MAX_CACHED_REMOTE_REFS = 10_000;
 const MAX_CACHED_LOCAL_REFS = 10_000;
-const textDecoder = new TextDecoder('utf-8', { fatal: true });
 
 type Watchers = Map<string, ActorRef<never>>;
 
@@ -63,12 +62,15 @@ export class Remoting implements RemoteRefProvider {
   sendUserMessage(target: RemoteActorRef<unknown>, message: unknown): void {
     let envelope: Envelope;
     try {
-      const serialized = this.registry.serialize(encodeRefs(message, (ref) => this.export(ref)));
-      const bytes = serialized.bytes;
-      envelope =
-        serialized.serializerId === 'json'
-          ? { k: 'msg', to: target.path, s: serialized.serializerId, m: serialized.manifest, t: textDecoder.decode(bytes) }
-          : { k: 'msg', to: target.path, s: serialized.serializerId, m: serialized.manifest, b: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') };
+      const encoded = encodeRefs(message, (ref) => this.export(ref));
+      // Text serializers (JSON) go into the text frame as they are: no UTF-8 round trip.
+      const text = this.registry.serializeText(encoded);
+      if (text !== undefined) {
+        envelope = { k: 'msg', to: target.path, s: text.serializerId, m: text.manifest, t: text.text };
+      } else {
+        const { serializerId, manifest, bytes } = this.registry.serialize(encoded);
+        envelope = { k: 'msg', to: target.path, s: serializerId, m: manifest, b: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') };
+      }
     } catch (error) {
       this.log.warn(`cannot serialise a message to ${target.path}`, { error });
       publishDeadLetter(this.system, message, target.path, 'serialization-failed');
@@ -151,8 +153,10 @@ export class Remoting implements RemoteRefProvider {
         // JSON payload already parsed with its frame (see JsonFrameCodec).
         value = envelope.v;
       } else {
-        const bytes = envelope.t !== undefined ? Buffer.from(envelope.t, 'utf8') : Buffer.from(envelope.b as string, 'base64');
-        value = this.registry.deserialize({ serializerId: envelope.s, manifest: envelope.m, bytes });
+        value =
+          envelope.t !== undefined
+            ? this.registry.deserializeText(envelope.s, envelope.m, envelope.t)
+            : this.registry.deserialize({ serializerId: envelope.s, manifest: envelope.m, bytes: Buffer.from(envelope.b as string, 'base64') });
       }
       message = decodeRefs(value, (path) => this.refFor(path));
     } catch (error) {

@@ -63,6 +63,32 @@ export class SerializationRegistry {
     }
   }
 
+  /**
+   * Like `serialize`, but as text when the chosen serializer has a text form
+   * (`toText`, e.g. JSON); undefined when it has none (use `serialize`).
+   */
+  serializeText(value: unknown): { readonly serializerId: string; readonly manifest: string; readonly text: string } | undefined {
+    const manifest = this.manifestOf(value);
+    const serializer = this.byManifest.get(manifest) ?? this.fallback;
+    if (serializer.toText === undefined) return undefined;
+    try {
+      return { serializerId: serializer.id, manifest, text: serializer.toText(value) };
+    } catch (error) {
+      throw new SerializationError(`cannot serialise a "${manifest || typeof value}" with serializer "${serializer.id}"`, error);
+    }
+  }
+
+  /** Reads what `serializeText` wrote. */
+  deserializeText(serializerId: string, manifest: string, text: string): unknown {
+    const serializer = this.byId.get(serializerId);
+    if (serializer === undefined) throw new SerializationError(`unknown serializer id "${serializerId}" (manifest "${manifest}")`);
+    try {
+      return serializer.fromText === undefined ? serializer.fromBinary(Buffer.from(text, 'utf8'), manifest) : serializer.fromText(text, manifest);
+    } catch (error) {
+      throw new SerializationError(`cannot deserialise "${manifest}" with serializer "${serializerId}"`, error);
+    }
+  }
+
   deserialize(serialized: Serialized): unknown {
     const serializer = this.byId.get(serialized.serializerId);
     if (serializer === undefined) throw new SerializationError(`unknown serializer id "${serialized.serializerId}" (manifest "${serialized.manifest}")`);
