@@ -22,7 +22,7 @@ import { fillNactEngine, fillTroupeStore, nactRecover, troupeRecover } from './r
  * comes with events per CPU-second of this process (see `Stopwatch`), and Troupe's
  * persist runs with the mean atomic writes per journal call (group commit at work).
  * SQLite runs start from an empty file, so a 1,000-actor run measures a journal growing
- * from 0 to 50,000 rows (see RESULTS.md: the cost per event grows with the rows per id).
+ * from 0 to 50,000 rows (see BENCHMARKS.md, section Persistence: the cost per event grows with the rows per id).
  */
 
 const ACTORS = 1000;

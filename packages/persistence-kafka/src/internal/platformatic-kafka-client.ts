@@ -70,7 +70,7 @@ const noDelay = (ms: number): Promise<void> => new Promise((resolve) => setTimeo
 
 /**
  * The `KafkaClient` seam on `@platformatic/kafka` (chosen by measurement, see
- * bench/src/kafka/RESULTS.md): an idempotent `Producer`, an `Admin` for metadata, offsets,
+ * BENCHMARKS.md, section Kafka): an idempotent `Producer`, an `Admin` for metadata, offsets,
  * topics and delete-records, sessionless Fetch v12 requests on a dedicated connection
  * pool for group-less partition reads (the library's `Consumer.fetch` keeps one
  * incremental fetch session per broker, which concurrent recoveries would race on), and
