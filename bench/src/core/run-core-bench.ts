@@ -49,14 +49,14 @@ const spawnOutputs = {
 
 const GROUPS: readonly CaseGroup[] = [
   [
-    { name: 'ping-pong', subject: 'troupe', count: 1_000_000, run: (n) => troupePingPong(n, 0), outputs: rate('ping-pong', 'msgs/s') },
-    { name: 'ping-pong-1000-children', subject: 'troupe', count: 1_000_000, run: (n) => troupePingPong(n, CHILDREN), outputs: rate('ping-pong-1000-children', 'msgs/s') },
+    { name: 'ping-pong', subject: 'troupe', count: 5_000_000, run: (n) => troupePingPong(n, 0), outputs: rate('ping-pong', 'msgs/s') },
+    { name: 'ping-pong-1000-children', subject: 'troupe', count: 5_000_000, run: (n) => troupePingPong(n, CHILDREN), outputs: rate('ping-pong-1000-children', 'msgs/s') },
   ],
   [
     { name: 'ping-pong', subject: 'nact', count: 200_000, run: (n) => nactPingPong(n, 0), outputs: rate('ping-pong', 'msgs/s') },
     { name: 'ping-pong-1000-children', subject: 'nact', count: 10_000, run: (n) => nactPingPong(n, CHILDREN), outputs: rate('ping-pong-1000-children', 'msgs/s') },
   ],
-  [{ name: 'ping-pong', subject: 'raw', count: 1_000_000, run: async (n) => rawPingPong(n), outputs: rate('ping-pong', 'msgs/s') }],
+  [{ name: 'ping-pong', subject: 'raw', count: 5_000_000, run: async (n) => rawPingPong(n), outputs: rate('ping-pong', 'msgs/s') }],
   [{ name: 'fan-out-1000-routees', subject: 'troupe', count: 1_000_000, run: (n) => troupeFanOut(n, ROUTEES), outputs: rate('fan-out-1000-routees', 'msgs/s') }],
   [{ name: 'fan-out-1000-routees', subject: 'nact', count: 200_000, run: (n) => nactFanOut(n, ROUTEES), outputs: rate('fan-out-1000-routees', 'msgs/s') }],
   [{ name: 'fan-out-1000-routees', subject: 'raw', count: 1_000_000, run: async (n) => rawFanOut(n, ROUTEES), outputs: rate('fan-out-1000-routees', 'msgs/s') }],
