@@ -167,7 +167,12 @@ export class ActorSystem {
       replyTo.fail(error);
       return promise;
     }
-    target.tell(message);
+    try {
+      target.tell(message);
+    } catch (error) {
+      // e.g. MailboxOverflowError from a full mailbox with the `fail` policy: the caller learns it through the Promise.
+      replyTo.fail(error);
+    }
     return promise;
   }
 

@@ -37,6 +37,8 @@ export class ActiveTimer {
 /** Where fired timers go: the owning cell. */
 export interface TimerTarget {
   enqueueSignal(signal: Signal): void;
+  /** True once the owner is stopping: no timer starts or re-arms after that. */
+  readonly isStopping: boolean;
 }
 
 /** The timers of one actor, on the system's clock. */
@@ -83,10 +85,15 @@ export class ActorTimers<M> implements TimerScheduler<M> {
 
   private start(key: unknown, message: M, delayMs: number, intervalMs: number): void {
     this.cancel(key);
+    if (this.target.isStopping) return;
     const timer = new ActiveTimer(key, intervalMs);
     this.timers.set(key, timer);
     const fire = (): void => {
       if (this.timers.get(key) !== timer) return;
+      if (this.target.isStopping) {
+        this.timers.delete(key);
+        return;
+      }
       if (intervalMs > 0) timer.handle = this.clock.schedule(intervalMs, fire);
       this.target.enqueueSignal(new TimerFired(timer, message));
     };

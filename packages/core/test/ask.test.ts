@@ -94,6 +94,21 @@ describe('ask', () => {
     await expect(echo.ask<number>((replyTo) => ({ id: 1, replyTo }), { timeoutMs: 0 })).rejects.toThrow(RangeError);
   });
 
+  it('rejects, never throws, when the target refuses the message (a full mailbox with the fail policy)', async () => {
+    system = ActorSystem.create({ logger: silentLogger });
+    const { promise: gate, resolve: open } = Promise.withResolvers<void>();
+    class Stuck extends Actor<EchoMsg> {
+      async receive(): Promise<void> {
+        await gate;
+      }
+    }
+    const stuck = system.spawn(() => new Stuck(), { mailbox: { capacity: 1, overflow: 'fail' } });
+    const replies = [1, 2, 3].map((id) => stuck.ask<number>((replyTo) => ({ id, replyTo }), { timeoutMs: 60_000 }).catch((e: unknown) => e));
+    const refused = await replies[2];
+    expect((refused as { code?: string }).code).toBe('ERR_MAILBOX_OVERFLOW');
+    open();
+  });
+
   it('rejects a pending ask when the system terminates', async () => {
     system = ActorSystem.create({ logger: silentLogger });
     const hoarder = system.spawn(() => new Hoarder(TestProbe.create<EchoMsg>(system).ref));

@@ -156,6 +156,42 @@ describe('Routers', () => {
     await probe.expectMessage(`${blocked}:0`);
   });
 
+  it('balancing pool routees get their own replies and timers, not another routee', async () => {
+    system = ActorSystem.create({ logger: silentLogger });
+    const probe = TestProbe.create<string>(system);
+    type Msg = { type: 'start' } | { type: 'reply' } | { type: 'tick' };
+    class Selfish extends Actor<Msg> {
+      receive(message: Msg): void {
+        const me = this.context.self.path.split('/').pop();
+        if (message.type === 'start') {
+          this.context.self.tell({ type: 'reply' });
+          this.context.timers.startSingleTimer('t', { type: 'tick' }, 1);
+        } else {
+          probe.ref.tell(`${me} got its own ${message.type}`);
+        }
+      }
+    }
+    const pool = spawnRouter(system, Routers.balancingPool<Msg>({ size: 2, routee: () => new Selfish() }));
+    pool.tell({ type: 'start' });
+    const lines = await probe.receiveN(2);
+    const owner = lines[0]?.split(' ')[0];
+    expect(lines.sort()).toEqual([`${owner} got its own reply`, `${owner} got its own tick`]);
+  });
+
+  it('balancing pool hands queued work to an idle routee when another one stops', async () => {
+    system = ActorSystem.create({ logger: silentLogger });
+    const probe = TestProbe.create<string>(system);
+    const pool = spawnRouter(system, Routers.balancingPool<Job>({ size: 2, routee: () => new Reporter(probe.ref) }));
+    await awaitCondition(() => routeesOf(pool)?.length === 2);
+    pool.tell({ n: 1 });
+    await probe.expectMessage((m) => m.endsWith(':1'));
+    const [first] = routeesOf(pool) ?? [];
+    system.stop(first as ActorRef<never>);
+    await awaitCondition(() => routeesOf(pool)?.length === 1);
+    for (let n = 2; n <= 4; n++) pool.tell({ n });
+    expect((await probe.receiveN(3)).map((line) => line.split(':')[1])).toEqual(['2', '3', '4']);
+  });
+
   it('removes routees that stop, and dead-letters with no-routees once none are left', async () => {
     system = ActorSystem.create({ logger: silentLogger });
     const letters: DeadLetter[] = [];

@@ -163,6 +163,53 @@ describe('Supervision', () => {
     await crashAndWait(100);
   });
 
+  it('cancels a pending backoff restart when the child is stopped meanwhile', async () => {
+    const clock = new ManualClock();
+    system = ActorSystem.create({ logger: silentLogger, clock });
+    const probe = TestProbe.create<string>(system);
+    const worker = system.spawn(() => new Worker(probe.ref), { supervision: SupervisorStrategy.restartWithBackoff({ minBackoffMs: 1000, randomFactor: 0 }) });
+    await probe.expectMessage('worker preStart');
+    worker.tell({ type: 'crash', how: 'throw' });
+    await awaitCondition(() => clock.pendingTimers === 1, { message: 'backoff timer scheduled' });
+    system.stop(worker as ActorRef<never>);
+    await probe.expectTerminated(worker as ActorRef<never>);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('escalates when the decider itself throws, instead of leaving the child stuck', async () => {
+    system = ActorSystem.create({ logger: silentLogger });
+    const probe = TestProbe.create<string>(system);
+    const broken = SupervisorStrategy.oneForOne({
+      decider: () => {
+        throw new Error('decider bug');
+      },
+    });
+    const [worker] = (await spawnUnder(broken, probe)) as [ActorRef<WorkerMsg>];
+    worker.tell({ type: 'crash', how: 'throw' });
+    // Escalated: the guardian restarts the parent, whose preRestart stops the child.
+    await probe.expectMessage('worker postStop');
+    await probe.expectTerminated(worker as ActorRef<never>);
+  });
+
+  it('restarts each sibling once when two children fail at the same time under all-for-one', async () => {
+    system = ActorSystem.create({ logger: silentLogger });
+    const probe = TestProbe.create<string>(system);
+    const [a, b] = (await spawnUnder(SupervisorStrategy.allForOne(), probe, ['a', 'b'])) as [ActorRef<WorkerMsg>, ActorRef<WorkerMsg>];
+    a.tell({ type: 'crash', how: 'throw' });
+    b.tell({ type: 'crash', how: 'throw' });
+    a.tell({ type: 'report' });
+    b.tell({ type: 'report' });
+    const seen: string[] = [];
+    const record = (m: string): boolean => {
+      seen.push(m);
+      return seen.filter((line) => line.endsWith('total 0')).length === 2;
+    };
+    await probe.fishForMessage(record);
+    await probe.expectNoMessage(50);
+    // One restart each: a double all-for-one round would start them twice.
+    expect(seen.filter((m) => m.endsWith('preStart')).sort()).toEqual(['a preStart', 'b preStart']);
+  });
+
   it('stops an actor whose constructor throws (ActorInitializationError), by default', async () => {
     system = ActorSystem.create({ logger: silentLogger });
     const probe = TestProbe.create<string>(system);

@@ -81,6 +81,29 @@ describe('TimerScheduler', () => {
     await probe.expectNoMessage(20);
   });
 
+  it('starts no timer once the actor is stopping, even from a handler that was awaiting', async () => {
+    const clock = new ManualClock();
+    system = ActorSystem.create({ logger: silentLogger, clock });
+    const probe = TestProbe.create<string>(system);
+    const { promise: gate, resolve: open } = Promise.withResolvers<void>();
+    class Late extends Actor<'go'> {
+      async receive(): Promise<void> {
+        probe.ref.tell('waiting');
+        await gate;
+        this.context.timers.startPeriodicTimer('late', 'go', 10);
+      }
+    }
+    const late = system.spawn(() => new Late());
+    late.tell('go');
+    await probe.expectMessage('waiting');
+    system.stop(late as ActorRef<never>);
+    await probe.expectTerminated(late as ActorRef<never>);
+    open();
+    await gate;
+    await Promise.resolve();
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   it('cancels timers on restart and on stop', async () => {
     const { clock, probe, ticker } = setup();
     ticker.tell({ type: 'start-periodic' });

@@ -2,12 +2,13 @@ import { type Actor, constructWith } from '../actor.js';
 import type { ActorContext } from '../actor-context.js';
 import { type ActorRef, sendSystemMessage } from '../actor-ref.js';
 import type { ActorSystem } from '../actor-system.js';
+import type { Cancellable } from '../clock.js';
 import { ActorInitializationError, ActorNameTakenError, EscalatedFailureError, MailboxOverflowError, StashOverflowError, SystemTerminatedError, describe } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { Mailbox } from '../mailbox/mailbox.js';
 import { type SpawnOptions, checkActorName } from '../spawn-options.js';
 import { RestartStatistics } from '../supervision/restart-statistics.js';
-import { SupervisorStrategy } from '../supervision/supervisor-strategy.js';
+import { type Directive, SupervisorStrategy } from '../supervision/supervisor-strategy.js';
 import { backoffDelay } from '../supervision/backoff.js';
 import { Terminated } from '../terminated.js';
 import { ActorTimers, TimerFired, type TimerScheduler } from '../timer-scheduler.js';
@@ -30,15 +31,21 @@ const STOPPED = 5;
 const SCHEDULED = 1; // in the dispatcher's run queue
 const AWAITING = 2; // a handler's Promise is pending
 const STOP_REQUESTED = 4; // a stop is on its way (lets a restarting parent know what to wait for)
+const RESTART_PENDING = 8; // the parent has ordered a restart; later failures are already covered
 
 const NO_MESSAGE: unique symbol = Symbol('no-message');
 const DEFAULT_STASH_CAPACITY = 10_000;
 
-/** Extra wiring for routees of a balancing pool, which share one mailbox. */
+/**
+ * Extra wiring for routees of a balancing pool: they take work from one shared queue
+ * once their own mailbox (replies, self-tells, timers, Terminated) is empty.
+ */
 export interface SharedMailboxWiring {
   readonly mailbox: Mailbox;
   /** Called when the routee has nothing to do, so the pool can hand it the next message. */
   readonly onIdle: (cell: ActorCell<unknown>) => void;
+  /** Called when the routee has stopped, so queued work goes to another routee. */
+  readonly onStopped: (cell: ActorCell<unknown>) => void;
 }
 
 /** Spawn options as the runtime keeps them, plus internal wiring. */
@@ -58,6 +65,8 @@ class CellExtras {
   restartStats: RestartStatistics | undefined = undefined;
   /** Set while a restart waits for the old instance's children to stop. */
   pendingRestartError: { error: unknown } | undefined = undefined;
+  /** A backoff restart the parent scheduled for this actor; cancelled if it restarts or stops first. */
+  delayedRestart: Cancellable | undefined = undefined;
   onStopped: (() => void) | undefined = undefined;
 }
 
@@ -90,7 +99,6 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
     readonly options: CellOptions | undefined,
   ) {
     this.ref = (options?.makeRef?.(this as ActorCell<never>) as LocalActorRef<M> | undefined) ?? new LocalActorRef(this);
-    if (options?.shared !== undefined) this.mailbox = options.shared.mailbox;
   }
 
   private get more(): CellExtras {
@@ -144,6 +152,11 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
     return this.status === STOPPED;
   }
 
+  /** True from the moment the actor starts stopping: its timers must not start or re-arm. */
+  get isStopping(): boolean {
+    return this.status >= STOPPING;
+  }
+
   /** True while the actor handles a message or waits on a handler's Promise. */
   get isBusy(): boolean {
     return (this.flags & AWAITING) !== 0 || this.current !== NO_MESSAGE;
@@ -171,7 +184,7 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
     const children = (this.childCells ??= new Map());
     if (children.has(name)) throw new ActorNameTakenError(this.path, name);
     const cell = new ActorCell<C>(this.runtime, this as ActorCell<unknown>, name, factory, options);
-    if (options?.mailbox !== undefined && options.shared === undefined) cell.mailbox = Mailbox.from(options.mailbox);
+    if (options?.mailbox !== undefined) cell.mailbox = Mailbox.from(options.mailbox);
     children.set(name, cell as ActorCell<unknown>);
     cell.flags |= SCHEDULED;
     this.runtime.dispatcher.schedule(cell);
@@ -208,7 +221,11 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
     const buffer = this.extras?.stashBuffer;
     if (buffer === undefined || buffer.size === 0) return;
     const mailbox = this.ensureMailbox();
-    while (buffer.size > 0) mailbox.unshift(buffer.pop());
+    while (buffer.size > 0) {
+      const message = buffer.pop();
+      if (message instanceof Signal) this.pendingSignals++;
+      mailbox.unshift(message);
+    }
     this.scheduleIfRunnable();
   }
 
@@ -224,10 +241,8 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
     if (mailbox.size < mailbox.capacity) mailbox.push(message);
     else if (!this.overflow(mailbox, message)) return;
     if (this.flags === 0 && this.status === ACTIVE) {
-      if (this.options?.shared === undefined) {
-        this.flags = SCHEDULED;
-        this.runtime.dispatcher.schedule(this);
-      }
+      this.flags = SCHEDULED;
+      this.runtime.dispatcher.schedule(this);
     }
   }
 
@@ -252,12 +267,17 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
     }
   }
 
-  /** Schedules a turn for a balancing-pool routee that the pool picked. */
-  wake(): void {
-    if ((this.flags & (SCHEDULED | AWAITING)) === 0 && this.status === ACTIVE) {
+  /**
+   * A balancing-pool routee picked for the next shared message: schedules a turn and
+   * says whether the routee will take it soon (false when busy, failed or stopping).
+   */
+  wake(): boolean {
+    if (this.status !== ACTIVE || (this.flags & (AWAITING | STOP_REQUESTED)) !== 0) return false;
+    if ((this.flags & SCHEDULED) === 0) {
       this.flags |= SCHEDULED;
       this.runtime.dispatcher.schedule(this);
     }
+    return true;
   }
 
   // ---- Run loop -----------------------------------------------------------------
@@ -275,17 +295,34 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
         if (this.systemQueue !== undefined && this.systemQueue.length > 0) this.processSystemMessages();
       }
     }
+    if (this.options?.shared !== undefined) processed += this.runShared(budget - processed);
     this.afterTurn();
+    return processed;
+  }
+
+  /** A balancing-pool routee: its own mailbox first, then the pool's shared queue. */
+  private runShared(budget: number): number {
+    const shared = (this.options?.shared as SharedMailboxWiring).mailbox;
+    let processed = 0;
+    while (processed < budget && this.status === ACTIVE && (this.flags & AWAITING) === 0) {
+      const own = this.mailbox;
+      const source = own !== undefined && own.size > 0 ? own : shared.size > 0 ? shared : undefined;
+      if (source === undefined) break;
+      processed++;
+      this.invoke(source.shift());
+      if (this.systemQueue !== undefined && this.systemQueue.length > 0) this.processSystemMessages();
+    }
     return processed;
   }
 
   private afterTurn(): void {
     if ((this.flags & (SCHEDULED | AWAITING)) !== 0 || this.status !== ACTIVE) return;
-    if (this.mailbox !== undefined && this.mailbox.size > 0) {
+    const shared = this.options?.shared;
+    if ((this.mailbox !== undefined && this.mailbox.size > 0) || (shared !== undefined && shared.mailbox.size > 0)) {
       this.flags |= SCHEDULED;
       this.runtime.dispatcher.schedule(this);
-    } else if (this.options?.shared !== undefined) {
-      this.options.shared.onIdle(this as ActorCell<unknown>);
+    } else if (shared !== undefined) {
+      shared.onIdle(this as ActorCell<unknown>);
     }
   }
 
@@ -342,7 +379,6 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
   }
 
   private scheduleIfRunnable(): void {
-    if (this.options?.shared !== undefined) return;
     if ((this.flags & (SCHEDULED | AWAITING)) === 0 && this.status === ACTIVE) {
       this.flags |= SCHEDULED;
       this.runtime.dispatcher.schedule(this);
@@ -352,10 +388,17 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
   /** Applies the overflow policy; returns true when `message` was queued after all. */
   private overflow(mailbox: Mailbox, message: unknown): boolean {
     switch (mailbox.overflow) {
-      case 'drop-oldest':
+      case 'drop-oldest': {
+        const oldest = mailbox.peek();
+        // A Terminated or timer signal is never shed: the new message goes instead.
+        if (oldest instanceof Signal) {
+          this.runtime.deadLetter(message, this.path, 'mailbox-full');
+          return false;
+        }
         this.runtime.deadLetter(mailbox.shift(), this.path, 'mailbox-dropped-oldest');
         mailbox.push(message);
         return true;
+      }
       case 'fail':
         this.runtime.deadLetter(message, this.path, 'mailbox-full');
         throw new MailboxOverflowError(this.path, mailbox.capacity);
@@ -441,6 +484,8 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
         else if (this.status === FAILED) {
           this.status = ACTIVE;
           this.current = NO_MESSAGE;
+          // A child whose failure this actor escalated resumes with it.
+          this.forEachFailedChild((child) => child.sendSystem(RESUME));
         }
         break;
       case 'restart':
@@ -471,9 +516,18 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
 
   private superviseFailure(childRef: ActorRef<never>, error: unknown): void {
     const child = this.childCells?.get(nameOf(childRef));
-    if (child === undefined || child.ref !== childRef || child.status !== FAILED) return;
-    const strategy = child.options?.supervision ?? this.instance?.supervisorStrategy() ?? SupervisorStrategy.default;
-    let directive = strategy.decider(error);
+    if (child === undefined || child.ref !== childRef || child.status !== FAILED || (child.flags & RESTART_PENDING) !== 0) return;
+    let strategy: SupervisorStrategy;
+    let directive: Directive;
+    try {
+      strategy = child.options?.supervision ?? this.instance?.supervisorStrategy() ?? SupervisorStrategy.default;
+      directive = strategy.decider(error);
+    } catch (deciderError) {
+      // A broken strategy must not wedge the child: escalate, as Akka does.
+      this.runtime.log.error(`${this.path}: supervisor strategy threw while deciding about ${child.path}: ${describe(deciderError)}; escalating`, { error: deciderError });
+      strategy = SupervisorStrategy.default;
+      directive = 'escalate';
+    }
     let delayMs = 0;
     let limitReached = false;
     if (directive === 'restart') {
@@ -481,8 +535,7 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
       if (attempt < 0) {
         directive = 'stop';
         limitReached = true;
-      }
-      else if (strategy.backoff !== undefined) delayMs = backoffDelay(attempt, strategy.backoff);
+      } else if (strategy.backoff !== undefined) delayMs = backoffDelay(attempt, strategy.backoff);
     }
     if (strategy.logFailures) {
       const why = limitReached ? ` (restart limit ${strategy.maxRetries} reached)` : '';
@@ -501,8 +554,11 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
         break;
       case 'restart':
         for (const target of targets) {
+          if ((target.flags & STOP_REQUESTED) !== 0) continue;
+          target.flags |= RESTART_PENDING;
           const restart: SystemMessage = { kind: 'restart', error };
-          if (delayMs > 0) this.runtime.clock.schedule(delayMs, () => target.sendSystem(restart));
+          target.extras?.delayedRestart?.cancel();
+          if (delayMs > 0) target.more.delayedRestart = this.runtime.clock.schedule(delayMs, () => target.sendSystem(restart));
           else target.sendSystem(restart);
         }
         break;
@@ -516,7 +572,15 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
     }
   }
 
+  /** Children left failed (e.g. after an escalation), for resume and restart to pick up. */
+  private forEachFailedChild(each: (child: ActorCell<unknown>) => void): void {
+    if (this.childCells === undefined) return;
+    for (const child of this.childCells.values()) if (child.status === FAILED && (child.flags & RESTART_PENDING) === 0) each(child);
+  }
+
   private beginRestart(error: unknown): void {
+    this.flags &= ~RESTART_PENDING;
+    this.cancelDelayedRestart();
     if (this.status >= STOPPING) return;
     const old = this.instance;
     this.generation++;
@@ -541,10 +605,20 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
     if (this.extras !== undefined) this.extras.pendingRestartError = undefined;
     this.status = ACTIVE;
     this.startInstance((actor) => actor.postRestart(error));
+    // Children the old instance kept (a custom preRestart) and that had failed restart too.
+    this.forEachFailedChild((child) => child.sendSystem({ kind: 'restart', error }));
     this.afterTurn();
   }
 
+  private cancelDelayedRestart(): void {
+    const extras = this.extras;
+    if (extras?.delayedRestart === undefined) return;
+    extras.delayedRestart.cancel();
+    extras.delayedRestart = undefined;
+  }
+
   private beginStop(): void {
+    this.cancelDelayedRestart();
     if (this.status >= STOPPING) return;
     this.status = STOPPING;
     this.generation++;
@@ -569,7 +643,7 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
         this.runtime.log.error(`${this.path} postStop threw: ${describe(error)}`, { error });
       }
     }
-    if (this.mailbox !== undefined && this.mailbox.size > 0 && this.options?.shared === undefined) {
+    if (this.mailbox !== undefined && this.mailbox.size > 0) {
       const path = this.path;
       this.mailbox.drain((message) => {
         if (!(message instanceof Signal)) this.runtime.deadLetter(message, path, 'recipient-stopped');
@@ -592,6 +666,7 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
       extras.watchers = undefined;
     }
     this.systemQueue = undefined;
+    this.options?.shared?.onStopped(this as ActorCell<unknown>);
     this.parentCell?.sendSystem({ kind: 'child-terminated', child: this.ref as ActorRef<never> });
     extras?.onStopped?.();
   }

@@ -29,7 +29,8 @@ export class AskTimeouts {
     entry.timeoutBucket = at;
     let bucket = this.buckets.get(at);
     if (bucket === undefined) {
-      bucket = new Set();
+      // Back-to-back asks land in the same bucket: reuse its Set instead of allocating one per ask.
+      bucket = at === this.spareAt && this.spare !== undefined ? this.spare : new Set();
       this.buckets.set(at, bucket);
     }
     bucket.add(entry);
@@ -37,8 +38,17 @@ export class AskTimeouts {
   }
 
   remove(entry: Expirable): void {
-    this.buckets.get(entry.timeoutBucket)?.delete(entry);
+    const at = entry.timeoutBucket;
+    const bucket = this.buckets.get(at);
+    if (bucket === undefined || !bucket.delete(entry) || bucket.size > 0) return;
+    // Empty buckets go at once, so long timeouts do not leave thousands of them to scan.
+    this.buckets.delete(at);
+    this.spare = bucket;
+    this.spareAt = at;
   }
+
+  private spare: Set<Expirable> | undefined;
+  private spareAt = Number.NaN;
 
   /** Cancels the timer and fails every pending entry with `error` (the system terminated). */
   close(error: unknown): void {

@@ -19,8 +19,11 @@ export class BalancingRoutingLogic<M> implements RoutingLogic<M> {
     this.wiring = {
       mailbox: this.mailbox,
       onIdle: (cell) => {
-        if (this.mailbox.size > 0) cell.wake();
-        else this.idle.add(cell);
+        if (this.mailbox.size === 0 || !cell.wake()) this.idle.add(cell);
+      },
+      onStopped: (cell) => {
+        this.idle.delete(cell);
+        if (this.mailbox.size > 0) this.wakeOne();
       },
     };
   }
@@ -36,13 +39,14 @@ export class BalancingRoutingLogic<M> implements RoutingLogic<M> {
       return;
     }
     this.mailbox.push(message);
-    if (this.idle.size === 0) return;
+    if (this.idle.size > 0) this.wakeOne();
+  }
+
+  /** Hands the queue to the first idle routee that can take it; drops stale idle entries on the way. */
+  private wakeOne(): void {
     for (const cell of this.idle) {
       this.idle.delete(cell);
-      if (!cell.isTerminated) {
-        cell.wake();
-        return;
-      }
+      if (cell.wake()) return;
     }
   }
 

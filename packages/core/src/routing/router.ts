@@ -202,6 +202,11 @@ class RouterActor<M> extends Actor<RouterCommand> {
     for (const routee of this.state.routees) this.context.watch(routee as ActorRef<never>);
   }
 
+  /** Stops the routees but keeps the balancing pool's queued work and the routee list until new routees exist. */
+  override preRestart(): void {
+    for (const child of this.context.children) this.context.stop(child);
+  }
+
   override postRestart(): void {
     // The failed instance's preRestart stopped the pool's routees: build new ones.
     if (this.config.kind === 'pool') this.state.setRoutees(this.createRoutees(this.config.size, []));
