@@ -5,11 +5,9 @@ import {
   Consumer,
   type Message,
   Producer,
-  type SASLOptions,
   compatibilityPartitioner,
   fetchV12,
 } from '@platformatic/kafka';
-import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { KafkaUnreachableError, OffsetOutOfRangeError } from '../kafka-errors.js';
 import {
   type ConsumedRecord,
@@ -22,19 +20,10 @@ import {
   type TopicSpec,
   partitionKey,
 } from '../kafka-client.js';
+import type { ResolvedConnection } from '../kafka-options.js';
 
-/** Connection settings of the adapter (validated by the plugin options). */
-export interface PlatformaticClientSettings {
-  readonly brokers: readonly string[];
-  readonly clientId: string;
-  readonly connectTimeoutMs: number;
-  readonly requestTimeoutMs: number;
-  readonly retries: number;
-  readonly retryDelayMs: number;
-  readonly metadataMaxAgeMs: number;
-  readonly tls?: TlsOptions;
-  readonly sasl?: SASLOptions;
-}
+/** Connection settings of the adapter: the plugin's validated connection options. */
+export type PlatformaticClientSettings = ResolvedConnection;
 
 type AnyError = Error & { findBy?: (property: string, value: unknown) => unknown; errors?: unknown[] };
 
@@ -83,17 +72,11 @@ export class PlatformaticKafkaClient implements KafkaClient {
   private readonly subscriptions = new Set<GroupSubscription>();
   private closed = false;
 
+  /** Connection options shared by every client this adapter creates. */
+  private readonly base: ReturnType<typeof baseOptions>;
+
   constructor(private readonly settings: PlatformaticClientSettings) {
-    const base = {
-      bootstrapBrokers: [...settings.brokers],
-      connectTimeout: settings.connectTimeoutMs,
-      timeout: settings.requestTimeoutMs,
-      retries: settings.retries,
-      retryDelay: settings.retryDelayMs,
-      metadataMaxAge: settings.metadataMaxAgeMs,
-      ...(settings.tls !== undefined ? { tls: settings.tls } : {}),
-      ...(settings.sasl !== undefined ? { sasl: settings.sasl } : {}),
-    };
+    const base = (this.base = baseOptions(settings));
     this.admin = new Admin({ ...base, clientId: `${settings.clientId}-admin` });
     this.producer = new Producer({ ...base, clientId: `${settings.clientId}-producer`, idempotent: true, acks: -1, autocreateTopics: false, partitioner: compatibilityPartitioner });
     this.readPool = new ConnectionPool(`${settings.clientId}-reader`, {
@@ -290,16 +273,9 @@ export class PlatformaticKafkaClient implements KafkaClient {
   async subscribe(options: GroupSubscriptionOptions): Promise<GroupSubscription> {
     const { settings } = this;
     const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
+      ...this.base,
       clientId: `${settings.clientId}-stream`,
       groupId: options.groupId,
-      bootstrapBrokers: [...settings.brokers],
-      connectTimeout: settings.connectTimeoutMs,
-      timeout: settings.requestTimeoutMs,
-      retries: settings.retries,
-      retryDelay: settings.retryDelayMs,
-      metadataMaxAge: settings.metadataMaxAgeMs,
-      ...(settings.tls !== undefined ? { tls: settings.tls } : {}),
-      ...(settings.sasl !== undefined ? { sasl: settings.sasl } : {}),
     });
     let stream;
     try {
@@ -351,4 +327,18 @@ export class PlatformaticKafkaClient implements KafkaClient {
     await Promise.allSettled([...this.subscriptions].map((s) => s.close()));
     await Promise.allSettled([this.producer.close(), this.admin.close(), this.readPool.close()]);
   }
+}
+
+/** The platformatic client options every client of the adapter shares. */
+function baseOptions(settings: PlatformaticClientSettings) {
+  return {
+    bootstrapBrokers: [...settings.brokers],
+    connectTimeout: settings.connectTimeoutMs,
+    timeout: settings.requestTimeoutMs,
+    retries: settings.retries,
+    retryDelay: settings.retryDelayMs,
+    metadataMaxAge: settings.metadataMaxAgeMs,
+    ...(settings.tls !== undefined ? { tls: settings.tls } : {}),
+    ...(settings.sasl !== undefined ? { sasl: settings.sasl } : {}),
+  };
 }
