@@ -109,19 +109,38 @@ export class ReadJournal<E = unknown> {
   private async *persistenceIdStream(live: LiveQueryOptions | undefined): AsyncGenerator<string> {
     const query = this.journal.currentPersistenceIds?.bind(this.journal);
     if (query === undefined || !this.journal.capabilities.persistenceIdsQuery) throw new QueryNotSupportedError(this.journalId, 'persistenceIds');
+    yield* this.byOffset(0, live, (offset) => query(offset, this.pageSize), (entry) => [entry.persistenceId]);
+  }
+
+  private async *byTag(tag: string, fromOffset: number, live: LiveQueryOptions | undefined): AsyncGenerator<EventEnvelope<E>> {
+    const query = this.journal.currentEventsByTag?.bind(this.journal);
+    if (query === undefined || !this.journal.capabilities.eventsByTagQuery) throw new QueryNotSupportedError(this.journalId, 'eventsByTag');
+    yield* this.byOffset(fromOffset, live, (offset) => query(tag, offset, this.pageSize), (entry) => this.envelopes(entry.repr, entry.offset));
+  }
+
+  /**
+   * Pages through a journal-wide offset order after `fromOffset`; when live, waits for
+   * the journal's next change and continues from the last offset seen.
+   */
+  private async *byOffset<T extends { readonly offset: number }, R>(
+    fromOffset: number,
+    live: LiveQueryOptions | undefined,
+    page: (afterOffset: number) => Promise<readonly T[]>,
+    emit: (entry: T) => Iterable<R>,
+  ): AsyncGenerator<R> {
     const changes = live === undefined ? undefined : new ChangeSignal(this.journal, this.refreshIntervalMs, live.signal);
     try {
-      let offset = 0;
+      let offset = fromOffset;
       for (;;) {
         changes?.reset();
         for (;;) {
-          const page = await query(offset, this.pageSize);
-          for (const entry of page) {
+          const entries = await page(offset);
+          for (const entry of entries) {
             if (isAborted(live)) return;
             offset = entry.offset;
-            yield entry.persistenceId;
+            yield* emit(entry);
           }
-          if (page.length < this.pageSize) break;
+          if (entries.length < this.pageSize) break;
         }
         if (changes === undefined || isAborted(live)) return;
         await changes.wait();
@@ -132,31 +151,6 @@ export class ReadJournal<E = unknown> {
     }
   }
 
-  private async *byTag(tag: string, fromOffset: number, live: LiveQueryOptions | undefined): AsyncGenerator<EventEnvelope<E>> {
-    const query = this.journal.currentEventsByTag?.bind(this.journal);
-    if (query === undefined || !this.journal.capabilities.eventsByTagQuery) throw new QueryNotSupportedError(this.journalId, 'eventsByTag');
-    const changes = live === undefined ? undefined : new ChangeSignal(this.journal, this.refreshIntervalMs, live.signal);
-    try {
-      let offset = fromOffset;
-      for (;;) {
-        changes?.reset();
-        for (;;) {
-          const page = await query(tag, offset, this.pageSize);
-          for (const entry of page) {
-            if (isAborted(live)) return;
-            offset = entry.offset;
-            yield* this.envelopes(entry.repr, entry.offset);
-          }
-          if (page.length < this.pageSize) break;
-        }
-        if (changes === undefined || isAborted(live)) return;
-        await changes.wait();
-        if (isAborted(live)) return;
-      }
-    } finally {
-      changes?.close();
-    }
-  }
 
   private *envelopes(repr: PersistentRepr, offset: number): Generator<EventEnvelope<E>> {
     const value = this.serialization.deserialize({ serializerId: repr.serializerId, manifest: repr.manifest, bytes: repr.payload });
