@@ -1,19 +1,10 @@
 import { Actor, type ActorRef } from '@troupe/core';
 import { ManualClock, TestProbe, awaitCondition } from '@troupe/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Cluster, type ClusterEvent, type RingChanged } from '../src/index.js';
-import { fastOptions } from './fast-settings.js';
+import { clusterFixture } from './fast-settings.js';
 
-const started: Cluster[] = [];
-async function start(extra: Parameters<typeof fastOptions>[0] = {}): Promise<Cluster> {
-  const cluster = await Cluster.start(fastOptions(extra));
-  started.push(cluster);
-  return cluster;
-}
-
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((c) => c.shutdown()));
-});
+const start = clusterFixture();
 
 const upCount = (c: Cluster) => c.state.members.filter((m) => m.status === 'up').length;
 

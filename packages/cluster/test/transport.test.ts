@@ -2,21 +2,12 @@ import { connect } from 'node:net';
 import { type Serializer, SerializationRegistry } from '@troupe/core';
 import { TestProbe, awaitCondition } from '@troupe/testkit';
 import { WebSocket } from 'ws';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Cluster } from '../src/index.js';
 import { newNonce, proofFor } from '../src/transport/handshake.js';
-import { SECRET, fastOptions } from './fast-settings.js';
+import { SECRET, clusterFixture } from './fast-settings.js';
 
-const started: Cluster[] = [];
-async function start(extra: Parameters<typeof fastOptions>[0] = {}): Promise<Cluster> {
-  const cluster = await Cluster.start(fastOptions(extra));
-  started.push(cluster);
-  return cluster;
-}
-
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((c) => c.shutdown()));
-});
+const start = clusterFixture();
 
 /** Opens a ws to `cluster`, runs the client side of the handshake with `secret`, resolves with the open socket. */
 function authenticatedSocket(cluster: Cluster, secret: string, from = 'troupe://test@127.0.0.1:9#fuzzer'): Promise<WebSocket> {
