@@ -102,14 +102,20 @@ describe('WsTransport under bad input', () => {
       '{"k":"msg"}',
       '[1,2,3]',
       '[{"k":"nope"}]',
-      JSON.stringify([{ k: 'msg', to: `${a.selfAddress}/user/x`, s: 'no-such-serializer', m: 'T', t: '{}' }]),
-      JSON.stringify([{ k: 'msg', to: `${a.selfAddress}/user/x`, s: 'json', m: 'T', t: '{broken' }]),
-      JSON.stringify([{ k: 'gossip', g: { members: 'lots' } }]),
-      JSON.stringify([{ k: 'sys', to: 5, op: 'watch', ref: 'x' }]),
+      '[["no-leading-slash"],[0,0,{}]]',
+      JSON.stringify([[], { k: 'nope' }]),
+      JSON.stringify([['/user/x'], [5, 0, {}]]),
+      JSON.stringify([['/user/x'], [0, 2, {}]]),
+      JSON.stringify([['/user/x'], [0, 0]]),
+      JSON.stringify([['/user/x'], { k: 'msg', to: 0, s: 'no-such-serializer', m: 'T', t: '{}' }]),
+      JSON.stringify([['/user/x'], { k: 'msg', to: 0, s: 'json', m: 'T', t: '{broken' }]),
+      JSON.stringify([['/user/x'], { k: 'msg', to: 1, s: 'json', m: 'T', t: '{}' }]),
+      JSON.stringify([[], { k: 'gossip', g: { members: 'lots' } }]),
+      JSON.stringify([[], { k: 'sys', to: 5, op: 'watch', ref: 'x' }]),
     ];
     for (let i = 0; i < 40; i++) frames.push(bytes(1 + Math.floor(random() * 300)));
     for (const frame of frames) s.send(frame);
-    await awaitCondition(() => a.transportStats.malformedFrames + a.transportStats.malformedEnvelopes + a.transportStats.deserializationErrors >= 48, { timeoutMs: 5000 });
+    await awaitCondition(() => a.transportStats.malformedFrames + a.transportStats.malformedEnvelopes + a.transportStats.deserializationErrors >= 54, { timeoutMs: 5000 });
     expect(a.transportStats.deserializationErrors).toBe(2);
     expect(a.transportStats.protocolErrors + a.transportStats.handshakeFailures).toBeGreaterThanOrEqual(10);
     s.terminate();
@@ -145,6 +151,30 @@ describe('WsTransport under bad input', () => {
     const dead = (await probe.expectMessage()) as { reason: string };
     expect(dead.reason).toBe('frame-too-large');
     expect(b.transportStats.oversizedFrames).toBe(1);
+  });
+
+  it('drops a message JSON cannot write to dead letters (serialization-failed) and still delivers the rest of its frame in order', async () => {
+    const a = await start();
+    const b = await start({ seeds: [a.hostPort] });
+    await Promise.all([a.whenUp, b.whenUp]);
+    const received = TestProbe.create<{ n: number }>(a.system);
+    class Forward extends (await import('@troupe/core')).Actor<{ n: number }> {
+      receive(m: { n: number }): void {
+        received.ref.tell(m);
+      }
+    }
+    a.system.spawn(() => new Forward(), { name: 'sink' });
+    const dead: { recipient: string; reason: string; message: unknown }[] = [];
+    b.system.eventStream.subscribe('dead-letter', (d) => dead.push(d));
+    const sink = b.refFor<{ n: number | bigint }>(`${a.selfAddress}/user/sink`);
+    const bad = { n: 10n };
+    // Told in one turn: the four leave in one frame, which JSON.stringify cannot write whole.
+    sink.tell({ n: 1 });
+    sink.tell(bad);
+    sink.tell({ n: 2 });
+    sink.tell({ n: 3 });
+    expect((await received.receiveN(3, 5000)).map((m) => m.n)).toEqual([1, 2, 3]);
+    expect(dead).toEqual([{ recipient: `${a.selfAddress}/user/sink`, reason: 'serialization-failed', message: bad }]);
   });
 
   it('drops messages beyond the outbound queue limit to dead letters with reason outbound-queue-full', async () => {

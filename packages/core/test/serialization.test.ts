@@ -39,6 +39,20 @@ describe('SerializationRegistry', () => {
     expect(registry.deserializeText('shout', 'shout', 'hey')).toEqual({ type: 'shout', text: 'hey' });
   });
 
+  it('says which values the built-in JSON serializer writes (so a batch can be stringified whole)', () => {
+    const plain = new SerializationRegistry();
+    expect(plain.writesPlainJson({ type: 'shout', text: 'hi' })).toBe(true);
+    const bound = new SerializationRegistry().bind('shout', shouting);
+    expect(bound.writesPlainJson({ type: 'shout', text: 'hi' })).toBe(false);
+    expect(bound.writesPlainJson({ type: 'greet' })).toBe(true);
+    class LoudJson extends JsonSerializer {
+      override toText(value: unknown): string {
+        return super.toText(value).toUpperCase();
+      }
+    }
+    expect(new SerializationRegistry(new LoudJson()).writesPlainJson({ type: 'greet' })).toBe(false);
+  });
+
   it('names the problem with a SerializationError for an unknown serializer id or an unserialisable value', () => {
     const registry = new SerializationRegistry();
     const unknown = (() => {

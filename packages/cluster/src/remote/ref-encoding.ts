@@ -31,8 +31,10 @@ export function encodeRefs(value: unknown, exported: (ref: ActorRef<unknown>) =>
   }
   if (!isPlain(value)) return value;
   let copy: Record<string, unknown> | undefined;
-  for (const key of Object.keys(value)) {
+  // for…in rather than Object.keys: no array per object, and primitives are skipped without a call (this runs per remote message).
+  for (const key in value) {
     const item = (value as Record<string, unknown>)[key];
+    if (item === null || typeof item !== 'object') continue;
     const encoded = encodeRefs(item, exported, depth + 1);
     if (encoded !== item) (copy ??= { ...(value as Record<string, unknown>) })[key] = encoded;
   }

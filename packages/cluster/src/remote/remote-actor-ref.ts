@@ -14,6 +14,9 @@ export interface RemoteRefProvider {
  * envelopes on the same connection, so they keep their order relative to messages.
  */
 export class RemoteActorRef<M> extends ActorRef<M> {
+  /** The path without the node address (`/user/orders`): what frames carry. */
+  readonly relativePath: string;
+
   constructor(
     readonly path: string,
     /** Node address of the actor (the path's prefix). */
@@ -21,6 +24,7 @@ export class RemoteActorRef<M> extends ActorRef<M> {
     private readonly provider: RemoteRefProvider,
   ) {
     super();
+    this.relativePath = path.slice(nodeAddress.length);
   }
 
   get system(): ActorSystem {

@@ -1,7 +1,7 @@
 import { ActorRef, type ActorSystem, type Logger, type SerializationRegistry } from '@troupe/core';
 import { type SystemMessage, publishDeadLetter, resolveLocalRef, sendSystemMessage } from '@troupe/core/spi';
 import { addressOfPath } from '../address/node-address.js';
-import type { Envelope } from '../transport/envelope.js';
+import { type Envelope, type MessageEnvelope, isJsonMessage } from '../transport/envelope.js';
 import type { WsTransport } from '../transport/ws-transport.js';
 import { decodeRefs, encodeRefs } from './ref-encoding.js';
 import { RemoteActorRef, type RemoteRefProvider } from './remote-actor-ref.js';
@@ -18,11 +18,16 @@ type Watchers = Map<string, ActorRef<never>>;
  * keeps the remote death-watch bookkeeping so watchers learn when a whole node goes.
  */
 export class Remoting implements RemoteRefProvider {
-  /** Local refs handed to other nodes that `resolveLocalRef` cannot find by path (ask temp refs, probes, routers). */
+  /**
+   * Local refs handed to other nodes that `resolveLocalRef` cannot find by path (ask
+   * temp refs, probes, routers), by path relative to this node (what frames carry).
+   */
   private readonly exported = new Map<string, ActorRef<unknown>>();
   private readonly remoteRefs = new Map<string, RemoteActorRef<unknown>>();
-  /** Local actors recently addressed from other nodes, by path; an entry leaves when its actor stops. */
+  /** Local actors recently addressed from other nodes, by relative path; an entry leaves when its actor stops. */
   private readonly localCache = new Map<string, ActorRef<unknown>>();
+  /** The frame codec writes JSON: messages for the built-in JSON serializer travel as values (see FrameCodec.writesJson). */
+  private readonly framesWriteJson: boolean;
   /** node → watched remote path → local watchers. */
   private readonly watchingRemote = new Map<string, Map<string, Watchers>>();
   /** node → "watchee\nwatcher" → local watchee and its remote watcher. */
@@ -30,6 +35,7 @@ export class Remoting implements RemoteRefProvider {
   private readonly goneNodes = new Set<string>();
   private readonly exportCleaner: ActorRef<never>;
   private lastWarnAt = Number.NEGATIVE_INFINITY;
+  private readonly exportRef = (ref: ActorRef<unknown>): void => this.export(ref);
 
   constructor(
     readonly system: ActorSystem,
@@ -37,19 +43,26 @@ export class Remoting implements RemoteRefProvider {
     private readonly registry: SerializationRegistry,
     private readonly log: Logger,
   ) {
+    this.framesWriteJson = transport.writesJson;
     this.exportCleaner = new ExportCleanerRef(system, `${system.address}/system/remoting-exports`, (path) => {
-      this.exported.delete(path);
-      this.localCache.delete(path);
+      const relative = this.relativeToSelf(path);
+      if (relative === undefined) return;
+      this.exported.delete(relative);
+      this.localCache.delete(relative);
     });
-    transport.onDrop = (_to, envelope, original, reason) => {
-      if (envelope.k === 'msg') publishDeadLetter(system, original, envelope.to, reason);
+    transport.onDrop = (node, envelope, reason) => {
+      if (envelope.k !== 'msg') return;
+      const recipient = `${node}${envelope.to}`;
+      if (reason === 'serialization-failed') this.warnAtMostOncePerSecond(`cannot serialise a message to ${recipient}`);
+      publishDeadLetter(system, envelope.original, recipient, reason);
     };
   }
 
   /** The ref for `path`: local (when the path is on this node) or remote. */
   refFor<M>(path: string): ActorRef<M> {
     const node = addressOfPath(path);
-    if (node === undefined || node === this.system.address) return this.resolveLocal(path) as ActorRef<M>;
+    if (node === this.system.address) return this.resolveLocal(path.slice(node.length)) as ActorRef<M>;
+    if (node === undefined) return new MissingLocalRef(this.system, path) as ActorRef<M>;
     let ref = this.remoteRefs.get(path);
     if (ref === undefined) {
       if (this.remoteRefs.size >= MAX_CACHED_REMOTE_REFS) this.remoteRefs.clear();
@@ -60,23 +73,28 @@ export class Remoting implements RemoteRefProvider {
   }
 
   sendUserMessage(target: RemoteActorRef<unknown>, message: unknown): void {
-    let envelope: Envelope;
+    let envelope: MessageEnvelope;
     try {
-      const encoded = encodeRefs(message, (ref) => this.export(ref));
-      // Text serializers (JSON) go into the text frame as they are: no UTF-8 round trip.
-      const text = this.registry.serializeText(encoded);
-      if (text !== undefined) {
-        envelope = { k: 'msg', to: target.path, s: text.serializerId, m: text.manifest, t: text.text };
+      const encoded = encodeRefs(message, this.exportRef);
+      const r = encoded !== message;
+      if (this.framesWriteJson && typeof encoded === 'object' && encoded !== null && this.registry.writesPlainJson(encoded)) {
+        // Serialised later, with the whole frame, in one JSON.stringify (as Akka, at send time, not at tell).
+        envelope = { k: 'msg', to: target.relativePath, v: encoded, r, original: message };
       } else {
-        const { serializerId, manifest, bytes } = this.registry.serialize(encoded);
-        envelope = { k: 'msg', to: target.path, s: serializerId, m: manifest, b: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') };
+        const text = this.registry.serializeText(encoded);
+        if (text !== undefined) {
+          envelope = { k: 'msg', to: target.relativePath, s: text.serializerId, m: text.manifest, t: text.text, r, original: message };
+        } else {
+          const { serializerId, manifest, bytes } = this.registry.serialize(encoded);
+          envelope = { k: 'msg', to: target.relativePath, s: serializerId, m: manifest, b: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'), r, original: message };
+        }
       }
     } catch (error) {
       this.log.warn(`cannot serialise a message to ${target.path}`, { error });
       publishDeadLetter(this.system, message, target.path, 'serialization-failed');
       return;
     }
-    this.transport.send(target.nodeAddress, envelope, message);
+    this.transport.send(target.nodeAddress, envelope);
   }
 
   sendSystemMessage(target: RemoteActorRef<unknown>, message: SystemMessage): void {
@@ -145,40 +163,34 @@ export class Remoting implements RemoteRefProvider {
     return this.exported.size;
   }
 
-  private receiveMessage(envelope: Extract<Envelope, { k: 'msg' }>): void {
+  private receiveMessage(envelope: MessageEnvelope): void {
     let message: unknown;
     try {
       let value: unknown;
-      if (envelope.t === undefined && envelope.b === undefined) {
-        // JSON payload already parsed with its frame (see JsonFrameCodec).
-        value = envelope.v;
-      } else {
-        value =
-          envelope.t !== undefined
-            ? this.registry.deserializeText(envelope.s, envelope.m, envelope.t)
-            : this.registry.deserialize({ serializerId: envelope.s, manifest: envelope.m, bytes: Buffer.from(envelope.b as string, 'base64') });
-      }
-      message = decodeRefs(value, (path) => this.refFor(path));
+      if (isJsonMessage(envelope)) value = envelope.v; // parsed with its frame
+      else if (envelope.t !== undefined) value = this.registry.deserializeText(envelope.s, envelope.m, envelope.t);
+      else value = this.registry.deserialize({ serializerId: envelope.s, manifest: envelope.m, bytes: Buffer.from(envelope.b as string, 'base64') });
+      message = envelope.r ? decodeRefs(value, (path) => this.refFor(path)) : value;
     } catch (error) {
       this.transport.stats.deserializationErrors++;
       // Bad input is counted every time but logged at most once a second, so a flood cannot flood the log.
-      const now = Date.now();
-      if (now - this.lastWarnAt >= 1000) {
-        this.lastWarnAt = now;
-        this.log.warn(`dropping a message for ${envelope.to}: cannot deserialise it (${this.transport.stats.deserializationErrors} so far)`, { error });
-      }
-      return;
-    }
-    if (addressOfPath(envelope.to) !== this.system.address) {
-      publishDeadLetter(this.system, message, envelope.to, 'wrong-node');
+      this.warnAtMostOncePerSecond(`dropping a message for ${envelope.to}: cannot deserialise it (${this.transport.stats.deserializationErrors} so far)`, error);
       return;
     }
     this.resolveLocal(envelope.to).tell(message);
   }
 
+  private warnAtMostOncePerSecond(text: string, error?: unknown): void {
+    const now = Date.now();
+    if (now - this.lastWarnAt < 1000) return;
+    this.lastWarnAt = now;
+    this.log.warn(text, error === undefined ? undefined : { error });
+  }
+
   private receiveSystem(from: string, envelope: Extract<Envelope, { k: 'sys' }>): void {
-    if (addressOfPath(envelope.to) !== this.system.address) return;
-    const local = this.resolveLocal(envelope.to) as ActorRef<never>;
+    const relative = this.relativeToSelf(envelope.to);
+    if (relative === undefined) return;
+    const local = this.resolveLocal(relative) as ActorRef<never>;
     const other = this.refFor<never>(envelope.ref);
     switch (envelope.op) {
       case 'watch': {
@@ -203,14 +215,21 @@ export class Remoting implements RemoteRefProvider {
     }
   }
 
-  private resolveLocal(path: string): ActorRef<unknown> {
-    const known = this.exported.get(path) ?? this.localCache.get(path);
+  /** `path` without this node's address, or undefined when it is not a path on this node. */
+  private relativeToSelf(path: string): string | undefined {
+    return addressOfPath(path) === this.system.address ? path.slice(this.system.address.length) : undefined;
+  }
+
+  /** The local actor at `relative` (a path relative to this node). */
+  private resolveLocal(relative: string): ActorRef<unknown> {
+    const known = this.exported.get(relative) ?? this.localCache.get(relative);
     if (known !== undefined) return known;
+    const path = `${this.system.address}${relative}`;
     const ref = resolveLocalRef(this.system, path);
     if (ref === undefined) return new MissingLocalRef(this.system, path);
     // Walking the actor tree per inbound message is costly: cache the ref until the actor stops.
     if (this.localCache.size >= MAX_CACHED_LOCAL_REFS) this.localCache.clear();
-    this.localCache.set(path, ref);
+    this.localCache.set(relative, ref);
     ref[sendSystemMessage]({ kind: 'watch', watcher: this.exportCleaner });
     return ref;
   }
@@ -218,11 +237,11 @@ export class Remoting implements RemoteRefProvider {
   /** Remembers a local ref sent to another node so replies to its path reach it. */
   private export(ref: ActorRef<unknown>): void {
     if (ref instanceof RemoteActorRef) return;
-    const path = ref.path;
-    if (this.exported.has(path) || addressOfPath(path) !== this.system.address) return;
-    if (resolveLocalRef(this.system, path) === ref) return;
+    const relative = this.relativeToSelf(ref.path);
+    if (relative === undefined || this.exported.has(relative)) return;
+    if (resolveLocalRef(this.system, ref.path) === ref) return;
     if (this.exported.size >= MAX_EXPORTED) this.exported.delete(this.exported.keys().next().value as string);
-    this.exported.set(path, ref);
+    this.exported.set(relative, ref);
     // Forget it once it terminates (an ask's temporary ref terminates when the ask settles).
     ref[sendSystemMessage]({ kind: 'watch', watcher: this.exportCleaner });
   }

@@ -1,16 +1,46 @@
 import type { WireGossip } from '../membership/gossip-wire.js';
 
 /**
- * What travels inside a frame (a frame is an array of envelopes). The sender's
- * node address is not in the envelope: it is the authenticated peer of the connection.
+ * A user message whose payload is a plain JSON value (the registry's built-in JSON
+ * serializer): it is written with its frame, by one `JSON.stringify` per frame, and
+ * read back by the frame's `JSON.parse`.
+ */
+export interface JsonMessageEnvelope {
+  readonly k: 'msg';
+  /** Recipient path relative to the receiving node, e.g. `/user/orders`. */
+  readonly to: string;
+  /** The message, with every ActorRef in it written as `{ "$ref": path }`. */
+  readonly v: unknown;
+  /** True when `v` holds refs: only then does the receiver look for them. */
+  readonly r: boolean;
+  /** Sender side only, never written to a frame: the message as told, for dead letters. */
+  readonly original?: unknown;
+}
+
+/** A user message serialised by a serializer of its own: as text (`t`) or base64 bytes (`b`). */
+export interface SerializedMessageEnvelope {
+  readonly k: 'msg';
+  readonly to: string;
+  /** Serializer id and manifest. */
+  readonly s: string;
+  readonly m: string;
+  readonly t?: string;
+  readonly b?: string;
+  readonly r: boolean;
+  /** Sender side only, never written to a frame: the message as told, for dead letters. */
+  readonly original?: unknown;
+}
+
+export type MessageEnvelope = JsonMessageEnvelope | SerializedMessageEnvelope;
+
+/**
+ * What a connection carries (see frame-layout.ts for how a batch of them is laid out
+ * in a frame). The sender's node address is in none of them: it is the authenticated
+ * peer of the connection.
  */
 export type Envelope =
-  /**
-   * A user message: recipient path, serializer id, manifest, and the payload as `t`
-   * (text), `b` (base64) or, after a JSON frame was decoded, `v` (the parsed JSON value).
-   */
-  | { readonly k: 'msg'; readonly to: string; readonly s: string; readonly m: string; readonly t?: string; readonly b?: string; readonly v?: unknown }
-  /** A remote system message: watch / unwatch by `ref` (the watcher), or `dwn` (`ref` terminated). */
+  | MessageEnvelope
+  /** A remote system message: watch / unwatch by `ref` (the watcher), or `dwn` (`ref` terminated). Full paths. */
   | { readonly k: 'sys'; readonly to: string; readonly op: 'watch' | 'unwatch' | 'dwn'; readonly ref: string }
   | { readonly k: 'hb' }
   | { readonly k: 'hbr' }
@@ -18,15 +48,23 @@ export type Envelope =
   | { readonly k: 'join'; readonly roles: readonly string[] }
   | { readonly k: 'welcome'; readonly g: WireGossip };
 
+export function isJsonMessage(envelope: MessageEnvelope): envelope is JsonMessageEnvelope {
+  return (envelope as SerializedMessageEnvelope).s === undefined;
+}
+
 const isString = (x: unknown): x is string => typeof x === 'string';
 
-/** The envelope `value` if it has a known kind and the fields that kind needs; else undefined. */
-export function validateEnvelope(value: unknown): Envelope | undefined {
+/** A path relative to a node: starts with `/`. */
+export const isRelativePath = (x: unknown): x is string => typeof x === 'string' && x.charCodeAt(0) === 47;
+
+/**
+ * The envelope `value` if it is a non-message envelope of a known kind with the fields
+ * that kind needs; else undefined. (Messages are checked as the frame is read.)
+ */
+export function validateControlEnvelope(value: unknown): Envelope | undefined {
   if (value === null || typeof value !== 'object') return undefined;
   const e = value as Record<string, unknown>;
   switch (e.k) {
-    case 'msg':
-      return isString(e.to) && isString(e.s) && isString(e.m) && (isString(e.t) || isString(e.b) || (e.s === 'json' && 'v' in e)) ? (e as Envelope) : undefined;
     case 'sys':
       return isString(e.to) && isString(e.ref) && (e.op === 'watch' || e.op === 'unwatch' || e.op === 'dwn') ? (e as Envelope) : undefined;
     case 'hb':

@@ -1,39 +1,36 @@
 /**
- * Turns a batch of envelopes into one frame and back. Pluggable: JSON is the
- * default; a binary codec can replace it if it measures faster for your messages.
+ * Turns a frame (the array that frame-layout.ts lays out) into bytes and back.
+ * Pluggable: JSON is the default; a binary codec can replace it if it measures faster
+ * for your messages.
  */
 export interface FrameCodec {
   readonly name: string;
-  encode(envelopes: readonly unknown[]): Uint8Array;
+  /**
+   * True when `encode` writes values exactly as `JSON.stringify` does and `decode` reads
+   * them as `JSON.parse` does. Messages for the built-in JSON serializer are then handed
+   * to the codec as values, so a whole frame is serialised in one call; otherwise each
+   * message is serialised on its own and travels as text.
+   */
+  readonly writesJson?: boolean;
+  encode(frame: readonly unknown[]): Uint8Array;
   /** @throws on malformed input (the transport counts it and drops the frame) */
-  decode(frame: Uint8Array): unknown[];
+  decode(bytes: Uint8Array): unknown[];
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-/**
- * A frame is the UTF-8 JSON array of its envelopes. A message whose payload is JSON
- * text (serializer id `json`) is embedded as JSON (`"v": {...}`) rather than as an
- * escaped string, so it is parsed once, together with its frame.
- */
+/** A frame is the UTF-8 JSON text of its array. */
 export class JsonFrameCodec implements FrameCodec {
   readonly name = 'json';
+  readonly writesJson = true;
 
-  encode(envelopes: readonly unknown[]): Uint8Array {
-    let out = '[';
-    for (let i = 0; i < envelopes.length; i++) {
-      const e = envelopes[i] as { k?: unknown; s?: unknown; t?: unknown; to?: unknown; m?: unknown };
-      if (i > 0) out += ',';
-      // The text came from the registry's JSON serializer, so it is valid JSON to splice in.
-      if (e.k === 'msg' && e.s === 'json' && typeof e.t === 'string') out += `{"k":"msg","to":${JSON.stringify(e.to)},"s":"json","m":${JSON.stringify(e.m)},"v":${e.t}}`;
-      else out += JSON.stringify(e);
-    }
-    return Buffer.from(`${out}]`, 'utf8');
+  encode(frame: readonly unknown[]): Uint8Array {
+    return Buffer.from(JSON.stringify(frame), 'utf8');
   }
 
-  decode(frame: Uint8Array): unknown[] {
-    const value: unknown = JSON.parse(decoder.decode(frame));
-    if (!Array.isArray(value)) throw new TypeError('frame is not an array of envelopes');
+  decode(bytes: Uint8Array): unknown[] {
+    const value: unknown = JSON.parse(decoder.decode(bytes));
+    if (!Array.isArray(value)) throw new TypeError('frame is not a JSON array');
     return value;
   }
 }

@@ -1,13 +1,14 @@
 import type { WebSocket } from 'ws';
 import type { Envelope } from './envelope.js';
+import { layOutFrame } from './frame-layout.js';
 import type { TransportSettings } from './transport-settings.js';
 import type { TransportStats } from './transport-stats.js';
 
 /** Why queued envelopes were dropped. */
 export type DropReason = 'outbound-queue-full' | 'frame-too-large' | 'node-removed' | 'partitioned' | 'transport-closed' | 'serialization-failed';
 
-/** Told about every dropped envelope; `original` is the user message for `msg` envelopes. */
-export type DropListener = (to: string, envelope: Envelope, original: unknown, reason: DropReason) => void;
+/** Told about every dropped envelope (`to` is the peer's node address). */
+export type DropListener = (to: string, envelope: Envelope, reason: DropReason) => void;
 
 /**
  * Everything about one peer node: its bounded outbound queue and the one socket that
@@ -21,7 +22,6 @@ export class PeerAssociation {
   reconnectTimer: NodeJS.Timeout | undefined;
   backoffMs: number;
   private envelopes: Envelope[] = [];
-  private originals: unknown[] = [];
   private head = 0;
   private flushScheduled = false;
   private paused = false;
@@ -45,14 +45,13 @@ export class PeerAssociation {
   }
 
   /** Queues `envelope`; returns false (and reports a drop) when the queue is full. */
-  enqueue(envelope: Envelope, original: unknown): boolean {
+  enqueue(envelope: Envelope): boolean {
     if (this.queued >= this.settings.outboundQueueLimit) {
       this.stats.queueOverflowDrops++;
-      this.onDrop(this.address, envelope, original, 'outbound-queue-full');
+      this.onDrop(this.address, envelope, 'outbound-queue-full');
       return false;
     }
     this.envelopes.push(envelope);
-    this.originals.push(original);
     this.scheduleFlush();
     return true;
   }
@@ -68,9 +67,8 @@ export class PeerAssociation {
 
   /** Drops every queued envelope with `reason`. */
   dropAll(reason: DropReason): void {
-    for (let i = this.head; i < this.envelopes.length; i++) this.onDrop(this.address, this.envelopes[i] as Envelope, this.originals[i], reason);
+    for (let i = this.head; i < this.envelopes.length; i++) this.onDrop(this.address, this.envelopes[i] as Envelope, reason);
     this.envelopes = [];
-    this.originals = [];
     this.head = 0;
   }
 
@@ -100,7 +98,6 @@ export class PeerAssociation {
       this.head = end;
     }
     this.envelopes = [];
-    this.originals = [];
     this.head = 0;
   }
 
@@ -108,19 +105,18 @@ export class PeerAssociation {
   private compact(): void {
     if (this.head < 1024) return;
     this.envelopes = this.envelopes.slice(this.head);
-    this.originals = this.originals.slice(this.head);
     this.head = 0;
   }
 
   /** Encodes envelopes [from, to) into frames no larger than `maxFrameBytes`, splitting as needed. */
   private sendRange(socket: WebSocket, from: number, to: number): void {
-    const batch = this.envelopes.slice(from, to);
     let frame: Uint8Array;
     try {
-      frame = this.settings.codec.encode(batch);
+      frame = this.settings.codec.encode(layOutFrame(this.envelopes, from, to));
     } catch {
+      // A message the codec cannot write (e.g. a BigInt, a cycle): halve until it is alone, drop it, send the rest.
       if (to - from === 1) {
-        this.onDrop(this.address, batch[0] as Envelope, this.originals[from], 'serialization-failed');
+        this.onDrop(this.address, this.envelopes[from] as Envelope, 'serialization-failed');
         return;
       }
       const mid = (from + to) >>> 1;
@@ -131,7 +127,7 @@ export class PeerAssociation {
     if (frame.byteLength > this.settings.maxFrameBytes) {
       if (to - from === 1) {
         this.stats.oversizedFrames++;
-        this.onDrop(this.address, batch[0] as Envelope, this.originals[from], 'frame-too-large');
+        this.onDrop(this.address, this.envelopes[from] as Envelope, 'frame-too-large');
         return;
       }
       const mid = (from + to) >>> 1;

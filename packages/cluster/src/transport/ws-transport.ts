@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { compareAddresses, hostPortOf, parseAddress } from '../address/node-address.js';
 import { HandshakeError } from '../errors.js';
-import { type Envelope, validateEnvelope } from './envelope.js';
+import type { Envelope } from './envelope.js';
+import { readFrame, recipientsOf } from './frame-layout.js';
 import { type HandshakeMessage, newNonce, parseHandshake, proofFor, verifyProof } from './handshake.js';
 import { type DropListener, PeerAssociation } from './peer-association.js';
 import type { TransportSettings } from './transport-settings.js';
@@ -82,28 +83,39 @@ export class WsTransport {
     return new WsTransport(server, wss, addressFor(bound), secret, settings);
   }
 
+  /** The codec writes JSON, so JSON messages can be handed to it as values (see `FrameCodec.writesJson`). */
+  get writesJson(): boolean {
+    return this.settings.codec.writesJson === true;
+  }
+
   /** The port the server is bound to. */
   get port(): number {
     return (this.server.address() as AddressInfo).port;
   }
 
-  /** Sends `envelope` to the node at `to` (queued, batched, in order). `original` is the user message, for dead letters. */
-  send(to: string, envelope: Envelope, original?: unknown): void {
+  /** Sends `envelope` to the node at `to` (queued, batched, in order). */
+  send(to: string, envelope: Envelope): void {
+    const known = this.associations.get(to);
+    // Fast path (per remote message): a connected peer that is not cut off. Forgotten peers have no association.
+    if (known?.isConnected === true && this.blocked.size === 0 && !this.closed) {
+      known.enqueue(envelope);
+      return;
+    }
     if (this.closed) {
-      this.onDrop(to, envelope, original, 'transport-closed');
+      this.onDrop(to, envelope, 'transport-closed');
       return;
     }
     if (this.forgotten.has(to)) {
-      this.onDrop(to, envelope, original, 'node-removed');
+      this.onDrop(to, envelope, 'node-removed');
       return;
     }
     if (this.blocked.has(to)) {
       this.stats.partitionDrops++;
-      this.onDrop(to, envelope, original, 'partitioned');
+      this.onDrop(to, envelope, 'partitioned');
       return;
     }
     const association = this.associationFor(to);
-    if (association.enqueue(envelope, original) && !association.isConnected) this.connect(association);
+    if (association.enqueue(envelope) && !association.isConnected) this.connect(association);
   }
 
   /** Connects to a seed at `host:port` and resolves with its node address once authenticated. */
@@ -242,22 +254,21 @@ export class WsTransport {
       return;
     }
     this.stats.framesReceived++;
-    let items: unknown[];
+    let frame: unknown[];
+    let recipients: readonly string[];
     try {
-      items = this.settings.codec.decode(toBytes(data));
+      frame = this.settings.codec.decode(toBytes(data));
+      recipients = recipientsOf(frame);
     } catch {
       this.stats.malformedFrames++;
       return;
     }
-    for (const item of items) {
-      const envelope = validateEnvelope(item);
-      if (envelope === undefined) {
-        this.stats.malformedEnvelopes++;
-        continue;
-      }
+    const malformed = readFrame(frame, recipients, (envelope) => {
       this.stats.envelopesReceived++;
       this.onEnvelope(peer, envelope);
-    }
+    });
+    // Added after reading: handlers count malformed envelopes of their own (e.g. bad gossip) as it runs.
+    this.stats.malformedEnvelopes += malformed;
   }
 
   /** Tracks a socket so `close` can end it, and counts oversized frames and errors. */

@@ -53,6 +53,15 @@ export class SerializationRegistry {
     return '';
   }
 
+  /**
+   * True when `value` would be serialised by the built-in JSON serializer, so any
+   * `JSON.stringify` of it (e.g. one over a whole batch) writes the same text.
+   */
+  writesPlainJson(value: unknown): boolean {
+    const serializer = this.byManifest.size === 0 ? this.fallback : (this.byManifest.get(this.manifestOf(value)) ?? this.fallback);
+    return serializer.constructor === JsonSerializer;
+  }
+
   serialize(value: unknown): Serialized {
     const manifest = this.manifestOf(value);
     const serializer = this.byManifest.get(manifest) ?? this.fallback;

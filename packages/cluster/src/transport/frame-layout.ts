@@ -1,0 +1,109 @@
+import { type Envelope, type MessageEnvelope, isJsonMessage, isRelativePath, validateControlEnvelope } from './envelope.js';
+
+/**
+ * How a batch of envelopes is laid out in one frame, before the codec turns it into
+ * bytes. Messages dominate traffic, so consecutive JSON messages to one recipient
+ * travel as one array, which name their recipient by an index into a table sent once
+ * per frame; a frame of messages to one actor is then little more than the array of
+ * the messages themselves:
+ *
+ *     [recipients, item, item, …]
+ *
+ * - `recipients`: the distinct recipient paths of the frame's messages, relative to
+ *   the receiving node (`/user/orders`).
+ * - `[i, r, value, value, …]`: a run of JSON messages to `recipients[i]`, in order;
+ *   `r` is 1 when they hold refs (`{ "$ref": path }`), else 0.
+ * - `{"k":"msg","to":i,"s":serializerId,"m":manifest,"t":text}` (or `"b":base64`, and
+ *   `"r":1` when it holds refs): a message serialised by a serializer of its own.
+ * - any other envelope, as an object (see envelope.ts).
+ */
+
+/** Lays out `envelopes[from, to)` as one frame. */
+export function layOutFrame(envelopes: readonly Envelope[], from: number, to: number): unknown[] {
+  const recipients: string[] = [];
+  const indexOf = new Map<string, number>();
+  const frame: unknown[] = [recipients];
+  const recipientIndex = (path: string): number => {
+    let index = indexOf.get(path);
+    if (index === undefined) {
+      index = recipients.length;
+      recipients.push(path);
+      indexOf.set(path, index);
+    }
+    return index;
+  };
+  let run: unknown[] | undefined;
+  let runTo = '';
+  let runRefs = false;
+  for (let i = from; i < to; i++) {
+    const envelope = envelopes[i] as Envelope;
+    if (envelope.k === 'msg' && isJsonMessage(envelope)) {
+      if (run === undefined || envelope.to !== runTo || envelope.r !== runRefs) {
+        runTo = envelope.to;
+        runRefs = envelope.r;
+        run = [recipientIndex(runTo), runRefs ? 1 : 0];
+        frame.push(run);
+      }
+      run.push(envelope.v);
+      continue;
+    }
+    run = undefined;
+    if (envelope.k === 'msg') {
+      const { s, m, t, b, r } = envelope;
+      frame.push({ k: 'msg', to: recipientIndex(envelope.to), s, m, ...(t === undefined ? { b } : { t }), ...(r ? { r: 1 } : {}) });
+    } else frame.push(envelope);
+  }
+  return frame;
+}
+
+/**
+ * The recipient table at the head of a decoded frame.
+ * @throws TypeError when the frame does not start with one (a malformed frame)
+ */
+export function recipientsOf(frame: readonly unknown[]): readonly string[] {
+  const recipients = frame[0];
+  if (!Array.isArray(recipients) || !recipients.every(isRelativePath)) throw new TypeError('frame does not start with a table of recipient paths');
+  return recipients;
+}
+
+/**
+ * Calls `deliver` with each valid envelope of a decoded frame, in order, and returns
+ * how many items were malformed (skipped).
+ */
+export function readFrame(frame: readonly unknown[], recipients: readonly string[], deliver: (envelope: Envelope) => void): number {
+  let malformed = 0;
+  for (let i = 1; i < frame.length; i++) {
+    const item = frame[i];
+    if (Array.isArray(item)) malformed += readRun(item, recipients, deliver);
+    else {
+      const envelope = item !== null && typeof item === 'object' && (item as { k?: unknown }).k === 'msg' ? readSerializedMessage(item as Record<string, unknown>, recipients) : validateControlEnvelope(item);
+      if (envelope === undefined) malformed++;
+      else deliver(envelope);
+    }
+  }
+  return malformed;
+}
+
+/** Delivers a run of JSON messages; returns 1 when the run is malformed (and delivers none of it). */
+function readRun(run: readonly unknown[], recipients: readonly string[], deliver: (envelope: Envelope) => void): number {
+  const to = recipientAt(recipients, run[0]);
+  const flag = run[1];
+  if (to === undefined || (flag !== 0 && flag !== 1) || run.length < 3) return 1;
+  const r = flag === 1;
+  for (let i = 2; i < run.length; i++) deliver({ k: 'msg', to, v: run[i], r });
+  return 0;
+}
+
+function readSerializedMessage(item: Record<string, unknown>, recipients: readonly string[]): MessageEnvelope | undefined {
+  const to = recipientAt(recipients, item.to);
+  const { s, m, t, b } = item;
+  if (to === undefined || typeof s !== 'string' || typeof m !== 'string') return undefined;
+  const r = item.r === 1;
+  if (typeof t === 'string') return { k: 'msg', to, s, m, t, r };
+  if (typeof b === 'string') return { k: 'msg', to, s, m, b, r };
+  return undefined;
+}
+
+function recipientAt(recipients: readonly string[], index: unknown): string | undefined {
+  return typeof index === 'number' && Number.isInteger(index) && index >= 0 && index < recipients.length ? recipients[index] : undefined;
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { JsonFrameCodec } from '../src/index.js';
+import type { Envelope } from '../src/transport/envelope.js';
+import { layOutFrame, readFrame, recipientsOf } from '../src/transport/frame-layout.js';
+
+const codec = new JsonFrameCodec();
+
+function roundTrip(envelopes: Envelope[]): { text: string; read: Envelope[]; malformed: number } {
+  const bytes = codec.encode(layOutFrame(envelopes, 0, envelopes.length));
+  const frame = codec.decode(bytes);
+  const read: Envelope[] = [];
+  const malformed = readFrame(frame, recipientsOf(frame), (envelope) => read.push(envelope));
+  return { text: Buffer.from(bytes).toString('utf8'), read, malformed };
+}
+
+describe('frame layout', () => {
+  it('writes consecutive JSON messages to one recipient as one run, naming the recipient once', () => {
+    const payload = { type: 'note', text: 'quote " backslash \\ newline \n unicode é', list: [1, null, { a: true }] };
+    const { text, read, malformed } = roundTrip([
+      { k: 'msg', to: '/user/x', v: payload, r: false, original: 'not written' },
+      { k: 'msg', to: '/user/x', v: { n: 2 }, r: false },
+      { k: 'msg', to: '/user/y', v: { n: 3 }, r: false },
+    ]);
+    expect(text).toBe(`[["/user/x","/user/y"],[0,0,${JSON.stringify(payload)},{"n":2}],[1,0,{"n":3}]]`);
+    expect(malformed).toBe(0);
+    expect(read).toEqual([
+      { k: 'msg', to: '/user/x', v: payload, r: false },
+      { k: 'msg', to: '/user/x', v: { n: 2 }, r: false },
+      { k: 'msg', to: '/user/y', v: { n: 3 }, r: false },
+    ]);
+  });
+
+  it('keeps the order of messages and other envelopes, and the refs flag of each message', () => {
+    const envelopes: Envelope[] = [
+      { k: 'msg', to: '/user/x', v: { n: 1 }, r: false },
+      { k: 'hb' },
+      { k: 'msg', to: '/user/x', v: { n: 2, replyTo: { $ref: 'troupe://t@127.0.0.1:1#a/temp/1' } }, r: true },
+      { k: 'msg', to: '/user/x', s: 'custom', m: 'bin', b: 'AQID', r: false },
+      { k: 'msg', to: '/user/z', s: 'text', m: 'note', t: 'hello', r: true },
+      { k: 'msg', to: '/user/x', v: { n: 3 }, r: false },
+      { k: 'sys', to: 'troupe://t@127.0.0.1:1#a/user/x', op: 'watch', ref: 'troupe://t@127.0.0.1:2#b/user/w' },
+    ];
+    const { read, malformed } = roundTrip(envelopes);
+    expect(malformed).toBe(0);
+    expect(read).toEqual(envelopes);
+  });
+
+  it('writes a frame of one kind of message to one actor as little more than the messages', () => {
+    const ticks = Array.from({ length: 1000 }, (_, seq) => ({ type: 'tick', seq }));
+    const envelopes: Envelope[] = ticks.map((v) => ({ k: 'msg', to: '/user/sink', v, r: false }));
+    const { text } = roundTrip(envelopes);
+    expect(text.length - JSON.stringify(ticks).length).toBeLessThan(30);
+  });
+
+  it('lays out a slice of the queue only', () => {
+    const envelopes: Envelope[] = [1, 2, 3, 4].map((n) => ({ k: 'msg', to: `/user/${n}`, v: n, r: false }));
+    expect(layOutFrame(envelopes, 1, 3)).toEqual([['/user/2', '/user/3'], [0, 0, 2], [1, 0, 3]]);
+  });
+
+  it('skips malformed items and counts them, delivering the rest', () => {
+    const frame = [['/user/x'], [0, 0, 'ok'], [1, 0, 'bad index'], [0, 2, 'bad flag'], [0, 0], [0.5, 0, 'x'], { k: 'msg', to: 0, s: 'json', m: '' }, { k: 'nope' }, null, { k: 'hb' }];
+    const read: Envelope[] = [];
+    expect(readFrame(frame, recipientsOf(frame), (envelope) => read.push(envelope))).toBe(7);
+    expect(read).toEqual([{ k: 'msg', to: '/user/x', v: 'ok', r: false }, { k: 'hb' }]);
+  });
+
+  it('refuses a frame without a table of relative recipient paths', () => {
+    expect(() => recipientsOf([])).toThrow(TypeError);
+    expect(() => recipientsOf([{ k: 'hb' }])).toThrow(TypeError);
+    expect(() => recipientsOf([['troupe://t@127.0.0.1:1#a/user/x']])).toThrow(TypeError);
+    expect(() => recipientsOf([[7]])).toThrow(TypeError);
+  });
+});
+
+describe('JsonFrameCodec', () => {
+  it('declares that it writes JSON, so JSON messages are handed to it as values', () => {
+    expect(codec.writesJson).toBe(true);
+  });
+
+  it('throws on bytes that are not a JSON array, so the transport can count them', () => {
+    expect(() => codec.decode(Buffer.from('{"k":"hb"}'))).toThrow(TypeError);
+    expect(() => codec.decode(Buffer.from([0xff, 0xfe]))).toThrow();
+  });
+});
