@@ -9,6 +9,8 @@ import { RemoteActorRef, type RemoteRefProvider } from './remote-actor-ref.js';
 const MAX_EXPORTED = 100_000;
 const MAX_CACHED_REMOTE_REFS = 10_000;
 const MAX_CACHED_LOCAL_REFS = 10_000;
+/** Where core puts the temporary refs of asks (`<address>/temp/$<id>`): never found by `resolveLocalRef`. */
+const TEMP_PREFIX = '/temp/';
 
 type Watchers = Map<string, ActorRef<never>>;
 
@@ -65,8 +67,10 @@ export class Remoting implements RemoteRefProvider {
     if (node === undefined) return new MissingLocalRef(this.system, path) as ActorRef<M>;
     let ref = this.remoteRefs.get(path);
     if (ref === undefined) {
-      if (this.remoteRefs.size >= MAX_CACHED_REMOTE_REFS) this.remoteRefs.clear();
       ref = new RemoteActorRef(path, node, this);
+      // An ask's temporary ref is answered once: caching it would only churn the cache.
+      if (ref.relativePath.startsWith(TEMP_PREFIX)) return ref as ActorRef<M>;
+      if (this.remoteRefs.size >= MAX_CACHED_REMOTE_REFS) this.remoteRefs.clear();
       this.remoteRefs.set(path, ref);
     }
     return ref as ActorRef<M>;
@@ -239,7 +243,7 @@ export class Remoting implements RemoteRefProvider {
     if (ref instanceof RemoteActorRef) return;
     const relative = this.relativeToSelf(ref.path);
     if (relative === undefined || this.exported.has(relative)) return;
-    if (resolveLocalRef(this.system, ref.path) === ref) return;
+    if (!relative.startsWith(TEMP_PREFIX) && resolveLocalRef(this.system, ref.path) === ref) return;
     if (this.exported.size >= MAX_EXPORTED) this.exported.delete(this.exported.keys().next().value as string);
     this.exported.set(relative, ref);
     // Forget it once it terminates (an ask's temporary ref terminates when the ask settles).

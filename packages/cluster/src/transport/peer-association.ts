@@ -12,7 +12,7 @@ export type DropListener = (to: string, envelope: Envelope, reason: DropReason) 
 
 /**
  * Everything about one peer node: its bounded outbound queue and the one socket that
- * currently carries it. Envelopes queued within one tick leave as one frame, in the
+ * currently carries it. Envelopes queued before the microtask queue drains leave as one frame, in the
  * order queued, so per sender–receiver order holds across the wire.
  */
 export class PeerAssociation {
@@ -75,8 +75,11 @@ export class PeerAssociation {
   scheduleFlush(): void {
     if (this.flushScheduled || this.socket === undefined || this.paused) return;
     this.flushScheduled = true;
-    // One frame per tick: everything queued during this macrotask leaves together.
-    setImmediate(() => {
+    // Everything queued before the microtask queue drains leaves in one frame: a synchronous
+    // burst, or all the messages the dispatcher's actors send in one of its runs (a run is
+    // one microtask). A microtask rather than setImmediate: a lone message (an ask, a
+    // reply) leaves at once instead of after the rest of the event-loop turn.
+    queueMicrotask(() => {
       this.flushScheduled = false;
       this.flush();
     });

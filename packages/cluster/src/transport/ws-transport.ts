@@ -28,7 +28,7 @@ function toBytes(data: RawData): Uint8Array {
 
 /**
  * The cluster transport over `ws`: one authenticated connection per pair of nodes,
- * per-connection outbound queues batched into one frame per tick, frame-size limits
+ * per-connection outbound queues batched into one frame per microtask checkpoint, frame-size limits
  * enforced by ws before buffering, and a test-only partition switch.
  */
 export class WsTransport {
@@ -221,23 +221,28 @@ export class WsTransport {
     const previous = association.socket;
     if (previous !== undefined && previous !== socket) previous.close(CLOSE_REPLACED, 'replaced');
     const peer = association.address;
-    let yielding = false;
-    let turnStarted = Number.NEGATIVE_INFINITY;
+    // When this connection's first frame of the current event-loop turn arrived (undefined: none yet).
+    let turnStarted: number | undefined;
+    let paused = false;
+    const endTurn = () => {
+      turnStarted = undefined;
+      if (paused) {
+        paused = false;
+        if (socket.readyState === WebSocket.OPEN) socket.resume();
+      }
+    };
     socket.on('message', (data: RawData) => {
-      const now = performance.now();
-      if (!yielding && now - turnStarted > READ_SLICE_MS * 4) turnStarted = now;
+      if (turnStarted === undefined) {
+        turnStarted = performance.now();
+        setImmediate(endTurn);
+      }
       this.receiveFrame(peer, data);
-      // After READ_SLICE_MS of reading in one go, pause until the next event-loop turn: a
-      // flooding peer cannot starve timers (heartbeats!) or the dispatcher, and a peer that
-      // sends faster than we consume is slowed by TCP, then by its own high-water mark.
-      if (!yielding && performance.now() - turnStarted >= READ_SLICE_MS && socket.readyState === WebSocket.OPEN) {
-        yielding = true;
+      // After READ_SLICE_MS of reading in one turn, pause until the next turn: a flooding
+      // peer cannot starve timers (heartbeats!) or the dispatcher, and a peer that sends
+      // faster than we consume is slowed by TCP, then by its own high-water mark.
+      if (!paused && performance.now() - turnStarted >= READ_SLICE_MS && socket.readyState === WebSocket.OPEN) {
+        paused = true;
         socket.pause();
-        setImmediate(() => {
-          yielding = false;
-          turnStarted = Number.NEGATIVE_INFINITY;
-          if (socket.readyState === WebSocket.OPEN) socket.resume();
-        });
       }
     });
     socket.on('close', () => {
