@@ -11,6 +11,7 @@ const MAX_CACHED_REMOTE_REFS = 10_000;
 const MAX_CACHED_LOCAL_REFS = 10_000;
 /** Where core puts the temporary refs of asks (`<address>/temp/$<id>`): never found by `resolveLocalRef`. */
 const TEMP_PREFIX = '/temp/';
+const SLASH = 47;
 
 type Watchers = Map<string, ActorRef<never>>;
 
@@ -221,12 +222,14 @@ export class Remoting implements RemoteRefProvider {
 
   /** `path` without this node's address, or undefined when it is not a path on this node. */
   private relativeToSelf(path: string): string | undefined {
-    return addressOfPath(path) === this.system.address ? path.slice(this.system.address.length) : undefined;
+    const address = this.system.address;
+    return path.startsWith(address) && path.charCodeAt(address.length) === SLASH ? path.slice(address.length) : undefined;
   }
 
   /** The local actor at `relative` (a path relative to this node). */
   private resolveLocal(relative: string): ActorRef<unknown> {
-    const known = this.exported.get(relative) ?? this.localCache.get(relative);
+    // Named actors (the common recipients) first: one lookup per message on the hot path.
+    const known = this.localCache.get(relative) ?? this.exported.get(relative);
     if (known !== undefined) return known;
     const path = `${this.system.address}${relative}`;
     const ref = resolveLocalRef(this.system, path);
