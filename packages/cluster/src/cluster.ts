@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type ActorRef, ActorSystem, ConsoleLogger, SerializationRegistry } from '@troupe/core';
+import { runPendingActors } from '@troupe/core/spi';
 import { formatAddress } from './address/node-address.js';
 import { ClusterDaemon, type ShutdownReason } from './cluster-daemon.js';
 import { type ClusterOptions, type ClusterSettings, resolveClusterSettings } from './cluster-settings.js';
@@ -98,6 +99,7 @@ export class Cluster {
       selfGone: (reason) => void cluster.stop(reason),
     });
     cluster.daemonRef = daemon;
+    transport.onFrameDelivered = () => runPendingActors(system);
     transport.onEnvelope = (from, envelope) => {
       if (envelope.k === 'msg' || envelope.k === 'sys') remoting.receive(from, envelope);
       else daemon.receive(from, envelope);

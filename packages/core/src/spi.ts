@@ -25,6 +25,16 @@ export function resolveLocalRef(system: ActorSystem, path: string): ActorRef<unk
   return ref;
 }
 
+/**
+ * Runs the actors that have messages waiting now, on the caller's stack, rather than on
+ * the next microtask. For transports: call it when an inbound frame has been delivered
+ * (never from inside an actor), so the actors it woke can answer before the I/O callback
+ * unwinds. Time slices still apply: after a full slice the dispatcher keeps yielding.
+ */
+export function runPendingActors(system: ActorSystem): void {
+  internalsOf(system).runtime.dispatcher.runNow();
+}
+
 /** Publishes a dead letter on `system`'s event stream and counts it. */
 export function publishDeadLetter(system: ActorSystem, message: unknown, recipient: string, reason: DeadLetterReason): void {
   internalsOf(system).runtime.deadLetter(message, recipient, reason);

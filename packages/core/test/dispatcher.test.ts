@@ -1,6 +1,7 @@
 import { createServer, connect } from 'node:net';
 import { Actor, type ActorRef, ActorSystem, silentLogger } from '@troupe/core';
-import { TestProbe } from '@troupe/testkit';
+import { runPendingActors } from '@troupe/core/spi';
+import { TestProbe, awaitCondition } from '@troupe/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 
 let system: ActorSystem;
@@ -74,5 +75,43 @@ describe('Dispatcher', () => {
     for (let i = 0; i < 40; i++) b.tell(i);
     // With a budget of 10 per turn, a and b alternate every 10 messages.
     expect(await probe.receiveN(8)).toEqual(['a', 'b', 'a', 'b', 'a', 'b', 'a', 'b']);
+  });
+
+  it('runs waiting actors on the caller\'s stack with runPendingActors, once, and never from inside an actor', async () => {
+    system = ActorSystem.create({ logger: silentLogger });
+    const seen: string[] = [];
+    class Recorder extends Actor<string> {
+      receive(message: string): void {
+        seen.push(message);
+        // From inside a run it must do nothing (no re-entrant run).
+        runPendingActors(this.context.system);
+        seen.push(`after ${message}`);
+      }
+    }
+    const recorder = system.spawn(() => new Recorder());
+    // Let the spawn's own start-up run settle first.
+    await new Promise((resolve) => setImmediate(resolve));
+    recorder.tell('a');
+    recorder.tell('b');
+    expect(seen).toEqual([]);
+    runPendingActors(system);
+    expect(seen).toEqual(['a', 'after a', 'b', 'after b']);
+    // The microtask that was due finds nothing left to do; a later message still runs as usual.
+    await Promise.resolve();
+    recorder.tell('c');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual(['a', 'after a', 'b', 'after b', 'c', 'after c']);
+  });
+
+  it('does not cut short a yield: after a full time slice, runPendingActors leaves the run to setImmediate', async () => {
+    system = ActorSystem.create({ logger: silentLogger, timeSliceMs: 1 });
+    const spinner = system.spawn(() => new Spinner());
+    spinner.tell('spin');
+    // A spinner never runs out of work, so every run of it ends by using up its slice:
+    // once it has run, outside a run the dispatcher is always yielding to setImmediate.
+    await awaitCondition(() => (Spinner.latest?.count ?? 0) > 0);
+    const before = Spinner.latest?.count ?? 0;
+    runPendingActors(system);
+    expect(Spinner.latest?.count).toBe(before);
   });
 });

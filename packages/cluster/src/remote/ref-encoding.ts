@@ -49,8 +49,17 @@ export function decodeRefs(value: unknown, resolve: (path: string) => ActorRef<u
     return value;
   }
   const record = value as Record<string, unknown>;
-  const keys = Object.keys(record);
-  if (keys.length === 1 && keys[0] === REF_KEY && typeof record[REF_KEY] === 'string') return resolve(record[REF_KEY]);
-  for (const key of keys) record[key] = decodeRefs(record[key], resolve, depth + 1);
+  const path = record[REF_KEY];
+  if (typeof path === 'string' && hasOneKey(record)) return resolve(path);
+  for (const key in record) {
+    const item = record[key];
+    if (item !== null && typeof item === 'object') record[key] = decodeRefs(item, resolve, depth + 1);
+  }
   return value;
+}
+
+function hasOneKey(record: Record<string, unknown>): boolean {
+  let count = 0;
+  for (const _ in record) if (++count > 1) return false;
+  return count === 1;
 }

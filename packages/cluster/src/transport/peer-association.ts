@@ -4,6 +4,8 @@ import { layOutFrame } from './frame-layout.js';
 import type { TransportSettings } from './transport-settings.js';
 import type { TransportStats } from './transport-stats.js';
 
+const SEND_BINARY = { binary: true } as const;
+
 /** Why queued envelopes were dropped. */
 export type DropReason = 'outbound-queue-full' | 'frame-too-large' | 'node-removed' | 'partitioned' | 'transport-closed' | 'serialization-failed';
 
@@ -79,11 +81,15 @@ export class PeerAssociation {
     // burst, or all the messages the dispatcher's actors send in one of its runs (a run is
     // one microtask). A microtask rather than setImmediate: a lone message (an ask, a
     // reply) leaves at once instead of after the rest of the event-loop turn.
-    queueMicrotask(() => {
-      this.flushScheduled = false;
-      this.flush();
-    });
+    queueMicrotask(this.flushNow);
   }
+
+  /** Sends what is queued now, if a flush is due (the transport calls it after an inbound frame). */
+  readonly flushNow = (): void => {
+    if (!this.flushScheduled) return;
+    this.flushScheduled = false;
+    this.flush();
+  };
 
   private flush(): void {
     const socket = this.socket;
@@ -140,11 +146,18 @@ export class PeerAssociation {
     }
     this.stats.framesSent++;
     this.stats.envelopesSent += to - from;
-    socket.send(frame, { binary: true }, () => {
-      if (this.paused && this.socket === socket && socket.bufferedAmount <= this.settings.highWaterMarkBytes / 2) {
-        this.paused = false;
-        this.scheduleFlush();
-      }
-    });
+    // Only a frame that leaves the socket's buffer half full or more needs to report when
+    // it was written (to resume a paused queue); a write callback on every frame costs
+    // a tick of its own.
+    if (socket.bufferedAmount + frame.byteLength <= this.settings.highWaterMarkBytes / 2) socket.send(frame, SEND_BINARY);
+    else socket.send(frame, SEND_BINARY, () => this.written(socket));
+  }
+
+  /** A frame sent near or above the high-water mark has been written: resume if the socket has drained. */
+  private written(socket: WebSocket): void {
+    if (this.paused && this.socket === socket && socket.bufferedAmount <= this.settings.highWaterMarkBytes / 2) {
+      this.paused = false;
+      this.scheduleFlush();
+    }
   }
 }

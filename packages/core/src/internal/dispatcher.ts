@@ -18,7 +18,8 @@ const CLOCK_CHECK_EVERY = 1024;
  */
 export class Dispatcher {
   private readonly queue = new RingBuffer<Runnable>(64);
-  private pending = false;
+  /** The run requested and not started yet: none, on a microtask, or (after a full slice) on setImmediate. */
+  private pending: 'none' | 'microtask' | 'macrotask' = 'none';
   private running = false;
   private sliceStart = -Infinity;
 
@@ -30,26 +31,41 @@ export class Dispatcher {
   /** Queues `runnable` for a turn. The caller guarantees it is not already queued. */
   schedule(runnable: Runnable): void {
     this.queue.push(runnable);
-    if (!this.pending && !this.running) this.request();
+    if (this.pending === 'none' && !this.running) this.request();
+  }
+
+  /**
+   * Starts the run due on the next microtask now, on the caller's stack: for transports
+   * at the end of an inbound frame, so the actors it woke can answer before the I/O
+   * callback unwinds. Does nothing inside a run, or when the dispatcher is yielding to
+   * the event loop after a full time slice.
+   */
+  runNow(): void {
+    if (this.pending === 'microtask' && !this.running) this.runQueue();
   }
 
   private request(): void {
-    this.pending = true;
-    if (performance.now() - this.sliceStart < this.timeSliceMs) queueMicrotask(this.runOnMicrotask);
-    else setImmediate(this.runOnMacrotask);
+    if (performance.now() - this.sliceStart < this.timeSliceMs) {
+      this.pending = 'microtask';
+      queueMicrotask(this.runOnMicrotask);
+    } else {
+      this.pending = 'macrotask';
+      setImmediate(this.runOnMacrotask);
+    }
   }
 
   private readonly runOnMacrotask = (): void => {
     this.sliceStart = performance.now();
-    this.runQueue();
+    if (this.pending === 'macrotask') this.runQueue();
   };
 
   private readonly runOnMicrotask = (): void => {
-    this.runQueue();
+    // Already run by `runNow`, or superseded by a yield: nothing to do.
+    if (this.pending === 'microtask') this.runQueue();
   };
 
   private runQueue(): void {
-    this.pending = false;
+    this.pending = 'none';
     this.running = true;
     const queue = this.queue;
     const throughput = this.throughput;
@@ -67,7 +83,7 @@ export class Dispatcher {
     }
     if (queue.size > 0) {
       // The slice is used up: yield to the event loop before the next run.
-      this.pending = true;
+      this.pending = 'macrotask';
       setImmediate(this.runOnMacrotask);
     }
   }

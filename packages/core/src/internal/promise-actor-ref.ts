@@ -28,8 +28,12 @@ export class PromiseActorRef<R> extends ActorRef<R> implements Expirable {
     super();
   }
 
+  private cachedPath: string | undefined;
+
   get path(): string {
-    return `${this.runtime.address}/temp/$${this.id.toString(36)}`;
+    // Built on first use only: most asks are local and never read it.
+    this.cachedPath ??= `${this.runtime.address}/temp/$${this.id.toString(36)}`;
+    return this.cachedPath;
   }
 
   get system(): ActorSystem {

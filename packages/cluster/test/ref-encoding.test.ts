@@ -1,0 +1,44 @@
+import { ActorRef, type ActorSystem } from '@troupe/core';
+import { describe, expect, it } from 'vitest';
+import { decodeRefs, encodeRefs } from '../src/remote/ref-encoding.js';
+
+class PathRef extends ActorRef<unknown> {
+  constructor(readonly path: string) {
+    super();
+  }
+  get system(): ActorSystem {
+    throw new Error('not needed');
+  }
+  tell(): void {}
+}
+
+describe('ref encoding', () => {
+  it('returns a message without refs as it is, and reports no export', () => {
+    const message = { type: 'tick', seq: 1, nested: { list: [1, 'two', null] } };
+    const exported: string[] = [];
+    expect(encodeRefs(message, (ref) => exported.push(ref.path))).toBe(message);
+    expect(exported).toEqual([]);
+  });
+
+  it('writes refs inside plain objects and arrays as { $ref } on a copy, leaving the original alone', () => {
+    const a = new PathRef('troupe://t@127.0.0.1:1#a/user/a');
+    const b = new PathRef('troupe://t@127.0.0.1:1#a/temp/$1');
+    const message = { type: 'job', replyTo: a, more: { list: [b, 3] } };
+    const exported: string[] = [];
+    const encoded = encodeRefs(message, (ref) => exported.push(ref.path));
+    expect(encoded).toEqual({ type: 'job', replyTo: { $ref: a.path }, more: { list: [{ $ref: b.path }, 3] } });
+    expect(exported).toEqual([a.path, b.path]);
+    expect(message.replyTo).toBe(a);
+    expect(message.more.list[0]).toBe(b);
+  });
+
+  it('reads { $ref } back as refs, in place, and leaves objects with other keys as they are', () => {
+    const wire = JSON.parse(JSON.stringify({ replyTo: { $ref: 'p1' }, list: [{ $ref: 'p2' }], notARef: { $ref: 'p3', other: 1 }, n: 5 }));
+    const decoded = decodeRefs(wire, (path) => new PathRef(path)) as Record<string, unknown>;
+    expect(decoded).toBe(wire);
+    expect((decoded.replyTo as PathRef).path).toBe('p1');
+    expect(((decoded.list as unknown[])[0] as PathRef).path).toBe('p2');
+    expect(decoded.notARef).toEqual({ $ref: 'p3', other: 1 });
+    expect(decoded.n).toBe(5);
+  });
+});
