@@ -1,4 +1,5 @@
 import { ActorRef, type ActorSystem } from '@troupe/core';
+import { sendSystemMessage } from '@troupe/core/spi';
 import { describe, expect, it } from 'vitest';
 import { decodeRefs, encodeRefs } from '../src/remote/ref-encoding.js';
 
@@ -10,6 +11,7 @@ class PathRef extends ActorRef<unknown> {
     throw new Error('not needed');
   }
   tell(): void {}
+  [sendSystemMessage](): void {}
 }
 
 describe('ref encoding', () => {
