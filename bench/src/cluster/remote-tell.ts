@@ -11,7 +11,7 @@ import type { RemotePair } from './remote-pair.js';
  * (over IPC) that the last one arrived, in order.
  *
  * Troupe: `sink.tell(tick)` `batch` times per turn to a remote actor; the transport
- * sends what was told in a turn as one frame. When more than BACKLOG_LIMIT messages
+ * sends what was told in one synchronous burst as one frame. When more than BACKLOG_LIMIT messages
  * wait in its outbound queue (the socket is above its high-water mark), the sender
  * waits, so the bounded queue (100,000 by default) never drops.
  * Raw: the same ticks, `batch` per frame, encoded with the same codec, one
