@@ -62,6 +62,13 @@ describe('decodeEnvelope', () => {
     expect(back.payload).toBeInstanceOf(Uint8Array);
   });
 
+  it('hands over the record value itself as the payload, a Buffer without a copy', () => {
+    const input = record();
+    const back = decodeEnvelope(input);
+    expect(Buffer.isBuffer(back.payload)).toBe(true);
+    expect(back.payload).toBe(input.value);
+  });
+
   it('reads an empty value as an empty payload', () => {
     expect(decodeEnvelope({ ...record(), value: null }).payload.byteLength).toBe(0);
   });
