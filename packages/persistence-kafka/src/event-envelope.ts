@@ -96,6 +96,20 @@ for (const [field, name] of Object.entries(EnvelopeHeaders) as [Field, string][]
   FIELDS_BY_LENGTH.set(bytes.length, list);
 }
 
+/** The header names in the order `encodeEnvelope` writes them. */
+const FIELDS_IN_ORDER: readonly (readonly [Buffer, Field])[] = (Object.entries(EnvelopeHeaders) as [Field, string][]).map(([field, name]) => [Buffer.from(name, 'latin1'), field]);
+
+/**
+ * The field a header names. Records written by `encodeEnvelope` carry the headers in its
+ * order, so the name expected at `position` is tried first: one comparison per header
+ * instead of a lookup and a scan of the names of that length.
+ */
+function fieldAt(name: Buffer | string, position: number): Field | undefined {
+  const expected = FIELDS_IN_ORDER[position];
+  if (expected !== undefined && typeof name !== 'string' && sameBytes(name, expected[0])) return expected[1];
+  return fieldOf(name);
+}
+
 function fieldOf(name: Buffer | string): Field | undefined {
   const bytes = typeof name === 'string' ? Buffer.from(name, 'latin1') : name;
   const candidates = FIELDS_BY_LENGTH.get(bytes.length);
@@ -177,9 +191,13 @@ export class EnvelopeDecoder {
     let writerUuid: string | undefined;
     let seenSeq = false;
     let seenTs = false;
-    for (const [name, value] of record.headers) {
+    const headers = record.headers;
+    for (let i = 0; i < headers.length; i++) {
+      const header = headers[i]!;
+      const name = header[0];
+      const value = header[1];
       if (name === null || value === null) continue;
-      switch (fieldOf(name)) {
+      switch (fieldAt(name, i)) {
         case 'version':
           version = value;
           break;

@@ -118,6 +118,12 @@ describe('EnvelopeDecoder', () => {
     expect(back.timestamp).toBe(4_102_444_800_000);
   });
 
+  it('reads the headers in any order', () => {
+    const record = asRecord(event);
+    const back = new EnvelopeDecoder().decode({ ...record, headers: [...record.headers].reverse() });
+    expect({ ...back, payload: Buffer.from(back.payload).toString() }).toEqual({ ...event, payload: Buffer.from(event.payload).toString() });
+  });
+
   it('ignores headers it does not know', () => {
     const record = asRecord(event);
     const back = new EnvelopeDecoder().decode({ ...record, headers: [[Buffer.from('traceparent'), Buffer.from('00-abc')], ...record.headers] });
