@@ -40,6 +40,8 @@ interface Call {
   timedOut: boolean;
   /** The call's Promise settled: later reports are ignored. */
   settled: boolean;
+  /** `writeMessages` returned: reports no longer arrive from inside that call. */
+  returned: boolean;
 }
 
 /** Where the outcome of one queued atomic write goes. */
@@ -157,12 +159,13 @@ export class JournalBatcher {
       writes = this.writes.splice(0, this.maxBatchSize);
       callbacks = this.callbacks.splice(0, this.maxBatchSize);
     }
-    const call: Call = { writes, callbacks, reported: new Uint8Array(writes.length), promise: NEVER, startedAt: performance.now(), timedOut: false, settled: false };
+    const call: Call = { writes, callbacks, reported: new Uint8Array(writes.length), promise: NEVER, startedAt: performance.now(), timedOut: false, settled: false, returned: false };
     try {
       call.promise = this.journal.writeMessages(writes, (index, rejection) => report(this.journalId, call, index, rejection));
     } catch (error) {
       call.promise = Promise.reject(error);
     }
+    call.returned = true;
     const promise = call.promise;
     this.inFlight.add(call);
     if (this.watchdog === undefined && this.callTimeoutMs !== Infinity) this.armWatchdog(this.callTimeoutMs);
@@ -221,8 +224,9 @@ function report(journalId: string, call: Call, index: number, rejection: Error |
   call.reported[index] = 1;
   const callback = call.callbacks[index] as WriteCallback;
   const outcome = rejection === undefined || rejection === null ? undefined : toError(rejection);
-  // Callbacks never run inside the journal's own code, even if it reports synchronously.
-  queueMicrotask(() => written(callback, outcome));
+  // Never run an actor's callback inside the journal's writeMessages call itself.
+  if (call.returned) written(callback, outcome);
+  else queueMicrotask(() => written(callback, outcome));
 }
 
 function deliver(journalId: string, call: Call, results: readonly (Error | undefined)[]): void {

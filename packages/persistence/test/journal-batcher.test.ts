@@ -228,7 +228,7 @@ describe('JournalBatcher', () => {
       expect([a.heard, b.heard]).toEqual([['failed: journal "j" did not answer a write within 20 ms'], ['written']]);
     });
 
-    it('never calls back inside the journal, even when it reports synchronously', async () => {
+    it('never calls back inside the writeMessages call, even when the journal reports synchronously', async () => {
       let inside = false;
       let calledInside: boolean | undefined;
       class SynchronousReporter extends InMemoryJournal {
