@@ -1,4 +1,4 @@
-import type { AtomicWrite, Journal, JournalCapabilities, PersistentRepr, ReplayRange } from '@troupe/persistence';
+import type { AtomicWrite, Journal, JournalCapabilities, PersistentRepr, ReplayRange, WriteReport } from '@troupe/persistence';
 import cassandra from 'cassandra-driver';
 import { type CassandraJournalOptions, type ResolvedCassandraJournalOptions, resolveJournalOptions } from './cassandra-options.js';
 import { CassandraWriteRejectedError, describeDriverError } from './errors.js';
@@ -87,7 +87,12 @@ export class CassandraJournal implements Journal {
     return this.session.connected();
   }
 
-  async writeMessages(writes: readonly AtomicWrite[]): Promise<readonly (Error | undefined)[]> {
+  /**
+   * Stores each atomic write with its own statement, up to `maxConcurrentWrites` at once,
+   * and reports each outcome through `onWritten` as soon as Cassandra answered it: one
+   * slow statement then holds back only its own actor, not the whole group commit.
+   */
+  async writeMessages(writes: readonly AtomicWrite[], onWritten?: WriteReport): Promise<readonly (Error | undefined)[]> {
     const results: (Error | undefined)[] = writes.map((write) => this.check(write));
     const client = await this.session.connected();
     const accepted: number[] = [];
@@ -95,6 +100,7 @@ export class CassandraJournal implements Journal {
     await forEachLimited(accepted, this.options.maxConcurrentWrites, async (index) => {
       const rejection = await this.store(client, writes[index] as AtomicWrite);
       if (rejection !== undefined) results[index] = rejection;
+      onWritten?.(index, rejection);
     });
     if (accepted.length > 0) this.listeners.notify();
     return results;

@@ -16,6 +16,25 @@ describe('forEachLimited', () => {
     expect(done.sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 
+  it('with no more items than the limit, starts all and rejects with the first failure once all settled', async () => {
+    let settled = 0;
+    const failure = new Error('boom');
+    await expect(
+      forEachLimited([1, 2, 3], 3, async (item) => {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        settled++;
+        if (item === 1) throw failure;
+        if (item === 2) throw new Error('later');
+      }),
+    ).rejects.toBe(failure);
+    expect(settled).toBe(3);
+    await expect(
+      forEachLimited([1], 1, () => {
+        throw failure;
+      }),
+    ).rejects.toBe(failure);
+  });
+
   it('starts nothing after the first failure and rejects once the started tasks settled', async () => {
     const started: number[] = [];
     let settled = 0;

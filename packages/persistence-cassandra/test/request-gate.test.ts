@@ -27,6 +27,17 @@ describe('RequestGate', () => {
     expect([gate.running, gate.queued]).toEqual([0, 0]);
   });
 
+  it('frees the slot when a request throws instead of returning a Promise', async () => {
+    const gate = new RequestGate(1);
+    await expect(
+      gate.run(() => {
+        throw new Error('bad statement');
+      }),
+    ).rejects.toThrow('bad statement');
+    expect(await gate.run(() => Promise.resolve('next'))).toBe('next');
+    expect(gate.running).toBe(0);
+  });
+
   it('frees the slot when a request fails', async () => {
     const gate = new RequestGate(1);
     await expect(gate.run(() => Promise.reject(new Error('down')))).rejects.toThrow('down');

@@ -62,6 +62,13 @@ describe('decodeEnvelope', () => {
     expect(back.payload).toBeInstanceOf(Uint8Array);
   });
 
+  it('hands over the record value itself as the payload, a Buffer without a copy', () => {
+    const input = record();
+    const back = decodeEnvelope(input);
+    expect(Buffer.isBuffer(back.payload)).toBe(true);
+    expect(back.payload).toBe(input.value);
+  });
+
   it('reads an empty value as an empty payload', () => {
     expect(decodeEnvelope({ ...record(), value: null }).payload.byteLength).toBe(0);
   });
@@ -109,6 +116,12 @@ describe('EnvelopeDecoder', () => {
     const back = new EnvelopeDecoder().decode(asRecord({ ...event, sequenceNr: Number.MAX_SAFE_INTEGER, timestamp: 4_102_444_800_000 }));
     expect(back.sequenceNr).toBe(Number.MAX_SAFE_INTEGER);
     expect(back.timestamp).toBe(4_102_444_800_000);
+  });
+
+  it('reads the headers in any order', () => {
+    const record = asRecord(event);
+    const back = new EnvelopeDecoder().decode({ ...record, headers: [...record.headers].reverse() });
+    expect({ ...back, payload: Buffer.from(back.payload).toString() }).toEqual({ ...event, payload: Buffer.from(event.payload).toString() });
   });
 
   it('ignores headers it does not know', () => {

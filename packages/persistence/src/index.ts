@@ -14,7 +14,7 @@ export {
 export type { EventAdapter } from './event-adapter.js';
 export { InMemoryJournal, type InMemoryJournalOptions } from './in-memory-journal.js';
 export { InMemorySnapshotStore, type InMemorySnapshotStoreOptions } from './in-memory-snapshot-store.js';
-export { type Journal, type JournalCapabilities, type OrderedPersistenceId, type OrderedRepr, type ReplayRange, checkReplayRange } from './journal.js';
+export { type Journal, type JournalCapabilities, type OrderedPersistenceId, type OrderedRepr, type ReplayRange, type WriteReport, checkReplayRange } from './journal.js';
 export type { BatchingOptions } from './journal-batcher.js';
 export { JsonPayloadSerializer } from './json-payload-serializer.js';
 export { Persistence, type JournalHandle, type JournalSetting, type PersistenceSettings, type SnapshotStoreSetting } from './persistence.js';

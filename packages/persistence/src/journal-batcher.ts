@@ -33,9 +33,15 @@ export interface BatchingOptions {
 interface Call {
   readonly writes: AtomicWrite[];
   readonly callbacks: WriteCallback[];
-  readonly promise: Promise<readonly (Error | undefined)[]>;
+  /** 1 at the index of each write whose outcome the journal already reported (`onWritten`). */
+  readonly reported: Uint8Array;
+  promise: Promise<readonly (Error | undefined)[]>;
   readonly startedAt: number;
   timedOut: boolean;
+  /** The call's Promise settled: later reports are ignored. */
+  settled: boolean;
+  /** `writeMessages` returned: reports no longer arrive from inside that call. */
+  returned: boolean;
 }
 
 /** Where the outcome of one queued atomic write goes. */
@@ -53,6 +59,10 @@ export interface WriteCallback {
  * meanwhile wait, so the batch grows when the journal is slow and shrinks to one write
  * when it is fast. Each actor has at most one
  * write queued or in flight (the actor queues the rest), so per-id order is kept.
+ *
+ * A journal that reports outcomes early (`onWritten`, see `Journal`) has each one passed
+ * on at once, so an actor whose write is stored continues without waiting for the
+ * slowest write of its call; the call keeps its slot until it settles.
  */
 export class JournalBatcher {
   private writes: AtomicWrite[] = [];
@@ -132,7 +142,12 @@ export class JournalBatcher {
 
   private readonly flush = (): void => {
     this.scheduled = false;
-    if (this.inFlight.size >= this.maxCallsInFlight || this.writes.length === 0) return;
+    // More than maxBatchSize queued: fill every free slot now rather than one per settle.
+    while (this.inFlight.size < this.maxCallsInFlight && this.writes.length > 0) this.startCall();
+  };
+
+  /** Hands the oldest queued writes (up to maxBatchSize) to the journal as one call. */
+  private startCall(): void {
     let writes: AtomicWrite[];
     let callbacks: WriteCallback[];
     if (this.writes.length <= this.maxBatchSize) {
@@ -144,28 +159,31 @@ export class JournalBatcher {
       writes = this.writes.splice(0, this.maxBatchSize);
       callbacks = this.callbacks.splice(0, this.maxBatchSize);
     }
-    let promise: Promise<readonly (Error | undefined)[]>;
+    const call: Call = { writes, callbacks, reported: new Uint8Array(writes.length), promise: NEVER, startedAt: performance.now(), timedOut: false, settled: false, returned: false };
     try {
-      promise = this.journal.writeMessages(writes);
+      call.promise = this.journal.writeMessages(writes, (index, rejection) => report(this.journalId, call, index, rejection));
     } catch (error) {
-      promise = Promise.reject(error);
+      call.promise = Promise.reject(error);
     }
-    const call: Call = { writes, callbacks, promise, startedAt: performance.now(), timedOut: false };
+    call.returned = true;
+    const promise = call.promise;
     this.inFlight.add(call);
     if (this.watchdog === undefined && this.callTimeoutMs !== Infinity) this.armWatchdog(this.callTimeoutMs);
     promise.then(
       (results) => {
+        call.settled = true;
         this.inFlight.delete(call);
         if (!call.timedOut) deliver(this.journalId, call, results);
         this.next();
       },
       (error: unknown) => {
+        call.settled = true;
         this.inFlight.delete(call);
-        if (!call.timedOut) failAll(callbacks, error);
+        if (!call.timedOut) failUnreported(call, error);
         this.next();
       },
     );
-  };
+  }
 
   /** One timer per batcher, re-armed lazily, instead of one per call. */
   private armWatchdog(delayMs: number): void {
@@ -183,7 +201,7 @@ export class JournalBatcher {
       if (elapsed < this.callTimeoutMs) nextDue = Math.min(nextDue, this.callTimeoutMs - elapsed);
       else {
         call.timedOut = true;
-        failAll(call.callbacks, new JournalCallTimeoutError(this.journalId, this.callTimeoutMs));
+        failUnreported(call, new JournalCallTimeoutError(this.journalId, this.callTimeoutMs));
       }
     }
     if (nextDue !== Infinity) this.armWatchdog(nextDue);
@@ -194,28 +212,56 @@ export class JournalBatcher {
   }
 }
 
+/**
+ * Passes on an outcome the journal reported before its call settled (once per write).
+ * @throws RangeError back into the journal when it names a write it was not given
+ */
+function report(journalId: string, call: Call, index: number, rejection: Error | undefined): void {
+  if (!(Number.isInteger(index) && index >= 0 && index < call.writes.length)) {
+    throw new RangeError(`journal "${journalId}" reported write ${index} of a call with ${call.writes.length} writes`);
+  }
+  if (call.timedOut || call.settled || call.reported[index] === 1) return;
+  call.reported[index] = 1;
+  const callback = call.callbacks[index] as WriteCallback;
+  const outcome = rejection === undefined || rejection === null ? undefined : toError(rejection);
+  // Never run an actor's callback inside the journal's writeMessages call itself.
+  if (call.returned) written(callback, outcome);
+  else queueMicrotask(() => written(callback, outcome));
+}
+
 function deliver(journalId: string, call: Call, results: readonly (Error | undefined)[]): void {
-  const { writes, callbacks } = call;
+  const { writes, callbacks, reported } = call;
   if (!Array.isArray(results) || results.length !== writes.length) {
-    failAll(callbacks, new TypeError(`journal "${journalId}" returned ${Array.isArray(results) ? results.length : typeof results} results for ${writes.length} writes`));
+    failUnreported(call, new TypeError(`journal "${journalId}" returned ${Array.isArray(results) ? results.length : typeof results} results for ${writes.length} writes`));
     return;
   }
   for (let i = 0; i < callbacks.length; i++) {
+    if (reported[i] === 1) continue;
     const result = results[i];
-    try {
-      (callbacks[i] as WriteCallback).written(result === undefined || result === null ? undefined : toError(result));
-    } catch (error) {
-      reportLater(error);
-    }
+    written(callbacks[i] as WriteCallback, result === undefined || result === null ? undefined : toError(result));
+  }
+}
+
+function written(callback: WriteCallback, rejection: Error | undefined): void {
+  try {
+    callback.written(rejection);
+  } catch (error) {
+    reportLater(error);
   }
 }
 
 function ignore(): void {}
 
-function failAll(callbacks: readonly WriteCallback[], error: unknown): void {
-  for (const callback of callbacks) {
+/** Placeholder until `writeMessages` returned (a report may arrive while it runs). */
+const NEVER: Promise<never> = new Promise<never>(() => {});
+
+/** Fails the writes of a call whose outcome the journal did not report early. */
+function failUnreported(call: Call, error: unknown): void {
+  const { callbacks, reported } = call;
+  for (let i = 0; i < callbacks.length; i++) {
+    if (reported[i] === 1) continue;
     try {
-      callback.failed(error);
+      (callbacks[i] as WriteCallback).failed(error);
     } catch (thrown) {
       reportLater(thrown);
     }

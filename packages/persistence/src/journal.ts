@@ -24,6 +24,12 @@ export interface OrderedPersistenceId {
   readonly persistenceId: string;
 }
 
+/**
+ * Reports the outcome of `writes[index]` of a `writeMessages` call before the call settles:
+ * `undefined` when stored, the error when that write alone was rejected.
+ */
+export type WriteReport = (index: number, rejection: Error | undefined) => void;
+
 /** What a journal supports beyond the required SPI; read by the query layer and the TCK. */
 export interface JournalCapabilities {
   /** `currentPersistenceIds` is implemented. */
@@ -53,6 +59,15 @@ export interface JournalCapabilities {
  *   sequence order. The runtime never sends two writes of one persistence id in one call,
  *   nor a write whose numbers do not follow the id's highest stored number.
  * - MUST NOT modify payloads, manifests, tags, timestamps or writer ids.
+ * - MAY report each write's outcome early through `onWritten(index, rejection)`, once it
+ *   is known and before the returned Promise settles: at most once per index, only after
+ *   that write alone is as stored as the rules above demand, and with the same outcome the
+ *   Promise then resolves with for that index. A reported outcome is final: if the call
+ *   later rejects, the reported writes keep their outcome and only the others fail.
+ *   Journals that store each write on its own (one statement per write) should report:
+ *   the runtime then lets each actor continue when its own write is stored instead of
+ *   when the slowest write of the call is (issue 4). Journals that store a call as a whole
+ *   need not.
  *
  * `replayMessages(persistenceId, range)`
  * - MUST yield the stored events with `from ≤ sequenceNr ≤ to`, ascending, at most `max`
@@ -88,8 +103,8 @@ export interface JournalCapabilities {
 export interface Journal {
   /** What this journal supports beyond the required methods. */
   readonly capabilities: JournalCapabilities;
-  /** Stores atomic writes; see the contract above. */
-  writeMessages(writes: readonly AtomicWrite[]): Promise<readonly (Error | undefined)[]>;
+  /** Stores atomic writes, optionally reporting each outcome as it is known; see the contract above. */
+  writeMessages(writes: readonly AtomicWrite[], onWritten?: WriteReport): Promise<readonly (Error | undefined)[]>;
   /** Reads stored events in pages, lazily; see the contract above. */
   replayMessages(persistenceId: string, range: ReplayRange): AsyncIterable<readonly PersistentRepr[]>;
   /** Highest sequence number ever stored for the id; 0 when unknown. */

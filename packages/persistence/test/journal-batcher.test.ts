@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type AtomicWrite, InMemoryJournal, type Journal } from '../src/index.js';
+import { type AtomicWrite, InMemoryJournal, type Journal, type WriteReport } from '../src/index.js';
 import { JournalBatcher, type WriteCallback } from '../src/journal-batcher.js';
 
 function write(persistenceId: string, sequenceNr: number): AtomicWrite {
@@ -16,14 +16,31 @@ function outcome(): WriteCallback & { done: Promise<string> } {
   };
 }
 
-/** A journal whose calls settle only when the test says so. */
+/** A journal whose calls settle (and report single outcomes early) only when the test says so. */
 class ManualJournal extends InMemoryJournal {
-  readonly calls: { writes: readonly AtomicWrite[]; settle: (results: readonly (Error | undefined)[] | Error) => void }[] = [];
-  override writeMessages(writes: readonly AtomicWrite[]): Promise<readonly (Error | undefined)[]> {
+  readonly calls: { writes: readonly AtomicWrite[]; report: WriteReport; settle: (results: readonly (Error | undefined)[] | Error) => void }[] = [];
+  override writeMessages(writes: readonly AtomicWrite[], onWritten?: WriteReport): Promise<readonly (Error | undefined)[]> {
     const { promise, resolve, reject } = Promise.withResolvers<readonly (Error | undefined)[]>();
-    this.calls.push({ writes, settle: (r) => (r instanceof Error ? reject(r) : resolve(r)) });
+    this.calls.push({ writes, report: onWritten ?? (() => {}), settle: (r) => (r instanceof Error ? reject(r) : resolve(r)) });
     return promise;
   }
+}
+
+/** Records every outcome a callback hears (to see that none is told twice). */
+function recorder(): WriteCallback & { heard: string[]; next: () => Promise<string> } {
+  const heard: string[] = [];
+  let waiting: ((value: string) => void) | undefined;
+  const hear = (what: string): void => {
+    heard.push(what);
+    waiting?.(what);
+    waiting = undefined;
+  };
+  return {
+    heard,
+    next: () => new Promise<string>((resolve) => (waiting = resolve)),
+    written: (rejection) => hear(rejection === undefined ? 'written' : `rejected: ${rejection.message}`),
+    failed: (error) => hear(`failed: ${(error as Error).message}`),
+  };
 }
 
 /** Lets the event loop turn until `condition` holds (at most 1000 turns, so a broken batcher fails fast). */
@@ -143,6 +160,91 @@ describe('JournalBatcher', () => {
     journal.calls[1]!.settle([undefined]);
     expect(await behind.done).toBe('written');
     expect(batcher.settledFor('slow')).toBeUndefined();
+  });
+
+  it('starts a call in every free slot at once when more than maxBatchSize writes are queued', async () => {
+    const journal = new ManualJournal();
+    const batcher = new JournalBatcher('j', journal, { maxBatchSize: 2, maxCallsInFlight: 3 });
+    for (const id of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) batcher.submit(write(id, 1), outcome());
+    await turnsUntil(() => journal.calls.length === 3);
+    expect(journal.calls.map((c) => c.writes.map((w) => w.persistenceId))).toEqual([['a', 'b'], ['c', 'd'], ['e', 'f']]);
+    journal.calls[0]!.settle([undefined, undefined]);
+    await turnsUntil(() => journal.calls.length === 4);
+    expect(journal.calls[3]!.writes.map((w) => w.persistenceId)).toEqual(['g']);
+  });
+
+  describe('with a journal that reports outcomes before the call settles', () => {
+    it('passes each reported outcome on at once, and the others when the call settles, each once', async () => {
+      const journal = new ManualJournal();
+      const batcher = new JournalBatcher('j', journal);
+      const [a, b, c] = [recorder(), recorder(), recorder()];
+      batcher.submit(write('a', 1), a);
+      batcher.submit(write('b', 1), b);
+      batcher.submit(write('c', 1), c);
+      await turnsUntil(() => journal.calls.length === 1);
+      const call = journal.calls[0]!;
+      const bHears = b.next();
+      call.report(1, undefined);
+      expect(await bHears).toBe('written');
+      const cHears = c.next();
+      call.report(2, new Error('too big'));
+      expect(await cHears).toBe('rejected: too big');
+      expect(a.heard).toEqual([]);
+      call.report(1, undefined); // a second report of the same write is ignored
+      call.settle([undefined, undefined, new Error('too big')]);
+      await turnsUntil(() => a.heard.length === 1);
+      expect([a.heard, b.heard, c.heard]).toEqual([['written'], ['written'], ['rejected: too big']]);
+    });
+
+    it('fails only the writes it did not report when the call then rejects', async () => {
+      const journal = new ManualJournal();
+      const batcher = new JournalBatcher('j', journal);
+      const [a, b] = [recorder(), recorder()];
+      batcher.submit(write('a', 1), a);
+      batcher.submit(write('b', 1), b);
+      await turnsUntil(() => journal.calls.length === 1);
+      journal.calls[0]!.report(0, undefined);
+      journal.calls[0]!.settle(new Error('connection lost'));
+      await turnsUntil(() => a.heard.length === 1 && b.heard.length === 1);
+      expect([a.heard, b.heard]).toEqual([['written'], ['failed: connection lost']]);
+    });
+
+    it('ignores reports after the call settled or timed out, and throws back a report of a write it never sent', async () => {
+      const journal = new ManualJournal();
+      const batcher = new JournalBatcher('j', journal, { callTimeoutMs: 20 });
+      const [a, b] = [recorder(), recorder()];
+      batcher.submit(write('a', 1), a);
+      await turnsUntil(() => journal.calls.length === 1);
+      expect(await a.next()).toBe('failed: journal "j" did not answer a write within 20 ms');
+      journal.calls[0]!.report(0, undefined);
+      batcher.submit(write('b', 1), b);
+      await turnsUntil(() => journal.calls.length === 2);
+      const second = journal.calls[1]!;
+      expect(() => second.report(7, undefined)).toThrow(new RangeError('journal "j" reported write 7 of a call with 1 writes'));
+      second.settle([undefined]);
+      await turnsUntil(() => b.heard.length === 1);
+      second.report(0, undefined);
+      await turnsUntil(() => true);
+      expect([a.heard, b.heard]).toEqual([['failed: journal "j" did not answer a write within 20 ms'], ['written']]);
+    });
+
+    it('never calls back inside the writeMessages call, even when the journal reports synchronously', async () => {
+      let inside = false;
+      let calledInside: boolean | undefined;
+      class SynchronousReporter extends InMemoryJournal {
+        override writeMessages(writes: readonly AtomicWrite[], onWritten?: WriteReport): Promise<readonly (Error | undefined)[]> {
+          inside = true;
+          onWritten?.(0, undefined);
+          inside = false;
+          return super.writeMessages(writes);
+        }
+      }
+      const batcher = new JournalBatcher('j', new SynchronousReporter());
+      const { promise, resolve } = Promise.withResolvers<void>();
+      batcher.submit(write('a', 1), { written: () => ((calledInside = inside), resolve()), failed: () => resolve() });
+      await promise;
+      expect(calledInside).toBe(false);
+    });
   });
 
   it('validates its limits, naming the field', () => {

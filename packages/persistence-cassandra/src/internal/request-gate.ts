@@ -23,16 +23,35 @@ export class RequestGate {
     return this.waiting.length;
   }
 
-  /** Runs `request` once a slot is free; the slot passes to the next waiter when it settles. */
-  async run<T>(request: () => Promise<T>): Promise<T> {
-    if (this.inFlight < this.limit) this.inFlight++;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve)); // the releaser hands its slot over
-    try {
-      return await request();
-    } finally {
-      const next = this.waiting.shift();
-      if (next !== undefined) next();
-      else this.inFlight--;
+  /**
+   * Runs `request` once a slot is free; the slot passes to the next waiter when it settles.
+   * Not an async function: below the limit (the usual case, once per event written) the
+   * driver's own Promise is returned, without two more Promises around it.
+   */
+  run<T>(request: () => Promise<T>): Promise<T> {
+    if (this.inFlight < this.limit) {
+      this.inFlight++;
+      return this.start(request);
     }
+    // The releaser hands its slot over: inFlight stays as it is.
+    return new Promise<void>((resolve) => this.waiting.push(resolve)).then(() => this.start(request));
   }
+
+  /** Starts `request` in a slot already taken, and frees the slot when it settles. */
+  private start<T>(request: () => Promise<T>): Promise<T> {
+    let promise: Promise<T>;
+    try {
+      promise = request();
+    } catch (error) {
+      promise = Promise.reject(error);
+    }
+    promise.then(this.release, this.release);
+    return promise;
+  }
+
+  private readonly release = (): void => {
+    const next = this.waiting.shift();
+    if (next !== undefined) next();
+    else this.inFlight--;
+  };
 }

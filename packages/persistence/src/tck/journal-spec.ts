@@ -134,6 +134,21 @@ export function journalSpec(name: string, options: JournalTckOptions): void {
         expect(results).toEqual([undefined, undefined, undefined]);
         for (const id of ids) expect(await replayedNumbers(journal, id)).toEqual([1, 2]);
       });
+      it('reports a write early (if at all) once, only when it is stored, with the outcome the call resolves with', async () => {
+        const ids = Array.from({ length: 5 }, () => freshId('report'));
+        const reports: { index: number; rejection: Error | undefined; highest: Promise<number> }[] = [];
+        const results = await journal.writeMessages(
+          ids.map((id) => atomic(id, 1, 3)),
+          (index, rejection) => reports.push({ index, rejection, highest: journal.readHighestSequenceNr(ids[index] as string, 1) }),
+        );
+        expect(results).toEqual(ids.map(() => undefined));
+        expect(new Set(reports.map((r) => r.index)).size).toBe(reports.length);
+        for (const r of reports) {
+          expect(r.rejection).toBe(results[r.index]);
+          // Read right when reported: a write reported before it is stored shows fewer events.
+          expect(await r.highest).toBe(3);
+        }
+      });
       it('continues numbering after earlier writes', async () => {
         expect(await journal.writeMessages([atomic(pid, 6, 8)])).toEqual([undefined]);
         expect(await replayedNumbers(journal, pid, { fromSequenceNr: 5 })).toEqual([5, 6, 7, 8]);
