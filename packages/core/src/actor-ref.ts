@@ -1,4 +1,5 @@
 import type { ActorSystem } from './actor-system.js';
+import { refWrittenAsJson } from './internal/ref-json-hooks.js';
 import type { SystemMessage } from './internal/system-message.js';
 
 /** Options of `ask`. */
@@ -49,5 +50,14 @@ export abstract class ActorRef<in M> {
 
   toString(): string {
     return `ActorRef(${this.path})`;
+  }
+
+  /**
+   * A ref written as JSON (by `JSON.stringify`, e.g. inside a message for the JSON
+   * serializer) is `{ "$ref": path }`, which the cluster reads back as a working ref.
+   */
+  toJSON(): { $ref: string } {
+    refWrittenAsJson(this as ActorRef<unknown>);
+    return { $ref: this.path };
   }
 }

@@ -7,6 +7,7 @@ import { type ActorSystem, internalsOf } from './actor-system.js';
 import type { DeadLetterReason } from './dead-letter.js';
 
 export { sendSystemMessage } from './actor-ref.js';
+export { type RefWrittenHook, setRefWrittenHook } from './internal/ref-json-hooks.js';
 export type { SystemMessage } from './internal/system-message.js';
 
 /** The local actor at `path` (as produced by `ref.path`), if it is alive. */

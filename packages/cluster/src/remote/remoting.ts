@@ -1,5 +1,5 @@
 import { ActorRef, type ActorSystem, type Logger, type SerializationRegistry } from '@troupe/core';
-import { type SystemMessage, publishDeadLetter, resolveLocalRef, sendSystemMessage } from '@troupe/core/spi';
+import { type SystemMessage, publishDeadLetter, resolveLocalRef, sendSystemMessage, setRefWrittenHook } from '@troupe/core/spi';
 import { addressOfPath } from '../address/node-address.js';
 import { type Envelope, type MessageEnvelope, isJsonMessage } from '../transport/envelope.js';
 import type { WsTransport } from '../transport/ws-transport.js';
@@ -39,6 +39,7 @@ export class Remoting implements RemoteRefProvider {
   private readonly exportCleaner: ActorRef<never>;
   private lastWarnAt = Number.NEGATIVE_INFINITY;
   private readonly exportRef = (ref: ActorRef<unknown>): void => this.export(ref);
+  private readonly resolveRef = (path: string): ActorRef<unknown> => this.refFor(path);
 
   constructor(
     readonly system: ActorSystem,
@@ -47,6 +48,8 @@ export class Remoting implements RemoteRefProvider {
     private readonly log: Logger,
   ) {
     this.framesWriteJson = transport.writesJson;
+    // Local refs written into frames by JSON.stringify (ActorRef.toJSON) are exported as they are written.
+    setRefWrittenHook(system, this.exportRef);
     this.exportCleaner = new ExportCleanerRef(system, `${system.address}/system/remoting-exports`, (path) => {
       const relative = this.relativeToSelf(path);
       if (relative === undefined) return;
@@ -57,7 +60,7 @@ export class Remoting implements RemoteRefProvider {
       if (envelope.k !== 'msg') return;
       const recipient = `${node}${envelope.to}`;
       if (reason === 'serialization-failed') this.warnAtMostOncePerSecond(`cannot serialise a message to ${recipient}`);
-      publishDeadLetter(system, envelope.original, recipient, reason);
+      publishDeadLetter(system, isJsonMessage(envelope) ? envelope.v : envelope.original, recipient, reason);
     };
   }
 
@@ -80,12 +83,13 @@ export class Remoting implements RemoteRefProvider {
   sendUserMessage(target: RemoteActorRef<unknown>, message: unknown): void {
     let envelope: MessageEnvelope;
     try {
-      const encoded = encodeRefs(message, this.exportRef);
-      const r = encoded !== message;
-      if (this.framesWriteJson && typeof encoded === 'object' && encoded !== null && this.registry.writesPlainJson(encoded)) {
-        // Serialised later, with the whole frame, in one JSON.stringify (as Akka, at send time, not at tell).
-        envelope = { k: 'msg', to: target.relativePath, v: encoded, r, original: message };
+      if (this.framesWriteJson && typeof message === 'object' && message !== null && this.registry.writesPlainJson(message)) {
+        // Serialised later, with the whole frame, in one JSON.stringify (as Akka, at send time,
+        // not at tell); refs in it write themselves (ActorRef.toJSON) and are exported then.
+        envelope = { k: 'msg', to: target.relativePath, v: message };
       } else {
+        const encoded = encodeRefs(message, this.exportRef);
+        const r = encoded !== message;
         const text = this.registry.serializeText(encoded);
         if (text !== undefined) {
           envelope = { k: 'msg', to: target.relativePath, s: text.serializerId, m: text.manifest, t: text.text, r, original: message };
@@ -171,11 +175,13 @@ export class Remoting implements RemoteRefProvider {
   private receiveMessage(envelope: MessageEnvelope): void {
     let message: unknown;
     try {
-      let value: unknown;
-      if (isJsonMessage(envelope)) value = envelope.v; // parsed with its frame
-      else if (envelope.t !== undefined) value = this.registry.deserializeText(envelope.s, envelope.m, envelope.t);
-      else value = this.registry.deserialize({ serializerId: envelope.s, manifest: envelope.m, bytes: Buffer.from(envelope.b as string, 'base64') });
-      message = envelope.r ? decodeRefs(value, (path) => this.refFor(path)) : value;
+      if (isJsonMessage(envelope)) {
+        // Parsed with its frame; it may hold refs wherever ActorRef.toJSON wrote them.
+        message = decodeRefs(envelope.v, this.resolveRef);
+      } else {
+        const value = envelope.t !== undefined ? this.registry.deserializeText(envelope.s, envelope.m, envelope.t) : this.registry.deserialize({ serializerId: envelope.s, manifest: envelope.m, bytes: Buffer.from(envelope.b as string, 'base64') });
+        message = envelope.r ? decodeRefs(value, this.resolveRef) : value;
+      }
     } catch (error) {
       this.transport.stats.deserializationErrors++;
       // Bad input is counted every time but logged at most once a second, so a flood cannot flood the log.

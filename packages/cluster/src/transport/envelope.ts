@@ -3,18 +3,15 @@ import type { WireGossip } from '../membership/gossip-wire.js';
 /**
  * A user message whose payload is a plain JSON value (the registry's built-in JSON
  * serializer): it is written with its frame, by one `JSON.stringify` per frame, and
- * read back by the frame's `JSON.parse`.
+ * read back by the frame's `JSON.parse`. Refs in it are written by `ActorRef.toJSON`
+ * as `{ "$ref": path }`.
  */
 export interface JsonMessageEnvelope {
   readonly k: 'msg';
   /** Recipient path relative to the receiving node, e.g. `/user/orders`. */
   readonly to: string;
-  /** The message, with every ActorRef in it written as `{ "$ref": path }`. */
+  /** The message: as told on the sending side, as parsed (refs still `{ $ref }`) on the receiving side. */
   readonly v: unknown;
-  /** True when `v` holds refs: only then does the receiver look for them. */
-  readonly r: boolean;
-  /** Sender side only, never written to a frame: the message as told, for dead letters. */
-  readonly original?: unknown;
 }
 
 /** A user message serialised by a serializer of its own: as text (`t`) or base64 bytes (`b`). */

@@ -11,8 +11,8 @@ import { type Envelope, type MessageEnvelope, isJsonMessage, isRelativePath, val
  *
  * - `recipients`: the distinct recipient paths of the frame's messages, relative to
  *   the receiving node (`/user/orders`).
- * - `[i, r, value, value, …]`: a run of JSON messages to `recipients[i]`, in order;
- *   `r` is 1 when they hold refs (`{ "$ref": path }`), else 0.
+ * - `[i, value, value, …]`: a run of JSON messages to `recipients[i]`, in order (refs
+ *   in them written as `{ "$ref": path }`).
  * - `{"k":"msg","to":i,"s":serializerId,"m":manifest,"t":text}` (or `"b":base64`, and
  *   `"r":1` when it holds refs): a message serialised by a serializer of its own.
  * - any other envelope, as an object (see envelope.ts).
@@ -34,14 +34,12 @@ export function layOutFrame(envelopes: readonly Envelope[], from: number, to: nu
   };
   let run: unknown[] | undefined;
   let runTo = '';
-  let runRefs = false;
   for (let i = from; i < to; i++) {
     const envelope = envelopes[i] as Envelope;
     if (envelope.k === 'msg' && isJsonMessage(envelope)) {
-      if (run === undefined || envelope.to !== runTo || envelope.r !== runRefs) {
+      if (run === undefined || envelope.to !== runTo) {
         runTo = envelope.to;
-        runRefs = envelope.r;
-        run = [recipientIndex(runTo), runRefs ? 1 : 0];
+        run = [recipientIndex(runTo)];
         frame.push(run);
       }
       run.push(envelope.v);
@@ -87,10 +85,8 @@ export function readFrame(frame: readonly unknown[], recipients: readonly string
 /** Delivers a run of JSON messages; returns 1 when the run is malformed (and delivers none of it). */
 function readRun(run: readonly unknown[], recipients: readonly string[], deliver: (envelope: Envelope) => void): number {
   const to = recipientAt(recipients, run[0]);
-  const flag = run[1];
-  if (to === undefined || (flag !== 0 && flag !== 1) || run.length < 3) return 1;
-  const r = flag === 1;
-  for (let i = 2; i < run.length; i++) deliver({ k: 'msg', to, v: run[i], r });
+  if (to === undefined || run.length < 2) return 1;
+  for (let i = 1; i < run.length; i++) deliver({ k: 'msg', to, v: run[i] });
   return 0;
 }
 
