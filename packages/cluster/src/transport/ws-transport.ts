@@ -40,6 +40,9 @@ export class WsTransport {
   private readonly blocked = new Set<string>();
   private readonly sockets = new Set<WebSocket>();
   private closed = false;
+  /** The association `send` used last, and its address (cleared when an association goes). */
+  private lastTo: string | undefined;
+  private lastAssociation: PeerAssociation | undefined;
   /** Set by the owner: where valid inbound envelopes go. */
   onEnvelope: EnvelopeListener = () => {};
   /** Set by the owner: told about dropped envelopes (user messages become dead letters). */
@@ -99,9 +102,12 @@ export class WsTransport {
 
   /** Sends `envelope` to the node at `to` (queued, batched, in order). */
   send(to: string, envelope: Envelope): void {
-    const known = this.associations.get(to);
-    // Fast path (per remote message): a connected peer that is not cut off. Forgotten peers have no association.
+    // Fast path (per remote message): a connected peer that is not cut off. Forgotten peers
+    // have no association; the last one used is remembered (refs to one node pass the same string).
+    const known = to === this.lastTo ? this.lastAssociation : this.associations.get(to);
     if (known?.isConnected === true && this.blocked.size === 0 && !this.closed) {
+      this.lastTo = to;
+      this.lastAssociation = known;
       known.enqueue(envelope);
       return;
     }
@@ -155,6 +161,8 @@ export class WsTransport {
     const association = this.associations.get(address);
     if (association === undefined) return;
     this.associations.delete(address);
+    this.lastTo = undefined;
+    this.lastAssociation = undefined;
     clearTimeout(association.reconnectTimer);
     const finish = () => {
       association.dropAll('node-removed');
