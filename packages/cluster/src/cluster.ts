@@ -100,6 +100,7 @@ export class Cluster {
     });
     cluster.daemonRef = daemon;
     transport.onFrameDelivered = () => runPendingActors(system);
+    transport.onMessageRun = (_from, to, run) => remoting.receiveRun(to, run);
     transport.onEnvelope = (from, envelope) => {
       if (envelope.k === 'msg' || envelope.k === 'sys') remoting.receive(from, envelope);
       else daemon.receive(from, envelope);

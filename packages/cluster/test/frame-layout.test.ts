@@ -5,12 +5,23 @@ import { layOutFrame, readFrame, recipientsOf } from '../src/transport/frame-lay
 
 const codec = new JsonFrameCodec();
 
+/** Reads a frame back into envelopes, a run of JSON messages as one envelope per message. */
+function readAll(frame: readonly unknown[]): { read: Envelope[]; malformed: number } {
+  const read: Envelope[] = [];
+  const malformed = readFrame(
+    frame,
+    recipientsOf(frame),
+    (envelope) => read.push(envelope),
+    (to, run) => {
+      for (const v of run.slice(1)) read.push({ k: 'msg', to, v });
+    },
+  );
+  return { read, malformed };
+}
+
 function roundTrip(envelopes: Envelope[]): { text: string; read: Envelope[]; malformed: number } {
   const bytes = codec.encode(layOutFrame(envelopes, 0, envelopes.length));
-  const frame = codec.decode(bytes);
-  const read: Envelope[] = [];
-  const malformed = readFrame(frame, recipientsOf(frame), (envelope) => read.push(envelope));
-  return { text: Buffer.from(bytes).toString('utf8'), read, malformed };
+  return { text: Buffer.from(bytes).toString('utf8'), ...readAll(codec.decode(bytes)) };
 }
 
 describe('frame layout', () => {
@@ -59,8 +70,8 @@ describe('frame layout', () => {
 
   it('skips malformed items and counts them, delivering the rest', () => {
     const frame = [['/user/x'], [0, 'ok'], [1, 'bad index'], [-1, 'bad index'], [0], ['0', 'x'], [0.5, 'x'], { k: 'msg', to: 0, s: 'json', m: '' }, { k: 'nope' }, null, { k: 'hb' }];
-    const read: Envelope[] = [];
-    expect(readFrame(frame, recipientsOf(frame), (envelope) => read.push(envelope))).toBe(8);
+    const { read, malformed } = readAll(frame);
+    expect(malformed).toBe(8);
     expect(read).toEqual([{ k: 'msg', to: '/user/x', v: 'ok' }, { k: 'hb' }]);
   });
 

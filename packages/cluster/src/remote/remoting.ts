@@ -172,20 +172,43 @@ export class Remoting implements RemoteRefProvider {
     return this.exported.size;
   }
 
+  /**
+   * Delivers a run of JSON messages (`run[1]`, `run[2]`, …) to the local actor at `to`,
+   * a path relative to this node: the recipient is looked up once per run.
+   */
+  receiveRun(to: string, run: readonly unknown[]): void {
+    const recipient = this.resolveLocal(to);
+    for (let i = 1; i < run.length; i++) {
+      let message: unknown;
+      try {
+        // Parsed with its frame; it may hold refs wherever ActorRef.toJSON wrote them.
+        message = decodeRefs(run[i], this.resolveRef);
+      } catch (error) {
+        this.countUndecodable(to, error);
+        continue;
+      }
+      recipient.tell(message);
+    }
+  }
+
+  private countUndecodable(to: string, error: unknown): void {
+    this.transport.stats.deserializationErrors++;
+    // Bad input is counted every time but logged at most once a second, so a flood cannot flood the log.
+    this.warnAtMostOncePerSecond(`dropping a message for ${to}: cannot deserialise it (${this.transport.stats.deserializationErrors} so far)`, error);
+  }
+
   private receiveMessage(envelope: MessageEnvelope): void {
+    // Frames carry JSON messages in runs (receiveRun); a lone one is a run of one.
+    if (isJsonMessage(envelope)) {
+      this.receiveRun(envelope.to, [undefined, envelope.v]);
+      return;
+    }
     let message: unknown;
     try {
-      if (isJsonMessage(envelope)) {
-        // Parsed with its frame; it may hold refs wherever ActorRef.toJSON wrote them.
-        message = decodeRefs(envelope.v, this.resolveRef);
-      } else {
-        const value = envelope.t !== undefined ? this.registry.deserializeText(envelope.s, envelope.m, envelope.t) : this.registry.deserialize({ serializerId: envelope.s, manifest: envelope.m, bytes: Buffer.from(envelope.b as string, 'base64') });
-        message = envelope.r ? decodeRefs(value, this.resolveRef) : value;
-      }
+      const value = envelope.t !== undefined ? this.registry.deserializeText(envelope.s, envelope.m, envelope.t) : this.registry.deserialize({ serializerId: envelope.s, manifest: envelope.m, bytes: Buffer.from(envelope.b as string, 'base64') });
+      message = envelope.r ? decodeRefs(value, this.resolveRef) : value;
     } catch (error) {
-      this.transport.stats.deserializationErrors++;
-      // Bad input is counted every time but logged at most once a second, so a flood cannot flood the log.
-      this.warnAtMostOncePerSecond(`dropping a message for ${envelope.to}: cannot deserialise it (${this.transport.stats.deserializationErrors} so far)`, error);
+      this.countUndecodable(envelope.to, error);
       return;
     }
     this.resolveLocal(envelope.to).tell(message);

@@ -64,30 +64,28 @@ export function recipientsOf(frame: readonly unknown[]): readonly string[] {
   return recipients;
 }
 
+/** Receives a run of JSON messages to one recipient: `run[1]`, `run[2]`, … in order (`run[0]` is the recipient's index). */
+export type RunListener = (to: string, run: readonly unknown[]) => void;
+
 /**
- * Calls `deliver` with each valid envelope of a decoded frame, in order, and returns
- * how many items were malformed (skipped).
+ * Reads a decoded frame in order: calls `deliverRun` with each run of JSON messages and
+ * `deliver` with each other valid envelope; returns how many items were malformed (skipped).
  */
-export function readFrame(frame: readonly unknown[], recipients: readonly string[], deliver: (envelope: Envelope) => void): number {
+export function readFrame(frame: readonly unknown[], recipients: readonly string[], deliver: (envelope: Envelope) => void, deliverRun: RunListener): number {
   let malformed = 0;
   for (let i = 1; i < frame.length; i++) {
     const item = frame[i];
-    if (Array.isArray(item)) malformed += readRun(item, recipients, deliver);
-    else {
+    if (Array.isArray(item)) {
+      const to = recipientAt(recipients, item[0]);
+      if (to === undefined || item.length < 2) malformed++;
+      else deliverRun(to, item);
+    } else {
       const envelope = item !== null && typeof item === 'object' && (item as { k?: unknown }).k === 'msg' ? readSerializedMessage(item as Record<string, unknown>, recipients) : validateControlEnvelope(item);
       if (envelope === undefined) malformed++;
       else deliver(envelope);
     }
   }
   return malformed;
-}
-
-/** Delivers a run of JSON messages; returns 1 when the run is malformed (and delivers none of it). */
-function readRun(run: readonly unknown[], recipients: readonly string[], deliver: (envelope: Envelope) => void): number {
-  const to = recipientAt(recipients, run[0]);
-  if (to === undefined || run.length < 2) return 1;
-  for (let i = 1; i < run.length; i++) deliver({ k: 'msg', to, v: run[i] });
-  return 0;
 }
 
 function readSerializedMessage(item: Record<string, unknown>, recipients: readonly string[]): MessageEnvelope | undefined {

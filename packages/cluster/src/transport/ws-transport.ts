@@ -5,7 +5,7 @@ import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { compareAddresses, hostPortOf, parseAddress } from '../address/node-address.js';
 import { HandshakeError } from '../errors.js';
 import type { Envelope } from './envelope.js';
-import { readFrame, recipientsOf } from './frame-layout.js';
+import { type RunListener, readFrame, recipientsOf } from './frame-layout.js';
 import { type HandshakeMessage, newNonce, parseHandshake, proofFor, verifyProof } from './handshake.js';
 import { type DropListener, PeerAssociation } from './peer-association.js';
 import type { TransportSettings } from './transport-settings.js';
@@ -47,6 +47,8 @@ export class WsTransport {
   onEnvelope: EnvelopeListener = () => {};
   /** Set by the owner: told about dropped envelopes (user messages become dead letters). */
   onDrop: DropListener = () => {};
+  /** Set by the owner: receives each run of JSON messages to one recipient (see frame-layout.ts), in order with the envelopes. */
+  onMessageRun: (from: string, to: string, run: readonly unknown[]) => void = () => {};
   /** Set by the owner: called once an inbound frame's envelopes have all been delivered (the cluster runs the actors they woke). */
   onFrameDelivered: () => void = () => {};
 
@@ -280,10 +282,19 @@ export class WsTransport {
       this.stats.malformedFrames++;
       return;
     }
-    const malformed = readFrame(frame, recipients, (envelope) => {
-      this.stats.envelopesReceived++;
-      this.onEnvelope(peer, envelope);
-    });
+    const deliverRun: RunListener = (to, run) => {
+      this.stats.envelopesReceived += run.length - 1;
+      this.onMessageRun(peer, to, run);
+    };
+    const malformed = readFrame(
+      frame,
+      recipients,
+      (envelope) => {
+        this.stats.envelopesReceived++;
+        this.onEnvelope(peer, envelope);
+      },
+      deliverRun,
+    );
     // Added after reading: handlers count malformed envelopes of their own (e.g. bad gossip) as it runs.
     this.stats.malformedEnvelopes += malformed;
     // Let the actors the frame woke run and their replies leave now, before this I/O
