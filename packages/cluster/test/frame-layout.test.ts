@@ -63,6 +63,14 @@ describe('frame layout', () => {
     expect(text).toBe(`[["/user/sink"],[0,${JSON.stringify(ticks).slice(1)}]`);
   });
 
+  it('names each recipient once however many a frame has (past the table scan, a map)', () => {
+    const envelopes: Envelope[] = [];
+    for (let round = 0; round < 3; round++) for (let n = 0; n < 12; n++) envelopes.push({ k: 'msg', to: `/user/a${n}`, v: round * 100 + n });
+    const frame = layOutFrame(envelopes, 0, envelopes.length);
+    expect(frame[0]).toEqual(Array.from({ length: 12 }, (_, n) => `/user/a${n}`));
+    expect(readAll(frame).read).toEqual(envelopes);
+  });
+
   it('lays out a slice of the queue only', () => {
     const envelopes: Envelope[] = [1, 2, 3, 4].map((n) => ({ k: 'msg', to: `/user/${n}`, v: n }));
     expect(layOutFrame(envelopes, 1, 3)).toEqual([['/user/2', '/user/3'], [0, 2], [1, 3]]);

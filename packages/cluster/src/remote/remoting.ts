@@ -37,6 +37,8 @@ export class Remoting implements RemoteRefProvider {
   private readonly watchedByRemote = new Map<string, Map<string, { watchee: ActorRef<never>; watcher: ActorRef<never> }>>();
   private readonly goneNodes = new Set<string>();
   private readonly exportCleaner: ActorRef<never>;
+  /** The one (immutable) watch message the cleaner sends: an export happens per remote ask. */
+  private readonly watchByCleaner: SystemMessage;
   private lastWarnAt = Number.NEGATIVE_INFINITY;
   private readonly exportRef = (ref: ActorRef<unknown>): void => this.export(ref);
   private readonly resolveRef = (path: string): ActorRef<unknown> => this.refFor(path);
@@ -56,6 +58,7 @@ export class Remoting implements RemoteRefProvider {
       this.exported.delete(relative);
       this.localCache.delete(relative);
     });
+    this.watchByCleaner = { kind: 'watch', watcher: this.exportCleaner };
     transport.onDrop = (node, envelope, reason) => {
       if (envelope.k !== 'msg') return;
       const recipient = `${node}${envelope.to}`;
@@ -266,7 +269,7 @@ export class Remoting implements RemoteRefProvider {
     // Walking the actor tree per inbound message is costly: cache the ref until the actor stops.
     if (this.localCache.size >= MAX_CACHED_LOCAL_REFS) this.localCache.clear();
     this.localCache.set(relative, ref);
-    ref[sendSystemMessage]({ kind: 'watch', watcher: this.exportCleaner });
+    ref[sendSystemMessage](this.watchByCleaner);
     return ref;
   }
 
@@ -279,7 +282,7 @@ export class Remoting implements RemoteRefProvider {
     if (this.exported.size >= MAX_EXPORTED) this.exported.delete(this.exported.keys().next().value as string);
     this.exported.set(relative, ref);
     // Forget it once it terminates (an ask's temporary ref terminates when the ask settles).
-    ref[sendSystemMessage]({ kind: 'watch', watcher: this.exportCleaner });
+    ref[sendSystemMessage](this.watchByCleaner);
   }
 }
 

@@ -21,14 +21,16 @@ import { type Envelope, type MessageEnvelope, isJsonMessage, isRelativePath, val
 /** Lays out `envelopes[from, to)` as one frame. */
 export function layOutFrame(envelopes: readonly Envelope[], from: number, to: number): unknown[] {
   const recipients: string[] = [];
-  const indexOf = new Map<string, number>();
+  // Most frames name a handful of recipients: a scan of the table beats a Map until it grows.
+  let indexOf: Map<string, number> | undefined;
   const frame: unknown[] = [recipients];
   const recipientIndex = (path: string): number => {
-    let index = indexOf.get(path);
-    if (index === undefined) {
+    let index = indexOf === undefined ? recipients.indexOf(path) : (indexOf.get(path) ?? -1);
+    if (index < 0) {
       index = recipients.length;
       recipients.push(path);
-      indexOf.set(path, index);
+      indexOf?.set(path, index);
+      if (indexOf === undefined && recipients.length > 8) indexOf = new Map(recipients.map((p, i) => [p, i]));
     }
     return index;
   };

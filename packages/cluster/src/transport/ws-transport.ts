@@ -282,19 +282,8 @@ export class WsTransport {
       this.stats.malformedFrames++;
       return;
     }
-    const deliverRun: RunListener = (to, run) => {
-      this.stats.envelopesReceived += run.length - 1;
-      this.onMessageRun(peer, to, run);
-    };
-    const malformed = readFrame(
-      frame,
-      recipients,
-      (envelope) => {
-        this.stats.envelopesReceived++;
-        this.onEnvelope(peer, envelope);
-      },
-      deliverRun,
-    );
+    this.readingFrom = peer;
+    const malformed = readFrame(frame, recipients, this.deliverEnvelope, this.deliverRun);
     // Added after reading: handlers count malformed envelopes of their own (e.g. bad gossip) as it runs.
     this.stats.malformedEnvelopes += malformed;
     // Let the actors the frame woke run and their replies leave now, before this I/O
@@ -303,6 +292,17 @@ export class WsTransport {
     this.onFrameDelivered();
     for (const association of this.associations.values()) association.flushNow();
   }
+
+  /** The peer whose frame is being read, for the two listeners below (made once, not per frame). */
+  private readingFrom = '';
+  private readonly deliverEnvelope = (envelope: Envelope): void => {
+    this.stats.envelopesReceived++;
+    this.onEnvelope(this.readingFrom, envelope);
+  };
+  private readonly deliverRun: RunListener = (to, run) => {
+    this.stats.envelopesReceived += run.length - 1;
+    this.onMessageRun(this.readingFrom, to, run);
+  };
 
   /** Tracks a socket so `close` can end it, and counts oversized frames and errors. */
   private track(socket: WebSocket): void {
