@@ -23,7 +23,8 @@ import { rawTell, troupeTell } from './remote-tell.js';
 /** Messages per remote tell run: ~0.3 s per run at ~3M msgs/s, long enough for steady medians (100k-300k runs swung ±10%). */
 const TELL_COUNT = 1_000_000;
 const TELL_BATCHES = [1000, 100] as const;
-const ASK_COUNT = 10_000;
+/** Sequential asks per run: 30,000 (~3 s) so that runs measure steady state; with 10,000 the first runs still caught JIT tier-up and heap growth (p99 swung 1.7–2.4× raw). */
+const ASK_COUNT = 30_000;
 /** 3, 5 and 10 nodes as the issue asks; 20 shows whether heartbeat traffic stays flat past `monitoredPeers` + 1. */
 const CLUSTER_SIZES = [3, 5, 10, 20] as const;
 /** Each size is formed this many times (fresh processes each time); the figure is the median. */
