@@ -4,7 +4,7 @@ import { TestProbe, awaitCondition } from '@troupe/testkit';
 import { WebSocket } from 'ws';
 import { describe, expect, it } from 'vitest';
 import { Cluster } from '../src/index.js';
-import { newNonce, proofFor } from '../src/transport/handshake.js';
+import { PROTOCOL_VERSION, newNonce, proofFor } from '../src/transport/handshake.js';
 import { SECRET, clusterFixture } from './fast-settings.js';
 
 const start = clusterFixture();
@@ -14,7 +14,7 @@ function authenticatedSocket(cluster: Cluster, secret: string, from = 'troupe://
   const socket = new WebSocket(`ws://${cluster.hostPort}/`);
   const nonce = newNonce();
   return new Promise((resolve, reject) => {
-    socket.on('open', () => socket.send(JSON.stringify({ t: 'hello', v: 1, from, nonce })));
+    socket.on('open', () => socket.send(JSON.stringify({ t: 'hello', v: PROTOCOL_VERSION, from, nonce })));
     socket.on('message', (data) => {
       const m = JSON.parse(String(data)) as { t: string; nonce: string; from: string };
       if (m.t === 'challenge') socket.send(JSON.stringify({ t: 'proof', proof: proofFor(secret, 'client', m.nonce, from, m.from) }));
@@ -53,12 +53,41 @@ describe('WsTransport handshake', () => {
     await b.whenUp;
   });
 
+  it('refuses a peer that speaks another wire protocol version, naming both versions', async () => {
+    const a = await start();
+    const socket = new WebSocket(`ws://${a.hostPort}/`);
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+    socket.on('open', () => socket.send(JSON.stringify({ t: 'hello', v: 1, from: 'troupe://old@127.0.0.1:9#v1node', nonce: newNonce() })));
+    expect(await closed).toEqual({ code: 4001, reason: `wire protocol 1 not supported (this node speaks ${PROTOCOL_VERSION})` });
+  });
+
+  it('refuses the handshake of a node removed while it was proving itself, and dead-letters messages to it', async () => {
+    const a = await start();
+    const from = 'troupe://test@127.0.0.1:9#removed';
+    const transport = (a as unknown as { transport: { forget(address: string): void } }).transport;
+    const socket = new WebSocket(`ws://${a.hostPort}/`);
+    const nonce = newNonce();
+    const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+    socket.on('open', () => socket.send(JSON.stringify({ t: 'hello', v: PROTOCOL_VERSION, from, nonce })));
+    socket.on('message', (data) => {
+      const m = JSON.parse(String(data)) as { t: string; nonce: string; from: string };
+      if (m.t !== 'challenge') return;
+      transport.forget(from);
+      socket.send(JSON.stringify({ t: 'proof', proof: proofFor(SECRET, 'client', m.nonce, from, m.from) }));
+    });
+    expect(await closed).toBe(4001);
+    const reasons: string[] = [];
+    a.system.eventStream.subscribe('dead-letter', (d) => reasons.push(d.reason));
+    a.refFor<{ n: number }>(`${from}/user/sink`).tell({ n: 1 });
+    expect(reasons).toEqual(['node-removed']);
+  });
+
   it('never sends the secret: the handshake messages carry only nonces and HMACs', async () => {
     const a = await start();
     const socket = new WebSocket(`ws://${a.hostPort}/`);
     const seen: string[] = [];
     await new Promise<void>((resolve) => {
-      socket.on('open', () => socket.send(JSON.stringify({ t: 'hello', v: 1, from: 'troupe://x@127.0.0.1:9#y', nonce: newNonce() })));
+      socket.on('open', () => socket.send(JSON.stringify({ t: 'hello', v: PROTOCOL_VERSION, from: 'troupe://x@127.0.0.1:9#y', nonce: newNonce() })));
       socket.on('message', (data) => {
         seen.push(String(data));
         resolve();
@@ -175,6 +204,43 @@ describe('WsTransport under bad input', () => {
     sink.tell({ n: 3 });
     expect((await received.receiveN(3, 5000)).map((m) => m.n)).toEqual([1, 2, 3]);
     expect(dead).toEqual([{ recipient: `${a.selfAddress}/user/sink`, reason: 'serialization-failed', message: bad }]);
+  });
+
+  it('serialises a message at tell while its connection is not up yet, so later changes to it do not travel', async () => {
+    const a = await start();
+    const received = TestProbe.create<{ n: number; list: number[] }>(a.system);
+    class Forward extends (await import('@troupe/core')).Actor<{ n: number; list: number[] }> {
+      receive(m: { n: number; list: number[] }): void {
+        received.ref.tell(m);
+      }
+    }
+    a.system.spawn(() => new Forward(), { name: 'sink' });
+    const b = await start();
+    // b has never talked to a: the first message waits for the connection.
+    const message = { n: 1, list: [1, 2, 3] };
+    b.refFor<typeof message>(`${a.selfAddress}/user/sink`).tell(message);
+    message.n = 2;
+    message.list.length = 0;
+    expect(await received.receiveN(1, 5000)).toEqual([{ n: 1, list: [1, 2, 3] }]);
+  });
+
+  it('exports local refs only when they are sent: asks leave none behind, JSON.stringify elsewhere adds none', async () => {
+    const a = await start();
+    const b = await start({ seeds: [a.hostPort] });
+    await Promise.all([a.whenUp, b.whenUp]);
+    class Echo extends (await import('@troupe/core')).Actor<{ replyTo: { tell(m: string): void } }> {
+      receive(m: { replyTo: { tell(m: string): void } }): void {
+        m.replyTo.tell('pong');
+      }
+    }
+    a.system.spawn(() => new Echo(), { name: 'echo' });
+    const echo = b.refFor<{ replyTo: unknown }>(`${a.selfAddress}/user/echo`);
+    const exported = () => (b as unknown as { remoting: { exportedRefCount: number } }).remoting.exportedRefCount;
+    for (let i = 0; i < 20; i++) expect(await echo.ask<string>((replyTo) => ({ replyTo }), { timeoutMs: 3000 })).toBe('pong');
+    await awaitCondition(() => exported() === 0, { timeoutMs: 3000 });
+    const probe = TestProbe.create(b.system);
+    expect(JSON.stringify({ logged: probe.ref })).toBe(`{"logged":{"$ref":"${probe.ref.path}"}}`);
+    expect(exported()).toBe(0);
   });
 
   it('drops messages beyond the outbound queue limit to dead letters with reason outbound-queue-full', async () => {

@@ -2,6 +2,7 @@ import { ActorRef, type ActorSystem, type Logger, type SerializationRegistry } f
 import { type SystemMessage, publishDeadLetter, resolveLocalRef, sendSystemMessage, setRefWrittenHook } from '@troupe/core/spi';
 import { addressOfPath } from '../address/node-address.js';
 import { type Envelope, type MessageEnvelope, isJsonMessage } from '../transport/envelope.js';
+import { isEncodingForWire } from '../transport/wire-encoding.js';
 import type { WsTransport } from '../transport/ws-transport.js';
 import { decodeRefs, encodeRefs } from './ref-encoding.js';
 import { RemoteActorRef, type RemoteRefProvider } from './remote-actor-ref.js';
@@ -50,8 +51,11 @@ export class Remoting implements RemoteRefProvider {
     private readonly log: Logger,
   ) {
     this.framesWriteJson = transport.writesJson;
-    // Local refs written into frames by JSON.stringify (ActorRef.toJSON) are exported as they are written.
-    setRefWrittenHook(system, this.exportRef);
+    // Local refs written into frames by JSON.stringify (ActorRef.toJSON) are exported as they
+    // are written; refs written as JSON elsewhere (logs, journals) are not being sent.
+    setRefWrittenHook(system, (ref) => {
+      if (isEncodingForWire()) this.export(ref);
+    });
     this.exportCleaner = new ExportCleanerRef(system, `${system.address}/system/remoting-exports`, (path) => {
       const relative = this.relativeToSelf(path);
       if (relative === undefined) return;

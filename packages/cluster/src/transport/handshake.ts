@@ -10,8 +10,14 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
  *   client → server  proof     { proof: HMAC(secret, "client", ns, client, server) }
  *   server → client  accepted
  */
+/**
+ * Version of the wire protocol (handshake and frame layout), sent in `hello`; a node
+ * refuses a peer that speaks another. 2: the frame layout of frame-layout.ts.
+ */
+export const PROTOCOL_VERSION = 2;
+
 export type HandshakeMessage =
-  | { readonly t: 'hello'; readonly v: 1; readonly from: string; readonly nonce: string }
+  | { readonly t: 'hello'; readonly v: number; readonly from: string; readonly nonce: string }
   | { readonly t: 'challenge'; readonly from: string; readonly nonce: string; readonly proof: string }
   | { readonly t: 'proof'; readonly proof: string }
   | { readonly t: 'accepted' };
@@ -51,7 +57,7 @@ export function parseHandshake(data: Uint8Array | string): HandshakeMessage | un
   const m = value as Record<string, unknown>;
   switch (m.t) {
     case 'hello':
-      return m.v === 1 && typeof m.from === 'string' && typeof m.nonce === 'string' ? (m as HandshakeMessage) : undefined;
+      return Number.isInteger(m.v) && typeof m.from === 'string' && typeof m.nonce === 'string' ? (m as HandshakeMessage) : undefined;
     case 'challenge':
       return typeof m.from === 'string' && typeof m.nonce === 'string' && typeof m.proof === 'string' ? (m as HandshakeMessage) : undefined;
     case 'proof':

@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws';
-import type { Envelope } from './envelope.js';
+import { type Envelope, isJsonMessage } from './envelope.js';
 import { layOutFrame } from './frame-layout.js';
+import { encodingForWire } from './wire-encoding.js';
 import type { TransportSettings } from './transport-settings.js';
 import type { TransportStats } from './transport-stats.js';
 
@@ -53,9 +54,29 @@ export class PeerAssociation {
       this.onDrop(this.address, envelope, 'outbound-queue-full');
       return false;
     }
-    this.envelopes.push(envelope);
+    if (this.socket === undefined || this.paused) {
+      // It will wait (for a connection, or for the socket to drain): serialise a JSON
+      // message now, so the queue does not hold a live object that others may change.
+      const settled = this.settled(envelope);
+      if (settled === undefined) return false;
+      this.envelopes.push(settled);
+    } else this.envelopes.push(envelope);
     this.scheduleFlush();
     return true;
+  }
+
+  /** `envelope` with a JSON message's value written as JSON text; undefined (and a drop) when it cannot be. */
+  private settled(envelope: Envelope): Envelope | undefined {
+    if (envelope.k !== 'msg' || !isJsonMessage(envelope)) return envelope;
+    try {
+      const text = encodingForWire(() => JSON.stringify(envelope.v));
+      if (text === undefined) throw new TypeError('not JSON');
+      // r: refs were written by ActorRef.toJSON wherever they were; the receiver looks for them.
+      return { k: 'msg', to: envelope.to, s: 'json', m: '', t: text, r: true, original: envelope.v };
+    } catch {
+      this.onDrop(this.address, envelope, 'serialization-failed');
+      return undefined;
+    }
   }
 
   /** Starts carrying the queue over `socket`. */
@@ -121,7 +142,7 @@ export class PeerAssociation {
   private sendRange(socket: WebSocket, from: number, to: number): void {
     let frame: Uint8Array;
     try {
-      frame = this.settings.codec.encode(layOutFrame(this.envelopes, from, to));
+      frame = encodingForWire(() => this.settings.codec.encode(layOutFrame(this.envelopes, from, to)));
     } catch {
       // A message the codec cannot write (e.g. a BigInt, a cycle): halve until it is alone, drop it, send the rest.
       if (to - from === 1) {

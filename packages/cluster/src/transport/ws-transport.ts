@@ -6,7 +6,7 @@ import { compareAddresses, hostPortOf, parseAddress } from '../address/node-addr
 import { HandshakeError } from '../errors.js';
 import type { Envelope } from './envelope.js';
 import { type RunListener, readFrame, recipientsOf } from './frame-layout.js';
-import { type HandshakeMessage, newNonce, parseHandshake, proofFor, verifyProof } from './handshake.js';
+import { type HandshakeMessage, PROTOCOL_VERSION, newNonce, parseHandshake, proofFor, verifyProof } from './handshake.js';
 import { type DropListener, PeerAssociation } from './peer-association.js';
 import type { TransportSettings } from './transport-settings.js';
 import { type TransportStats, emptyTransportStats } from './transport-stats.js';
@@ -133,6 +133,10 @@ export class WsTransport {
   /** Connects to a seed at `host:port` and resolves with its node address once authenticated. */
   async handshakeWith(hostPort: string): Promise<string> {
     const { socket, peer } = await this.dial(hostPort, undefined);
+    if (this.forgotten.has(peer)) {
+      socket.close(1000, 'node removed');
+      throw new HandshakeError(`${hostPort} is ${peer}, which was removed from the cluster`);
+    }
     const association = this.associationFor(peer);
     if (association.isConnected) socket.close(1000, 'already connected');
     else this.install(association, socket);
@@ -340,6 +344,7 @@ export class WsTransport {
       if (message === undefined) return fail('malformed handshake message');
       if (peer === undefined) {
         if (message.t !== 'hello' || parseAddress(message.from) === undefined) return fail('expected hello');
+        if (message.v !== PROTOCOL_VERSION) return fail(`wire protocol ${message.v} not supported (this node speaks ${PROTOCOL_VERSION})`);
         peer = message.from;
         if (this.forgotten.has(peer)) return fail('node was removed from the cluster');
         const existing = this.associations.get(peer);
@@ -355,6 +360,8 @@ export class WsTransport {
         return;
       }
       if (message.t !== 'proof' || !verifyProof(this.secret, 'client', nonce, peer, this.address, message.proof)) return fail('wrong cluster secret');
+      // The node may have been removed while it was proving itself: never make an association for it again.
+      if (this.forgotten.has(peer)) return fail('node was removed from the cluster');
       settled = true;
       clearTimeout(timer);
       socket.off('message', onMessage);
@@ -407,7 +414,7 @@ export class WsTransport {
         socket.off('message', onMessage);
         resolve({ socket, peer });
       };
-      socket.on('open', () => this.sendHandshake(socket, { t: 'hello', v: 1, from: this.address, nonce }));
+      socket.on('open', () => this.sendHandshake(socket, { t: 'hello', v: PROTOCOL_VERSION, from: this.address, nonce }));
       socket.on('message', onMessage);
       socket.on('close', (code: number, reason: Buffer) => {
         const why = code === CLOSE_AUTH ? `refused by ${hostPort}: ${reason.toString()}` : `connection to ${hostPort} closed (${code})`;
