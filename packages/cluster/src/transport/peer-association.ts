@@ -54,9 +54,11 @@ export class PeerAssociation {
       this.onDrop(this.address, envelope, 'outbound-queue-full');
       return false;
     }
-    if (this.socket === undefined || this.paused) {
-      // It will wait (for a connection, or for the socket to drain): serialise a JSON
+    if (this.socket === undefined) {
+      // It will wait for a connection (seconds, when a peer is down): serialise a JSON
       // message now, so the queue does not hold a live object that others may change.
+      // (Not while paused by backpressure: that wait is short, and serialising message by
+      // message would cost the most CPU exactly when the sender is overloaded.)
       const settled = this.settled(envelope);
       if (settled === undefined) return false;
       this.envelopes.push(settled);
