@@ -255,6 +255,32 @@ describe('WsTransport under bad input', () => {
     expect(b.transportStats.queueOverflowDrops).toBeGreaterThanOrEqual(40);
   });
 
+  it('resumes sending to a slow peer once it reads again, and delivers everything queued, in order', async () => {
+    const a = await start({ transport: { highWaterMarkBytes: 64 * 1024, outboundQueueLimit: 100_000 } });
+    const from = 'troupe://test@127.0.0.1:9#slowpeer';
+    const slowPeer = await authenticatedSocket(a, SECRET, from);
+    const seen: number[] = [];
+    slowPeer.on('message', (data) => {
+      const frame = JSON.parse(String(data)) as unknown[];
+      for (const item of frame.slice(1)) if (Array.isArray(item)) for (const m of item.slice(1)) seen.push((m as { i: number }).i);
+    });
+    slowPeer.pause();
+    const remote = a.refFor<{ payload: string; i: number }>(`${from}/user/sink`);
+    const payload = 'x'.repeat(1024);
+    let i = 0;
+    while (a.transportStats.backpressurePauses === 0 && i < 50_000) {
+      for (let n = 0; n < 500; n++) remote.tell({ payload, i: i++ });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(a.transportStats.backpressurePauses).toBeGreaterThan(0);
+    const sent = i;
+    slowPeer.resume();
+    await awaitCondition(() => seen.length === sent, { timeoutMs: 10_000 });
+    expect(seen).toEqual(Array.from({ length: sent }, (_, n) => n));
+    expect(a.transportStats.queueOverflowDrops).toBe(0);
+    slowPeer.terminate();
+  });
+
   it('pauses sending to a slow peer and sends what overflows its queue to dead letters', async () => {
     const a = await start({ transport: { highWaterMarkBytes: 64 * 1024, outboundQueueLimit: 1000 } });
     const from = 'troupe://test@127.0.0.1:9#slowpeer';
