@@ -9,7 +9,7 @@ import { gossipFromWire } from './membership/gossip-wire.js';
 import { joiningMember, withStatus } from './membership/member.js';
 import { markReachable, markUnreachable, unreachableBy } from './membership/reachability.js';
 import { compareClocks } from './membership/vector-clock.js';
-import type { Envelope } from './transport/envelope.js';
+import type { InboundEnvelope } from './transport/envelope.js';
 import type { WsTransport } from './transport/ws-transport.js';
 
 /** Why this node stopped being a member. */
@@ -105,7 +105,7 @@ export class ClusterDaemon {
   }
 
   /** Handles a membership envelope from an authenticated peer. */
-  receive(from: string, envelope: Envelope): void {
+  receive(from: string, envelope: InboundEnvelope): void {
     if (this.stopped) return;
     switch (envelope.k) {
       case 'hb':

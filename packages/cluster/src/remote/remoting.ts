@@ -1,7 +1,7 @@
 import { ActorRef, type ActorSystem, type Logger, type SerializationRegistry } from '@troupe/core';
 import { type SystemMessage, publishDeadLetter, resolveLocalRef, sendSystemMessage, setRefWrittenHook } from '@troupe/core/spi';
 import { addressOfPath } from '../address/node-address.js';
-import { type Envelope, type MessageEnvelope, isJsonMessage } from '../transport/envelope.js';
+import { type Envelope, type InboundEnvelope, type MessageEnvelope, type SerializedMessageEnvelope, isJsonMessage } from '../transport/envelope.js';
 import { isEncodingForWire } from '../transport/wire-encoding.js';
 import type { WsTransport } from '../transport/ws-transport.js';
 import { decodeRefs, encodeRefs } from './ref-encoding.js';
@@ -149,7 +149,7 @@ export class Remoting implements RemoteRefProvider {
   }
 
   /** Handles an inbound `msg` or `sys` envelope from node `from`. */
-  receive(from: string, envelope: Envelope): void {
+  receive(from: string, envelope: InboundEnvelope): void {
     if (envelope.k === 'msg') this.receiveMessage(envelope);
     else if (envelope.k === 'sys') this.receiveSystem(from, envelope);
   }
@@ -204,12 +204,8 @@ export class Remoting implements RemoteRefProvider {
     this.warnAtMostOncePerSecond(`dropping a message for ${to}: cannot deserialise it (${this.transport.stats.deserializationErrors} so far)`, error);
   }
 
-  private receiveMessage(envelope: MessageEnvelope): void {
-    // Frames carry JSON messages in runs (receiveRun); a lone one is a run of one.
-    if (isJsonMessage(envelope)) {
-      this.receiveRun(envelope.to, [undefined, envelope.v]);
-      return;
-    }
+  /** A message serialised by a serializer of its own (JSON messages arrive in runs: receiveRun). */
+  private receiveMessage(envelope: SerializedMessageEnvelope): void {
     let message: unknown;
     try {
       const value = envelope.t !== undefined ? this.registry.deserializeText(envelope.s, envelope.m, envelope.t) : this.registry.deserialize({ serializerId: envelope.s, manifest: envelope.m, bytes: Buffer.from(envelope.b as string, 'base64') });

@@ -45,6 +45,12 @@ export type Envelope =
   | { readonly k: 'join'; readonly roles: readonly string[] }
   | { readonly k: 'welcome'; readonly g: WireGossip };
 
+/**
+ * What a frame is read into, besides runs of JSON messages (which the transport hands
+ * over as runs, never one envelope per message).
+ */
+export type InboundEnvelope = Exclude<Envelope, JsonMessageEnvelope>;
+
 export function isJsonMessage(envelope: MessageEnvelope): envelope is JsonMessageEnvelope {
   return (envelope as SerializedMessageEnvelope).s === undefined;
 }
@@ -58,20 +64,20 @@ export const isRelativePath = (x: unknown): x is string => typeof x === 'string'
  * The envelope `value` if it is a non-message envelope of a known kind with the fields
  * that kind needs; else undefined. (Messages are checked as the frame is read.)
  */
-export function validateControlEnvelope(value: unknown): Envelope | undefined {
+export function validateControlEnvelope(value: unknown): InboundEnvelope | undefined {
   if (value === null || typeof value !== 'object') return undefined;
   const e = value as Record<string, unknown>;
   switch (e.k) {
     case 'sys':
-      return isString(e.to) && isString(e.ref) && (e.op === 'watch' || e.op === 'unwatch' || e.op === 'dwn') ? (e as Envelope) : undefined;
+      return isString(e.to) && isString(e.ref) && (e.op === 'watch' || e.op === 'unwatch' || e.op === 'dwn') ? (e as InboundEnvelope) : undefined;
     case 'hb':
     case 'hbr':
-      return e as Envelope;
+      return e as InboundEnvelope;
     case 'gossip':
     case 'welcome':
-      return e.g !== null && typeof e.g === 'object' ? (e as Envelope) : undefined;
+      return e.g !== null && typeof e.g === 'object' ? (e as InboundEnvelope) : undefined;
     case 'join':
-      return Array.isArray(e.roles) && e.roles.every(isString) ? (e as Envelope) : undefined;
+      return Array.isArray(e.roles) && e.roles.every(isString) ? (e as InboundEnvelope) : undefined;
     default:
       return undefined;
   }

@@ -1,4 +1,4 @@
-import { type Envelope, type MessageEnvelope, isJsonMessage, isRelativePath, validateControlEnvelope } from './envelope.js';
+import { type Envelope, type InboundEnvelope, type SerializedMessageEnvelope, isJsonMessage, isRelativePath, validateControlEnvelope } from './envelope.js';
 
 /**
  * How a batch of envelopes is laid out in one frame, before the codec turns it into
@@ -73,7 +73,7 @@ export type RunListener = (to: string, run: readonly unknown[]) => void;
  * Reads a decoded frame in order: calls `deliverRun` with each run of JSON messages and
  * `deliver` with each other valid envelope; returns how many items were malformed (skipped).
  */
-export function readFrame(frame: readonly unknown[], recipients: readonly string[], deliver: (envelope: Envelope) => void, deliverRun: RunListener): number {
+export function readFrame(frame: readonly unknown[], recipients: readonly string[], deliver: (envelope: InboundEnvelope) => void, deliverRun: RunListener): number {
   let malformed = 0;
   for (let i = 1; i < frame.length; i++) {
     const item = frame[i];
@@ -90,7 +90,7 @@ export function readFrame(frame: readonly unknown[], recipients: readonly string
   return malformed;
 }
 
-function readSerializedMessage(item: Record<string, unknown>, recipients: readonly string[]): MessageEnvelope | undefined {
+function readSerializedMessage(item: Record<string, unknown>, recipients: readonly string[]): SerializedMessageEnvelope | undefined {
   const to = recipientAt(recipients, item.to);
   const { s, m, t, b } = item;
   if (to === undefined || typeof s !== 'string' || typeof m !== 'string') return undefined;

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { compareAddresses, hostPortOf, parseAddress } from '../address/node-address.js';
 import { HandshakeError } from '../errors.js';
-import type { Envelope } from './envelope.js';
+import type { Envelope, InboundEnvelope } from './envelope.js';
 import { type RunListener, readFrame, recipientsOf } from './frame-layout.js';
 import { type HandshakeMessage, PROTOCOL_VERSION, newNonce, parseHandshake, proofFor, verifyProof } from './handshake.js';
 import { type DropListener, PeerAssociation } from './peer-association.js';
@@ -12,7 +12,7 @@ import type { TransportSettings } from './transport-settings.js';
 import { type TransportStats, emptyTransportStats } from './transport-stats.js';
 
 /** Receives every valid envelope from an authenticated peer, in order. */
-export type EnvelopeListener = (from: string, envelope: Envelope) => void;
+export type EnvelopeListener = (from: string, envelope: InboundEnvelope) => void;
 
 const CLOSE_AUTH = 4001;
 const CLOSE_DUPLICATE = 4009;
@@ -299,7 +299,7 @@ export class WsTransport {
 
   /** The peer whose frame is being read, for the two listeners below (made once, not per frame). */
   private readingFrom = '';
-  private readonly deliverEnvelope = (envelope: Envelope): void => {
+  private readonly deliverEnvelope = (envelope: InboundEnvelope): void => {
     this.stats.envelopesReceived++;
     this.onEnvelope(this.readingFrom, envelope);
   };
