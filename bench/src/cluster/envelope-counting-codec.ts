@@ -32,17 +32,25 @@ export class EnvelopeCountingCodec implements FrameCodec {
   }
 }
 
-/** A frame is `[recipients, item, …]`; a message item is an array, any other envelope an object with its kind in `k`. */
+/**
+ * A frame is flat (see the cluster's frame-layout.ts): a run of JSON messages is a
+ * recipient (a path or a number), a count, then that many messages; any other envelope
+ * is an object with its kind in `k`. A run counts as one `msg` per message.
+ */
 function countItems(into: EnvelopeCounts, frame: readonly unknown[]): void {
-  for (let i = 1; i < frame.length; i++) count(into, frame[i]);
-}
-
-function count(into: EnvelopeCounts, envelope: unknown): void {
-  if (Array.isArray(envelope)) {
-    into.msg = (into.msg ?? 0) + 1;
-    return;
+  let i = 0;
+  while (i < frame.length) {
+    const item = frame[i];
+    if (item !== null && typeof item === 'object') {
+      const kind = (item as { k?: unknown }).k;
+      const key = typeof kind === 'string' ? kind : '?';
+      into[key] = (into[key] ?? 0) + 1;
+      i++;
+      continue;
+    }
+    const count = frame[i + 1];
+    if (typeof count !== 'number' || count < 1) return;
+    into.msg = (into.msg ?? 0) + count;
+    i += 2 + count;
   }
-  const kind = (envelope as { k?: unknown } | null)?.k;
-  const key = typeof kind === 'string' ? kind : '?';
-  into[key] = (into[key] ?? 0) + 1;
 }

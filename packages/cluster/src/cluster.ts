@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type ActorRef, ActorSystem, ConsoleLogger, SerializationRegistry } from '@troupe/core';
-import { runPendingActors } from '@troupe/core/spi';
+import { inboundDelivery } from '@troupe/core/spi';
 import { formatAddress } from './address/node-address.js';
 import { ClusterDaemon, type ShutdownReason } from './cluster-daemon.js';
 import { type ClusterOptions, type ClusterSettings, resolveClusterSettings } from './cluster-settings.js';
@@ -99,8 +99,8 @@ export class Cluster {
       selfGone: (reason) => void cluster.stop(reason),
     });
     cluster.daemonRef = daemon;
-    transport.onFrameDelivered = () => runPendingActors(system);
-    transport.onMessageRun = (_from, to, run) => remoting.receiveRun(to, run);
+    transport.inboundDelivery = inboundDelivery(system);
+    transport.onMessageRun = (_from, to, frame, start, end) => remoting.receiveRun(to, frame, start, end);
     transport.onEnvelope = (from, envelope) => {
       if (envelope.k === 'msg' || envelope.k === 'sys') remoting.receive(from, envelope);
       else daemon.receive(from, envelope);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { JsonFrameCodec } from '../src/index.js';
 import type { Envelope } from '../src/transport/envelope.js';
-import { layOutFrame, readFrame, recipientsOf } from '../src/transport/frame-layout.js';
+import { layOutFrame, readFrame } from '../src/transport/frame-layout.js';
 
 const codec = new JsonFrameCodec();
 
@@ -10,10 +10,9 @@ function readAll(frame: readonly unknown[]): { read: Envelope[]; malformed: numb
   const read: Envelope[] = [];
   const malformed = readFrame(
     frame,
-    recipientsOf(frame),
     (envelope) => read.push(envelope),
-    (to, run) => {
-      for (const v of run.slice(1)) read.push({ k: 'msg', to, v });
+    (to, messages, start, end) => {
+      for (const v of messages.slice(start, end)) read.push({ k: 'msg', to, v });
     },
   );
   return { read, malformed };
@@ -25,20 +24,28 @@ function roundTrip(envelopes: Envelope[]): { text: string; read: Envelope[]; mal
 }
 
 describe('frame layout', () => {
-  it('writes consecutive JSON messages to one recipient as one run, naming the recipient once', () => {
+  it('writes consecutive JSON messages to one recipient as one run, naming the recipient by path once, then by number', () => {
     const payload = { type: 'note', text: 'quote " backslash \\ newline \n unicode é', list: [1, null, { a: true }] };
     const { text, read, malformed } = roundTrip([
       { k: 'msg', to: '/user/x', v: payload },
       { k: 'msg', to: '/user/x', v: { n: 2 } },
       { k: 'msg', to: '/user/y', v: { n: 3 } },
+      { k: 'msg', to: '/user/x', v: { n: 4 } },
     ]);
-    expect(text).toBe(`[["/user/x","/user/y"],[0,${JSON.stringify(payload)},{"n":2}],[1,{"n":3}]]`);
+    expect(text).toBe(`["/user/x",2,${JSON.stringify(payload)},{"n":2},"/user/y",1,{"n":3},0,1,{"n":4}]`);
     expect(malformed).toBe(0);
     expect(read).toEqual([
       { k: 'msg', to: '/user/x', v: payload },
       { k: 'msg', to: '/user/x', v: { n: 2 } },
       { k: 'msg', to: '/user/y', v: { n: 3 } },
+      { k: 'msg', to: '/user/x', v: { n: 4 } },
     ]);
+  });
+
+  it('writes a lone message (an ask, a reply) as its recipient, 1 and the message', () => {
+    const { text, read } = roundTrip([{ k: 'msg', to: '/temp/$1', v: { type: 'pong' } }]);
+    expect(text).toBe('["/temp/$1",1,{"type":"pong"}]');
+    expect(read).toEqual([{ k: 'msg', to: '/temp/$1', v: { type: 'pong' } }]);
   });
 
   it('keeps the order of messages and other envelopes, and the refs flag of each serialised message', () => {
@@ -60,34 +67,57 @@ describe('frame layout', () => {
     const ticks = Array.from({ length: 1000 }, (_, seq) => ({ type: 'tick', seq }));
     const envelopes: Envelope[] = ticks.map((v) => ({ k: 'msg', to: '/user/sink', v }));
     const { text } = roundTrip(envelopes);
-    expect(text).toBe(`[["/user/sink"],[0,${JSON.stringify(ticks).slice(1)}]`);
+    expect(text).toBe(`["/user/sink",1000,${JSON.stringify(ticks).slice(1)}`);
   });
 
   it('names each recipient once however many a frame has (past the table scan, a map)', () => {
     const envelopes: Envelope[] = [];
     for (let round = 0; round < 3; round++) for (let n = 0; n < 12; n++) envelopes.push({ k: 'msg', to: `/user/a${n}`, v: round * 100 + n });
     const frame = layOutFrame(envelopes, 0, envelopes.length);
-    expect(frame[0]).toEqual(Array.from({ length: 12 }, (_, n) => `/user/a${n}`));
+    const names = frame.filter((_, i) => i % 3 === 0);
+    expect(names).toEqual([...Array.from({ length: 12 }, (_, n) => `/user/a${n}`), ...Array.from({ length: 24 }, (_, n) => n % 12)]);
     expect(readAll(frame).read).toEqual(envelopes);
   });
 
   it('lays out a slice of the queue only', () => {
     const envelopes: Envelope[] = [1, 2, 3, 4].map((n) => ({ k: 'msg', to: `/user/${n}`, v: n }));
-    expect(layOutFrame(envelopes, 1, 3)).toEqual([['/user/2', '/user/3'], [0, 2], [1, 3]]);
+    expect(layOutFrame(envelopes, 1, 3)).toEqual(['/user/2', 1, 2, '/user/3', 1, 3]);
   });
 
-  it('skips malformed items and counts them, delivering the rest', () => {
-    const frame = [['/user/x'], [0, 'ok'], [1, 'bad index'], [-1, 'bad index'], [0], ['0', 'x'], [0.5, 'x'], { k: 'msg', to: 0, s: 'json', m: '' }, { k: 'nope' }, null, { k: 'hb' }];
+  it('skips malformed envelopes and counts them, delivering the rest', () => {
+    const frame = ['/user/x', 1, 'ok', { k: 'msg', to: 1, s: 'json', m: '', t: '{}' }, { k: 'msg', to: 0, s: 'json', m: '' }, { k: 'nope' }, [0, 'x'], { k: 'hb' }, 0, 1, 'ok again'];
     const { read, malformed } = readAll(frame);
-    expect(malformed).toBe(8);
-    expect(read).toEqual([{ k: 'msg', to: '/user/x', v: 'ok' }, { k: 'hb' }]);
+    expect(malformed).toBe(4);
+    expect(read).toEqual([{ k: 'msg', to: '/user/x', v: 'ok' }, { k: 'hb' }, { k: 'msg', to: '/user/x', v: 'ok again' }]);
   });
 
-  it('refuses a frame without a table of relative recipient paths', () => {
-    expect(() => recipientsOf([])).toThrow(TypeError);
-    expect(() => recipientsOf([{ k: 'hb' }])).toThrow(TypeError);
-    expect(() => recipientsOf([['troupe://t@127.0.0.1:1#a/user/x']])).toThrow(TypeError);
-    expect(() => recipientsOf([[7]])).toThrow(TypeError);
+  it('numbers the recipients a serialised message names too', () => {
+    const envelopes: Envelope[] = [
+      { k: 'msg', to: '/user/a', s: 'text', m: 'note', t: 'one', r: false },
+      { k: 'msg', to: '/user/b', v: 2 },
+      { k: 'msg', to: '/user/a', v: 3 },
+    ];
+    const frame = layOutFrame(envelopes, 0, envelopes.length);
+    expect(frame).toEqual([{ k: 'msg', to: '/user/a', s: 'text', m: 'note', t: 'one' }, '/user/b', 1, 2, 0, 1, 3]);
+    expect(readAll(frame).read).toEqual(envelopes);
+  });
+
+  it('stops at a run it cannot read (where the next item starts is unknown), counting it once', () => {
+    for (const bad of [
+      [7, 1, 'unknown number'],
+      ['no-leading-slash', 1, 'x'],
+      ['/user/x', 0],
+      ['/user/x', 1.5, 'x'],
+      ['/user/x', '1', 'x'],
+      [0.5, 1, 'x'],
+      [null, 1, 'x'],
+    ]) {
+      const { read, malformed } = readAll(['/user/ok', 1, 'first', ...bad, { k: 'hb' }]);
+      expect(malformed, JSON.stringify(bad)).toBe(1);
+      expect(read, JSON.stringify(bad)).toEqual([{ k: 'msg', to: '/user/ok', v: 'first' }]);
+    }
+    // A count past the end of the frame.
+    expect(readAll(['/user/ok', 1, 'first', '/user/x', 3, 'only', 'two'])).toEqual({ read: [{ k: 'msg', to: '/user/ok', v: 'first' }], malformed: 1 });
   });
 });
 

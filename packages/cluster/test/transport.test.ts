@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import { type Serializer, SerializationRegistry } from '@troupe/core';
+import { resolveLocalRef } from '@troupe/core/spi';
 import { TestProbe, awaitCondition } from '@troupe/testkit';
 import { WebSocket } from 'ws';
 import { describe, expect, it } from 'vitest';
@@ -131,16 +132,16 @@ describe('WsTransport under bad input', () => {
       '{"k":"msg"}',
       '[1,2,3]',
       '[{"k":"nope"}]',
-      '[["no-leading-slash"],[0,{}]]',
+      '["no-leading-slash",1,{}]',
       JSON.stringify([[], { k: 'nope' }]),
-      JSON.stringify([['/user/x'], [5, {}]]),
-      JSON.stringify([['/user/x'], ['0', {}]]),
-      JSON.stringify([['/user/x'], [0]]),
-      JSON.stringify([['/user/x'], { k: 'msg', to: 0, s: 'no-such-serializer', m: 'T', t: '{}' }]),
-      JSON.stringify([['/user/x'], { k: 'msg', to: 0, s: 'json', m: 'T', t: '{broken' }]),
-      JSON.stringify([['/user/x'], { k: 'msg', to: 1, s: 'json', m: 'T', t: '{}' }]),
-      JSON.stringify([[], { k: 'gossip', g: { members: 'lots' } }]),
-      JSON.stringify([[], { k: 'sys', to: 5, op: 'watch', ref: 'x' }]),
+      JSON.stringify(['/user/x', 5, {}]),
+      JSON.stringify(['/user/x', '1', {}]),
+      JSON.stringify(['/user/x', 0]),
+      JSON.stringify([{ k: 'msg', to: '/user/x', s: 'no-such-serializer', m: 'T', t: '{}' }]),
+      JSON.stringify([{ k: 'msg', to: '/user/x', s: 'json', m: 'T', t: '{broken' }]),
+      JSON.stringify([{ k: 'msg', to: 1, s: 'json', m: 'T', t: '{}' }]),
+      JSON.stringify([{ k: 'gossip', g: { members: 'lots' } }]),
+      JSON.stringify([{ k: 'sys', to: 5, op: 'watch', ref: 'x' }]),
     ];
     for (let i = 0; i < 40; i++) frames.push(bytes(1 + Math.floor(random() * 300)));
     for (const frame of frames) s.send(frame);
@@ -228,8 +229,10 @@ describe('WsTransport under bad input', () => {
     const a = await start();
     const b = await start({ seeds: [a.hostPort] });
     await Promise.all([a.whenUp, b.whenUp]);
-    class Echo extends (await import('@troupe/core')).Actor<{ replyTo: { tell(m: string): void } }> {
-      receive(m: { replyTo: { tell(m: string): void } }): void {
+    const replyPaths: string[] = [];
+    class Echo extends (await import('@troupe/core')).Actor<{ replyTo: { path: string; tell(m: string): void } }> {
+      receive(m: { replyTo: { path: string; tell(m: string): void } }): void {
+        replyPaths.push(m.replyTo.path);
         m.replyTo.tell('pong');
       }
     }
@@ -237,7 +240,13 @@ describe('WsTransport under bad input', () => {
     const echo = b.refFor<{ replyTo: unknown }>(`${a.selfAddress}/user/echo`);
     const exported = () => (b as unknown as { remoting: { exportedRefCount: number } }).remoting.exportedRefCount;
     for (let i = 0; i < 20; i++) expect(await echo.ask<string>((replyTo) => ({ replyTo }), { timeoutMs: 3000 })).toBe('pong');
-    await awaitCondition(() => exported() === 0, { timeoutMs: 3000 });
+    // The temporary refs travelled as paths on b and were found by them; settled, no path leads to them any more.
+    expect(replyPaths).toHaveLength(20);
+    for (const path of replyPaths) {
+      expect(path.startsWith(`${b.selfAddress}/temp/`)).toBe(true);
+      expect(resolveLocalRef(b.system, path)).toBeUndefined();
+    }
+    expect(exported()).toBe(0);
     const probe = TestProbe.create(b.system);
     expect(JSON.stringify({ logged: probe.ref })).toBe(`{"logged":{"$ref":"${probe.ref.path}"}}`);
     expect(exported()).toBe(0);
@@ -261,8 +270,16 @@ describe('WsTransport under bad input', () => {
     const slowPeer = await authenticatedSocket(a, SECRET, from);
     const seen: number[] = [];
     slowPeer.on('message', (data) => {
+      // Flat frames (frame-layout.ts): recipient, count, messages…; other envelopes are objects.
       const frame = JSON.parse(String(data)) as unknown[];
-      for (const item of frame.slice(1)) if (Array.isArray(item)) for (const m of item.slice(1)) seen.push((m as { i: number }).i);
+      for (let at = 0; at < frame.length; ) {
+        if (typeof frame[at] === 'object') at++;
+        else {
+          const count = frame[at + 1] as number;
+          for (const m of frame.slice(at + 2, at + 2 + count)) seen.push((m as { i: number }).i);
+          at += 2 + count;
+        }
+      }
     });
     slowPeer.pause();
     const remote = a.refFor<{ payload: string; i: number }>(`${from}/user/sink`);

@@ -10,6 +10,7 @@ import { Dispatcher } from './internal/dispatcher.js';
 import { PromiseActorRef } from './internal/promise-actor-ref.js';
 import { STOP, type SystemMessage } from './internal/system-message.js';
 import type { SystemRuntime } from './internal/system-runtime.js';
+import { TempRefs } from './internal/temp-refs.js';
 import { ConsoleLogger, type Logger } from './logger.js';
 import type { SpawnOptions } from './spawn-options.js';
 import { SupervisorStrategy } from './supervision/supervisor-strategy.js';
@@ -227,6 +228,7 @@ class Runtime implements SystemRuntime {
   }
 
   readonly askTimeouts: AskTimeouts;
+  readonly tempRefs = new TempRefs();
 
   deadLetter(message: unknown, recipient: string, reason: DeadLetterReason): void {
     this.deadLetterCount++;

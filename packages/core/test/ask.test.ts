@@ -1,4 +1,5 @@
 import { Actor, AskAbortedError, AskTimeoutError, type ActorRef, ActorSystem, type DeadLetter, silentLogger } from '@troupe/core';
+import { resolveLocalRef } from '@troupe/core/spi';
 import { ManualClock, TestProbe } from '@troupe/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -30,6 +31,23 @@ describe('ask', () => {
     system = ActorSystem.create({ logger: silentLogger });
     const echo = system.spawn(() => new Echo());
     await expect(echo.ask<number>((replyTo) => ({ id: 42, replyTo }))).resolves.toBe(42);
+  });
+
+  it('lets a pending ask be found by the path of its temporary ref (how a reply from another node finds it), until it settles', async () => {
+    system = ActorSystem.create({ logger: silentLogger });
+    const probe = TestProbe.create<EchoMsg>(system);
+    const hoarder = system.spawn(() => new Hoarder(probe.ref));
+    const answer = hoarder.ask<number>((replyTo) => ({ id: 7, replyTo }));
+    const { replyTo } = await probe.expectMessage();
+    expect(replyTo.path).toMatch(new RegExp(`^${system.address}/temp/\\$[0-9a-z]+$`));
+    const found = resolveLocalRef(system, replyTo.path) as ActorRef<number>;
+    expect(found).toBe(replyTo);
+    // JSON writes it as its path, which leads back to it.
+    expect(JSON.parse(JSON.stringify({ replyTo }))).toEqual({ replyTo: { $ref: replyTo.path } });
+    found.tell(7);
+    await expect(answer).resolves.toBe(7);
+    expect(resolveLocalRef(system, replyTo.path)).toBeUndefined();
+    expect(resolveLocalRef(system, `${replyTo.path}0`)).toBeUndefined();
   });
 
   it('rejects with AskTimeoutError after the timeout, and sends a late reply to dead letters', async () => {

@@ -1,6 +1,6 @@
 import { createServer, connect } from 'node:net';
 import { Actor, type ActorRef, ActorSystem, silentLogger } from '@troupe/core';
-import { runPendingActors } from '@troupe/core/spi';
+import { inboundDelivery } from '@troupe/core/spi';
 import { TestProbe, awaitCondition } from '@troupe/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -77,33 +77,57 @@ describe('Dispatcher', () => {
     expect(await probe.receiveN(8)).toEqual(['a', 'b', 'a', 'b', 'a', 'b', 'a', 'b']);
   });
 
-  it('runs waiting actors on the caller\'s stack with runPendingActors, once, and never from inside an actor', async () => {
+  it('holds the actors an inbound delivery wakes and runs them at its end, on the caller\'s stack, once, never from inside an actor', async () => {
     system = ActorSystem.create({ logger: silentLogger });
+    const delivery = inboundDelivery(system);
     const seen: string[] = [];
     class Recorder extends Actor<string> {
       receive(message: string): void {
         seen.push(message);
         // From inside a run it must do nothing (no re-entrant run).
-        runPendingActors(this.context.system);
+        delivery.end();
         seen.push(`after ${message}`);
       }
     }
     const recorder = system.spawn(() => new Recorder());
     // Let the spawn's own start-up run settle first.
     await new Promise((resolve) => setImmediate(resolve));
+    delivery.begin();
     recorder.tell('a');
     recorder.tell('b');
-    expect(seen).toEqual([]);
-    runPendingActors(system);
-    expect(seen).toEqual(['a', 'after a', 'b', 'after b']);
-    // The microtask that was due finds nothing left to do; a later message still runs as usual.
+    // Held: not even the microtasks after the tells run them.
     await Promise.resolve();
+    expect(seen).toEqual([]);
+    delivery.end();
+    expect(seen).toEqual(['a', 'after a', 'b', 'after b']);
+    // Outside a delivery, messages run on a microtask as usual.
     recorder.tell('c');
     await new Promise((resolve) => setImmediate(resolve));
     expect(seen).toEqual(['a', 'after a', 'b', 'after b', 'c', 'after c']);
   });
 
-  it('does not cut short a yield: after a full time slice, runPendingActors leaves the run to setImmediate', async () => {
+  it('starts a new time slice with each inbound delivery, so a quiet system answers on the caller\'s stack however long ago it last yielded', async () => {
+    system = ActorSystem.create({ logger: silentLogger, timeSliceMs: 1 });
+    const delivery = inboundDelivery(system);
+    const seen: string[] = [];
+    class Recorder extends Actor<string> {
+      receive(message: string): void {
+        seen.push(message);
+      }
+    }
+    const recorder = system.spawn(() => new Recorder());
+    recorder.tell('start');
+    await awaitCondition(() => seen.length === 1);
+    // CPU work elsewhere (not a wait): longer than a slice since the dispatcher last yielded.
+    const until = performance.now() + 3;
+    while (performance.now() < until);
+    delivery.begin();
+    recorder.tell('x');
+    delivery.end();
+    expect(seen).toEqual(['start', 'x']);
+  });
+
+  it('does not cut short a yield: after a full time slice, the end of an inbound delivery leaves the run to setImmediate', async () => {
     system = ActorSystem.create({ logger: silentLogger, timeSliceMs: 1 });
     const spinner = system.spawn(() => new Spinner());
     spinner.tell('spin');
@@ -111,7 +135,9 @@ describe('Dispatcher', () => {
     // once it has run, outside a run the dispatcher is always yielding to setImmediate.
     await awaitCondition(() => (Spinner.latest?.count ?? 0) > 0);
     const before = Spinner.latest?.count ?? 0;
-    runPendingActors(system);
+    const delivery = inboundDelivery(system);
+    delivery.begin();
+    delivery.end();
     expect(Spinner.latest?.count).toBe(before);
   });
 });

@@ -10,7 +10,7 @@ import { RemoteActorRef, type RemoteRefProvider } from './remote-actor-ref.js';
 const MAX_EXPORTED = 100_000;
 const MAX_CACHED_REMOTE_REFS = 10_000;
 const MAX_CACHED_LOCAL_REFS = 10_000;
-/** Where core puts the temporary refs of asks (`<address>/temp/$<id>`): never found by `resolveLocalRef`. */
+/** Where core puts the temporary refs of asks (`<address>/temp/$<id>`): `resolveLocalRef` finds them while their ask is pending. */
 const TEMP_PREFIX = '/temp/';
 const SLASH = 47;
 
@@ -23,8 +23,8 @@ type Watchers = Map<string, ActorRef<never>>;
  */
 export class Remoting implements RemoteRefProvider {
   /**
-   * Local refs handed to other nodes that `resolveLocalRef` cannot find by path (ask
-   * temp refs, probes, routers), by path relative to this node (what frames carry).
+   * Local refs handed to other nodes that `resolveLocalRef` cannot find by path (probes,
+   * routers), by path relative to this node (what frames carry).
    */
   private readonly exported = new Map<string, ActorRef<unknown>>();
   private readonly remoteRefs = new Map<string, RemoteActorRef<unknown>>();
@@ -63,6 +63,7 @@ export class Remoting implements RemoteRefProvider {
       this.localCache.delete(relative);
     });
     this.watchByCleaner = { kind: 'watch', watcher: this.exportCleaner };
+    transport.writeLoneMessage = (value) => encodeRefs(value, this.exportRef);
     transport.onDrop = (node, envelope, reason) => {
       if (envelope.k !== 'msg') return;
       const recipient = `${node}${envelope.to}`;
@@ -180,16 +181,16 @@ export class Remoting implements RemoteRefProvider {
   }
 
   /**
-   * Delivers a run of JSON messages (`run[1]`, `run[2]`, …) to the local actor at `to`,
-   * a path relative to this node: the recipient is looked up once per run.
+   * Delivers a run of JSON messages, `frame[start, end)`, to the local actor at `to`, a
+   * path relative to this node: the recipient is looked up once per run.
    */
-  receiveRun(to: string, run: readonly unknown[]): void {
+  receiveRun(to: string, frame: readonly unknown[], start: number, end: number): void {
     const recipient = this.resolveLocal(to);
-    for (let i = 1; i < run.length; i++) {
+    for (let i = start; i < end; i++) {
       let message: unknown;
       try {
         // Parsed with its frame; it may hold refs wherever ActorRef.toJSON wrote them.
-        message = decodeRefs(run[i], this.resolveRef);
+        message = decodeRefs(frame[i], this.resolveRef);
       } catch (error) {
         this.countUndecodable(to, error);
         continue;
@@ -260,12 +261,13 @@ export class Remoting implements RemoteRefProvider {
 
   /** The local actor at `relative` (a path relative to this node). */
   private resolveLocal(relative: string): ActorRef<unknown> {
+    // An ask's temporary ref is answered once: core finds it while the ask is pending, and caching it would only churn the cache.
+    if (relative.startsWith(TEMP_PREFIX)) return this.resolveUncached(relative);
     // Named actors (the common recipients) first: one lookup per message on the hot path.
     const known = this.localCache.get(relative) ?? this.exported.get(relative);
     if (known !== undefined) return known;
-    const path = `${this.system.address}${relative}`;
-    const ref = resolveLocalRef(this.system, path);
-    if (ref === undefined) return new MissingLocalRef(this.system, path);
+    const ref = this.resolveUncached(relative);
+    if (ref instanceof MissingLocalRef) return ref;
     // Walking the actor tree per inbound message is costly: cache the ref until the actor stops.
     if (this.localCache.size >= MAX_CACHED_LOCAL_REFS) this.localCache.clear();
     this.localCache.set(relative, ref);
@@ -273,15 +275,21 @@ export class Remoting implements RemoteRefProvider {
     return ref;
   }
 
+  private resolveUncached(relative: string): ActorRef<unknown> {
+    const path = `${this.system.address}${relative}`;
+    return resolveLocalRef(this.system, path) ?? new MissingLocalRef(this.system, path);
+  }
+
   /** Remembers a local ref sent to another node so replies to its path reach it. */
   private export(ref: ActorRef<unknown>): void {
     if (ref instanceof RemoteActorRef) return;
     const relative = this.relativeToSelf(ref.path);
-    if (relative === undefined || this.exported.has(relative)) return;
-    if (!relative.startsWith(TEMP_PREFIX) && resolveLocalRef(this.system, ref.path) === ref) return;
+    // Temporary refs of asks need no export: core finds them by path (reading it above made sure).
+    if (relative === undefined || relative.startsWith(TEMP_PREFIX) || this.exported.has(relative)) return;
+    if (resolveLocalRef(this.system, ref.path) === ref) return;
     if (this.exported.size >= MAX_EXPORTED) this.exported.delete(this.exported.keys().next().value as string);
     this.exported.set(relative, ref);
-    // Forget it once it terminates (an ask's temporary ref terminates when the ask settles).
+    // Forget it once it terminates.
     ref[sendSystemMessage](this.watchByCleaner);
   }
 }

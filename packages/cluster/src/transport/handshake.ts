@@ -12,9 +12,10 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
  */
 /**
  * Version of the wire protocol (handshake and frame layout), sent in `hello`; a node
- * refuses a peer that speaks another. 2: the frame layout of frame-layout.ts.
+ * refuses a peer that speaks another. 3: the flat frame layout of frame-layout.ts (2 sent
+ * a table of recipients, then each run as an array of its own).
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 export type HandshakeMessage =
   | { readonly t: 'hello'; readonly v: number; readonly from: string; readonly nonce: string }

@@ -6,12 +6,24 @@ import type { TransportSettings } from './transport-settings.js';
 import type { TransportStats } from './transport-stats.js';
 
 const SEND_BINARY = { binary: true } as const;
+/** Up to this many slots, the queue's array is kept when it empties; a longer one (after a burst) is let go. */
+const REUSED_QUEUE_LENGTH = 1024;
 
 /** Why queued envelopes were dropped. */
 export type DropReason = 'outbound-queue-full' | 'frame-too-large' | 'node-removed' | 'partitioned' | 'transport-closed' | 'serialization-failed';
 
 /** Told about every dropped envelope (`to` is the peer's node address). */
 export type DropListener = (to: string, envelope: Envelope, reason: DropReason) => void;
+
+/** What an association needs from the transport that holds it. */
+export interface AssociationHost {
+  /** Told about every dropped envelope. */
+  readonly onDrop: DropListener;
+  /** Calls `association.flushNow` soon: on a microtask, or at the end of the inbound frame being delivered. */
+  requestFlush(association: PeerAssociation): void;
+  /** Applied to a JSON message that leaves alone in its frame, just before it is written (see `WsTransport.writeLoneMessage`). */
+  readonly writeLoneMessage: (value: unknown) => unknown;
+}
 
 /**
  * Everything about one peer node: its bounded outbound queue and the one socket that
@@ -24,8 +36,10 @@ export class PeerAssociation {
   connecting = false;
   reconnectTimer: NodeJS.Timeout | undefined;
   backoffMs: number;
-  private envelopes: Envelope[] = [];
+  /** The queue: `envelopes[head, tail)`. The array is reused from frame to frame (a new one per frame was most of a quiet connection's allocation). */
+  private envelopes: (Envelope | undefined)[] = [];
   private head = 0;
+  private tail = 0;
   private flushScheduled = false;
   private paused = false;
 
@@ -33,14 +47,14 @@ export class PeerAssociation {
     readonly address: string,
     private readonly settings: TransportSettings,
     private readonly stats: TransportStats,
-    private readonly onDrop: DropListener,
+    private readonly host: AssociationHost,
   ) {
     this.backoffMs = settings.reconnectBackoffMs.min;
   }
 
   /** Envelopes waiting to be sent. */
   get queued(): number {
-    return this.envelopes.length - this.head;
+    return this.tail - this.head;
   }
 
   get isConnected(): boolean {
@@ -51,7 +65,7 @@ export class PeerAssociation {
   enqueue(envelope: Envelope): boolean {
     if (this.queued >= this.settings.outboundQueueLimit) {
       this.stats.queueOverflowDrops++;
-      this.onDrop(this.address, envelope, 'outbound-queue-full');
+      this.host.onDrop(this.address, envelope, 'outbound-queue-full');
       return false;
     }
     if (this.socket === undefined) {
@@ -61,8 +75,8 @@ export class PeerAssociation {
       // message would cost the most CPU exactly when the sender is overloaded.)
       const settled = this.settled(envelope);
       if (settled === undefined) return false;
-      this.envelopes.push(settled);
-    } else this.envelopes.push(envelope);
+      this.envelopes[this.tail++] = settled;
+    } else this.envelopes[this.tail++] = envelope;
     this.scheduleFlush();
     return true;
   }
@@ -71,12 +85,12 @@ export class PeerAssociation {
   private settled(envelope: Envelope): Envelope | undefined {
     if (envelope.k !== 'msg' || !isJsonMessage(envelope)) return envelope;
     try {
-      const text = encodingForWire(() => JSON.stringify(envelope.v));
+      const text: string | undefined = encodingForWire(JSON.stringify, envelope.v);
       if (text === undefined) throw new TypeError('not JSON');
       // r: refs were written by ActorRef.toJSON wherever they were; the receiver looks for them.
       return { k: 'msg', to: envelope.to, s: 'json', m: '', t: text, r: true, original: envelope.v };
     } catch {
-      this.onDrop(this.address, envelope, 'serialization-failed');
+      this.host.onDrop(this.address, envelope, 'serialization-failed');
       return undefined;
     }
   }
@@ -92,9 +106,8 @@ export class PeerAssociation {
 
   /** Drops every queued envelope with `reason`. */
   dropAll(reason: DropReason): void {
-    for (let i = this.head; i < this.envelopes.length; i++) this.onDrop(this.address, this.envelopes[i] as Envelope, reason);
-    this.envelopes = [];
-    this.head = 0;
+    for (let i = this.head; i < this.tail; i++) this.host.onDrop(this.address, this.envelopes[i] as Envelope, reason);
+    this.clear();
   }
 
   scheduleFlush(): void {
@@ -104,7 +117,7 @@ export class PeerAssociation {
     // burst, or all the messages the dispatcher's actors send in one of its runs (a run is
     // one microtask). A microtask rather than setImmediate: a lone message (an ask, a
     // reply) leaves at once instead of after the rest of the event-loop turn.
-    queueMicrotask(this.flushNow);
+    this.host.requestFlush(this);
   }
 
   /** Sends what is queued now, if a flush is due (the transport calls it after an inbound frame). */
@@ -125,30 +138,40 @@ export class PeerAssociation {
         this.compact();
         return;
       }
-      const end = Math.min(this.envelopes.length, this.head + this.settings.maxBatchMessages);
+      const end = Math.min(this.tail, this.head + this.settings.maxBatchMessages);
       this.sendRange(socket, this.head, end);
       this.head = end;
     }
-    this.envelopes = [];
+    this.clear();
+  }
+
+  /** Empties the queue, keeping a small array for reuse (without the envelopes: they may hold large messages). */
+  private clear(): void {
+    if (this.tail <= REUSED_QUEUE_LENGTH) this.envelopes.fill(undefined, 0, this.tail);
+    else this.envelopes = [];
     this.head = 0;
+    this.tail = 0;
   }
 
   /** Frees the sent prefix of the queue arrays, so a queue that never fully drains stays bounded. */
   private compact(): void {
     if (this.head < 1024) return;
-    this.envelopes = this.envelopes.slice(this.head);
+    this.envelopes = this.envelopes.slice(this.head, this.tail);
+    this.tail -= this.head;
     this.head = 0;
   }
+
+  private readonly encode = (frame: unknown[]): Uint8Array => this.settings.codec.encode(frame);
 
   /** Encodes envelopes [from, to) into frames no larger than `maxFrameBytes`, splitting as needed. */
   private sendRange(socket: WebSocket, from: number, to: number): void {
     let frame: Uint8Array;
     try {
-      frame = encodingForWire(() => this.settings.codec.encode(layOutFrame(this.envelopes, from, to)));
+      frame = encodingForWire(this.encode, layOutFrame(this.envelopes, from, to, this.host.writeLoneMessage));
     } catch {
       // A message the codec cannot write (e.g. a BigInt, a cycle): halve until it is alone, drop it, send the rest.
       if (to - from === 1) {
-        this.onDrop(this.address, this.envelopes[from] as Envelope, 'serialization-failed');
+        this.host.onDrop(this.address, this.envelopes[from] as Envelope, 'serialization-failed');
         return;
       }
       const mid = (from + to) >>> 1;
@@ -159,7 +182,7 @@ export class PeerAssociation {
     if (frame.byteLength > this.settings.maxFrameBytes) {
       if (to - from === 1) {
         this.stats.oversizedFrames++;
-        this.onDrop(this.address, this.envelopes[from] as Envelope, 'frame-too-large');
+        this.host.onDrop(this.address, this.envelopes[from] as Envelope, 'frame-too-large');
         return;
       }
       const mid = (from + to) >>> 1;

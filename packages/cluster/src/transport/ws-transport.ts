@@ -5,9 +5,10 @@ import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { compareAddresses, hostPortOf, parseAddress } from '../address/node-address.js';
 import { HandshakeError } from '../errors.js';
 import type { Envelope, InboundEnvelope } from './envelope.js';
-import { type RunListener, readFrame, recipientsOf } from './frame-layout.js';
+import { type RunListener, readFrame } from './frame-layout.js';
 import { type HandshakeMessage, PROTOCOL_VERSION, newNonce, parseHandshake, proofFor, verifyProof } from './handshake.js';
-import { type DropListener, PeerAssociation } from './peer-association.js';
+import { type AssociationHost, type DropListener, PeerAssociation } from './peer-association.js';
+import { ReadWindow } from './read-window.js';
 import type { TransportSettings } from './transport-settings.js';
 import { type TransportStats, emptyTransportStats } from './transport-stats.js';
 
@@ -18,10 +19,6 @@ const CLOSE_AUTH = 4001;
 const CLOSE_DUPLICATE = 4009;
 const CLOSE_WRONG_PEER = 4004;
 const CLOSE_REPLACED = 4010;
-/** Most ms spent reading one connection's frames back to back before yielding to the event loop. */
-const READ_SLICE_MS = 4;
-/** A gap between two frames longer than this starts a new reading window. */
-const READ_GAP_MS = 1;
 
 function toBytes(data: RawData): Uint8Array {
   if (Array.isArray(data)) return Buffer.concat(data);
@@ -33,7 +30,7 @@ function toBytes(data: RawData): Uint8Array {
  * per-connection outbound queues batched into one frame per microtask checkpoint, frame-size limits
  * enforced by ws before buffering, and a test-only partition switch.
  */
-export class WsTransport {
+export class WsTransport implements AssociationHost {
   readonly stats: TransportStats = emptyTransportStats();
   private readonly associations = new Map<string, PeerAssociation>();
   private readonly forgotten = new Set<string>();
@@ -47,10 +44,23 @@ export class WsTransport {
   onEnvelope: EnvelopeListener = () => {};
   /** Set by the owner: told about dropped envelopes (user messages become dead letters). */
   onDrop: DropListener = () => {};
-  /** Set by the owner: receives each run of JSON messages to one recipient (see frame-layout.ts), in order with the envelopes. */
-  onMessageRun: (from: string, to: string, run: readonly unknown[]) => void = () => {};
-  /** Set by the owner: called once an inbound frame's envelopes have all been delivered (the cluster runs the actors they woke). */
-  onFrameDelivered: () => void = () => {};
+  /**
+   * Set by the owner: applied to the value of a JSON message that leaves alone in its
+   * frame (an ask, a reply), just before the frame is written. The cluster writes the refs
+   * in it as `{ $ref }` there, in JS: cheaper than `JSON.stringify` calling
+   * `ActorRef.toJSON` from C++, which an ask would always pay. (In a batch, most messages
+   * hold no ref: `toJSON` costs only those that do, a walk would cost them all.)
+   */
+  writeLoneMessage: (value: unknown) => unknown = (value) => value;
+  /** Set by the owner: receives each run of JSON messages to one recipient, `frame[start, end)` (see frame-layout.ts), in order with the envelopes. */
+  onMessageRun: (from: string, to: string, frame: readonly unknown[], start: number, end: number) => void = () => {};
+  /** Set by the owner: brackets the delivery of each inbound frame (the cluster runs the actors it woke at the end). */
+  inboundDelivery: { begin(): void; end(): void } = { begin() {}, end() {} };
+  /** An inbound frame is being delivered: associations with something to send wait for its end (see `requestFlush`). */
+  private delivering = false;
+  /** Associations due a flush at the end of the frame being delivered: the first `dueCount` (the array is reused). */
+  private readonly dueAfterFrame: (PeerAssociation | undefined)[] = [];
+  private dueCount = 0;
 
   private constructor(
     private readonly server: HttpServer,
@@ -201,7 +211,7 @@ export class WsTransport {
   private associationFor(address: string): PeerAssociation {
     let association = this.associations.get(address);
     if (association === undefined) {
-      association = new PeerAssociation(address, this.settings, this.stats, this.onDrop);
+      association = new PeerAssociation(address, this.settings, this.stats, this);
       this.associations.set(address, association);
     }
     return association;
@@ -239,25 +249,18 @@ export class WsTransport {
     const previous = association.socket;
     if (previous !== undefined && previous !== socket) previous.close(CLOSE_REPLACED, 'replaced');
     const peer = association.address;
-    // A reading window starts with a frame that follows a pause in traffic; once frames
-    // have been read back to back for READ_SLICE_MS, reading pauses for one event-loop
-    // turn. So a flooding peer cannot starve timers (heartbeats!) or the dispatcher, and a
-    // peer that sends faster than we consume is slowed by TCP, then by its own high-water
-    // mark. (No timer per frame: a request–response peer pays nothing.)
-    let windowStarted = 0;
-    let lastFrameAt = Number.NEGATIVE_INFINITY;
+    // Reading pauses for one event-loop turn when a peer keeps us busy (see ReadWindow).
+    const reading = new ReadWindow();
     let paused = false;
     const resume = () => {
       paused = false;
-      lastFrameAt = Number.NEGATIVE_INFINITY;
+      reading.reset();
       if (socket.readyState === WebSocket.OPEN) socket.resume();
     };
     socket.on('message', (data: RawData) => {
-      const now = performance.now();
-      if (now - lastFrameAt > READ_GAP_MS) windowStarted = now;
+      const start = performance.now();
       this.receiveFrame(peer, data);
-      lastFrameAt = performance.now();
-      if (!paused && lastFrameAt - windowStarted >= READ_SLICE_MS && socket.readyState === WebSocket.OPEN) {
+      if (reading.frameRead(start, performance.now()) && !paused && socket.readyState === WebSocket.OPEN) {
         paused = true;
         socket.pause();
         setImmediate(resume);
@@ -278,23 +281,52 @@ export class WsTransport {
     }
     this.stats.framesReceived++;
     let frame: unknown[];
-    let recipients: readonly string[];
     try {
       frame = this.settings.codec.decode(toBytes(data));
-      recipients = recipientsOf(frame);
     } catch {
       this.stats.malformedFrames++;
       return;
     }
     this.readingFrom = peer;
-    const malformed = readFrame(frame, recipients, this.deliverEnvelope, this.deliverRun);
-    // Added after reading: handlers count malformed envelopes of their own (e.g. bad gossip) as it runs.
-    this.stats.malformedEnvelopes += malformed;
-    // Let the actors the frame woke run and their replies leave now, before this I/O
-    // callback unwinds, rather than on the microtasks after it: a remote ask's round trip
-    // is shorter by that unwinding on each side.
-    this.onFrameDelivered();
-    for (const association of this.associations.values()) association.flushNow();
+    this.delivering = true;
+    this.inboundDelivery.begin();
+    try {
+      const malformed = readFrame(frame, this.deliverEnvelope, this.deliverRun);
+      // Added after reading: handlers count malformed envelopes of their own (e.g. bad gossip) as it runs.
+      this.stats.malformedEnvelopes += malformed;
+    } finally {
+      this.endDelivery();
+    }
+  }
+
+  /**
+   * Lets the actors the frame woke run and their replies leave now, before this I/O
+   * callback unwinds, rather than on the microtasks after it: a remote ask's round trip
+   * is shorter by that unwinding on each side.
+   */
+  private endDelivery(): void {
+    try {
+      this.inboundDelivery.end();
+    } finally {
+      this.delivering = false;
+      const due = this.dueAfterFrame;
+      const count = this.dueCount;
+      this.dueCount = 0;
+      for (let i = 0; i < count; i++) {
+        const association = due[i] as PeerAssociation;
+        due[i] = undefined;
+        association.flushNow();
+      }
+    }
+  }
+
+  /**
+   * How associations ask for a flush: on a microtask (everything queued before it leaves
+   * in one frame), or, while an inbound frame is being delivered, at the end of it.
+   */
+  requestFlush(association: PeerAssociation): void {
+    if (this.delivering) this.dueAfterFrame[this.dueCount++] = association;
+    else queueMicrotask(association.flushNow);
   }
 
   /** The peer whose frame is being read, for the two listeners below (made once, not per frame). */
@@ -303,9 +335,9 @@ export class WsTransport {
     this.stats.envelopesReceived++;
     this.onEnvelope(this.readingFrom, envelope);
   };
-  private readonly deliverRun: RunListener = (to, run) => {
-    this.stats.envelopesReceived += run.length - 1;
-    this.onMessageRun(this.readingFrom, to, run);
+  private readonly deliverRun: RunListener = (to, frame, start, end) => {
+    this.stats.envelopesReceived += end - start;
+    this.onMessageRun(this.readingFrom, to, frame, start, end);
   };
 
   /** Tracks a socket so `close` can end it, and counts oversized frames and errors. */

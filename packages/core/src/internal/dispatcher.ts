@@ -21,6 +21,8 @@ export class Dispatcher {
   /** The run requested and not started yet: none, on a microtask, or (after a full slice) on setImmediate. */
   private pending: 'none' | 'microtask' | 'macrotask' = 'none';
   private running = false;
+  /** An inbound frame is being delivered: runs wait for `endInbound` (see there). */
+  private holding = false;
   private sliceStart = -Infinity;
 
   constructor(
@@ -31,17 +33,29 @@ export class Dispatcher {
   /** Queues `runnable` for a turn. The caller guarantees it is not already queued. */
   schedule(runnable: Runnable): void {
     this.queue.push(runnable);
-    if (this.pending === 'none' && !this.running) this.request();
+    if (this.pending === 'none' && !this.running && !this.holding) this.request();
   }
 
   /**
-   * Starts the run due on the next microtask now, on the caller's stack: for transports
-   * at the end of an inbound frame, so the actors it woke can answer before the I/O
-   * callback unwinds. Does nothing inside a run, or when the dispatcher is yielding to
-   * the event loop after a full time slice.
+   * A transport starts delivering an inbound frame, in the I/O callback that read it.
+   * The event loop has come round to I/O, so a new time slice starts; the actors the
+   * frame wakes wait for `endInbound` instead of a microtask each.
    */
-  runNow(): void {
-    if (this.pending === 'microtask' && !this.running) this.runQueue();
+  beginInbound(): void {
+    this.holding = true;
+    this.sliceStart = performance.now();
+  }
+
+  /**
+   * The frame has been delivered: runs the actors it woke now, on the caller's stack, so
+   * their replies can leave before the I/O callback unwinds. Does nothing inside a run
+   * (that run takes them), or when the dispatcher is yielding to the event loop after a
+   * full time slice (the yield stands).
+   */
+  endInbound(): void {
+    this.holding = false;
+    if (this.running || this.pending === 'macrotask' || this.queue.size === 0) return;
+    this.runQueue();
   }
 
   private request(): void {
@@ -60,7 +74,7 @@ export class Dispatcher {
   };
 
   private readonly runOnMicrotask = (): void => {
-    // Already run by `runNow`, or superseded by a yield: nothing to do.
+    // Already run by `endInbound`, or superseded by a yield: nothing to do.
     if (this.pending === 'microtask') this.runQueue();
   };
 

@@ -29,11 +29,24 @@ export class PromiseActorRef<R> extends ActorRef<R> implements Expirable {
   }
 
   private cachedPath: string | undefined;
+  /** `$<id>`: the last part of the path, under which it can be found while pending. */
+  private name: string | undefined;
 
   get path(): string {
-    // Built on first use only: most asks are local and never read it.
-    this.cachedPath ??= `${this.runtime.address}/temp/$${this.id.toString(36)}`;
+    // Built on first use only: most asks are local and never read it. A path handed out
+    // (to another node, say) must lead back here, so from now until the ask settles
+    // `resolveLocalRef` finds this ref by it.
+    if (this.cachedPath === undefined) {
+      this.name = `$${this.id.toString(36)}`;
+      this.cachedPath = `${this.runtime.address}/temp/${this.name}`;
+      if (!this.settled) this.runtime.tempRefs.add(this.name, this as PromiseActorRef<unknown>);
+    }
     return this.cachedPath;
+  }
+
+  /** `{ "$ref": path }`; unlike other refs, nobody needs telling: the path alone finds a pending ask (see `path`). */
+  override toJSON(): { $ref: string } {
+    return { $ref: this.path };
   }
 
   get system(): ActorSystem {
@@ -82,6 +95,7 @@ export class PromiseActorRef<R> extends ActorRef<R> implements Expirable {
 
   private finish(): void {
     this.settled = true;
+    if (this.name !== undefined) this.runtime.tempRefs.remove(this.name);
     this.runtime.askTimeouts.remove(this);
     if (this.signal !== undefined && this.onAbort !== undefined) this.signal.removeEventListener('abort', this.onAbort);
     this.signal = undefined;

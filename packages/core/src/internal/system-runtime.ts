@@ -4,6 +4,7 @@ import type { DeadLetterReason } from '../dead-letter.js';
 import type { Logger } from '../logger.js';
 import type { AskTimeouts } from './ask-timeouts.js';
 import type { Dispatcher } from './dispatcher.js';
+import type { TempRefs } from './temp-refs.js';
 
 /** What cells need from their system; keeps cells free of a runtime import of ActorSystem. */
 export interface SystemRuntime {
@@ -12,6 +13,8 @@ export interface SystemRuntime {
   readonly clock: Clock;
   /** Timeouts of pending asks. */
   readonly askTimeouts: AskTimeouts;
+  /** Temporary refs of pending asks whose path was handed out (found by `resolveLocalRef`). */
+  readonly tempRefs: TempRefs;
   readonly log: Logger;
   /** Address prefix of every path, e.g. `troupe://demo`. */
   readonly address: string;
