@@ -15,6 +15,48 @@ class PathRef extends ActorRef<unknown> {
 }
 
 describe('ref encoding', () => {
+  it('leaves a cycle as it is, at once, for JSON.stringify to refuse (the message becomes a dead letter)', () => {
+    const node: Record<string, unknown> = { name: 'n' };
+    node.prev = node;
+    node.next = node;
+    const message = { node, replyTo: new PathRef('troupe://t@127.0.0.1:1#a/user/a') };
+    const encoded = encodeRefs(message, () => {}) as typeof message;
+    expect(encoded.node).toBe(node);
+    expect(encoded.replyTo).toEqual({ $ref: 'troupe://t@127.0.0.1:1#a/user/a' });
+    expect(() => JSON.stringify(encoded)).toThrow(TypeError);
+  });
+
+  it('walks an object shared by two fields (not a cycle) both times', () => {
+    const a = new PathRef('troupe://t@127.0.0.1:1#a/user/a');
+    const shared = { to: a };
+    const encoded = encodeRefs({ left: shared, right: shared }, () => {});
+    expect(encoded).toEqual({ left: { to: { $ref: a.path } }, right: { to: { $ref: a.path } } });
+  });
+
+  it('leaves an object with a toJSON of its own to JSON.stringify, as a batch would', () => {
+    const a = new PathRef('troupe://t@127.0.0.1:1#a/user/a');
+    const message = { replyTo: a, toJSON(this: { replyTo: ActorRef<unknown> }) { return { reply: this.replyTo.path }; } };
+    const exported: string[] = [];
+    expect(encodeRefs(message, (ref) => exported.push(ref.path))).toBe(message);
+    expect(exported).toEqual([]);
+    expect(JSON.stringify(message)).toBe(`{"reply":"${a.path}"}`);
+  });
+
+  it('survives a walk started inside another (a getter that sends a message)', () => {
+    const a = new PathRef('troupe://t@127.0.0.1:1#a/user/a');
+    const b = new PathRef('troupe://t@127.0.0.1:1#a/user/b');
+    const inner = { deep: { ref: b } };
+    let innerEncoded: unknown;
+    const outer = {
+      get sends() {
+        innerEncoded = encodeRefs(inner, () => {});
+        return { ref: a };
+      },
+    };
+    expect(encodeRefs({ outer }, () => {})).toEqual({ outer: { sends: { ref: { $ref: a.path } } } });
+    expect(innerEncoded).toEqual({ deep: { ref: { $ref: b.path } } });
+  });
+
   it('returns a message without refs as it is, and reports no export', () => {
     const message = { type: 'tick', seq: 1, nested: { list: [1, 'two', null] } };
     const exported: string[] = [];

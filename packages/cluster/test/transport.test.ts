@@ -183,6 +183,27 @@ describe('WsTransport under bad input', () => {
     expect(b.transportStats.oversizedFrames).toBe(1);
   });
 
+  it('sends a message told to a bare node address (no actor path) to dead letters, and delivers the rest of its batch', async () => {
+    const a = await start();
+    const b = await start({ seeds: [a.hostPort] });
+    await Promise.all([a.whenUp, b.whenUp]);
+    const received = TestProbe.create<{ n: number }>(a.system);
+    class Forward extends (await import('@troupe/core')).Actor<{ n: number }> {
+      receive(m: { n: number }): void {
+        received.ref.tell(m);
+      }
+    }
+    a.system.spawn(() => new Forward(), { name: 'sink' });
+    const dead: { recipient: string; reason: string }[] = [];
+    b.system.eventStream.subscribe('dead-letter', (d) => dead.push(d));
+    const sink = b.refFor<{ n: number }>(`${a.selfAddress}/user/sink`);
+    sink.tell({ n: 1 });
+    b.refFor<{ n: number }>(a.selfAddress).tell({ n: 2 });
+    sink.tell({ n: 3 });
+    expect(await received.receiveN(2)).toEqual([{ n: 1 }, { n: 3 }]);
+    expect(dead).toEqual([expect.objectContaining({ recipient: a.selfAddress, reason: 'recipient-stopped' })]);
+  });
+
   it('drops a message JSON cannot write to dead letters (serialization-failed) and still delivers the rest of its frame in order', async () => {
     const a = await start();
     const b = await start({ seeds: [a.hostPort] });
@@ -229,19 +250,23 @@ describe('WsTransport under bad input', () => {
     const a = await start();
     const b = await start({ seeds: [a.hostPort] });
     await Promise.all([a.whenUp, b.whenUp]);
+    const exported = () => (b as unknown as { remoting: { exportedRefCount: number } }).remoting.exportedRefCount;
     const replyPaths: string[] = [];
+    // While each ask is pending (its request is being handled on a): b finds it by path, without exporting it.
+    const whilePending: { found: boolean; exported: number }[] = [];
     class Echo extends (await import('@troupe/core')).Actor<{ replyTo: { path: string; tell(m: string): void } }> {
       receive(m: { replyTo: { path: string; tell(m: string): void } }): void {
         replyPaths.push(m.replyTo.path);
+        whilePending.push({ found: resolveLocalRef(b.system, m.replyTo.path) !== undefined, exported: exported() });
         m.replyTo.tell('pong');
       }
     }
     a.system.spawn(() => new Echo(), { name: 'echo' });
     const echo = b.refFor<{ replyTo: unknown }>(`${a.selfAddress}/user/echo`);
-    const exported = () => (b as unknown as { remoting: { exportedRefCount: number } }).remoting.exportedRefCount;
     for (let i = 0; i < 20; i++) expect(await echo.ask<string>((replyTo) => ({ replyTo }), { timeoutMs: 3000 })).toBe('pong');
     // The temporary refs travelled as paths on b and were found by them; settled, no path leads to them any more.
     expect(replyPaths).toHaveLength(20);
+    expect(whilePending).toEqual(Array.from({ length: 20 }, () => ({ found: true, exported: 0 })));
     for (const path of replyPaths) {
       expect(path.startsWith(`${b.selfAddress}/temp/`)).toBe(true);
       expect(resolveLocalRef(b.system, path)).toBeUndefined();

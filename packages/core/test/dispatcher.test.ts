@@ -106,7 +106,7 @@ describe('Dispatcher', () => {
     expect(seen).toEqual(['a', 'after a', 'b', 'after b', 'c', 'after c']);
   });
 
-  it('starts a new time slice with each inbound delivery, so a quiet system answers on the caller\'s stack however long ago it last yielded', async () => {
+  it('starts a new time slice with the first inbound delivery of an I/O callback, so a quiet system answers on the caller\'s stack however long ago it last yielded', async () => {
     system = ActorSystem.create({ logger: silentLogger, timeSliceMs: 1 });
     const delivery = inboundDelivery(system);
     const seen: string[] = [];
@@ -125,6 +125,31 @@ describe('Dispatcher', () => {
     recorder.tell('x');
     delivery.end();
     expect(seen).toEqual(['start', 'x']);
+  });
+
+  it('spans one slice over all the frames of one I/O callback: once it is used up, the rest run after a yield', async () => {
+    system = ActorSystem.create({ logger: silentLogger, timeSliceMs: 1 });
+    const delivery = inboundDelivery(system);
+    const seen: string[] = [];
+    class Recorder extends Actor<string> {
+      receive(message: string): void {
+        seen.push(message);
+      }
+    }
+    const recorder = system.spawn(() => new Recorder());
+    await new Promise((resolve) => setImmediate(resolve));
+    // Two frames read in one callback (no microtask between them), with more than a slice of work in between.
+    delivery.begin();
+    recorder.tell('a');
+    delivery.end();
+    const until = performance.now() + 2;
+    while (performance.now() < until);
+    delivery.begin();
+    recorder.tell('b');
+    delivery.end();
+    expect(seen).toEqual(['a']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual(['a', 'b']);
   });
 
   it('does not cut short a yield: after a full time slice, the end of an inbound delivery leaves the run to setImmediate', async () => {

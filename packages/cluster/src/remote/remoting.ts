@@ -89,6 +89,11 @@ export class Remoting implements RemoteRefProvider {
   }
 
   sendUserMessage(target: RemoteActorRef<unknown>, message: unknown): void {
+    if (target.relativePath.charCodeAt(0) !== SLASH) {
+      // A node's bare address names no actor (and a frame cannot name it as a recipient).
+      publishDeadLetter(this.system, message, target.path, 'recipient-stopped');
+      return;
+    }
     let envelope: MessageEnvelope;
     try {
       if (this.framesWriteJson && typeof message === 'object' && message !== null && this.registry.writesPlainJson(message)) {

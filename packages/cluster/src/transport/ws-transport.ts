@@ -309,15 +309,26 @@ export class WsTransport implements AssociationHost {
       this.inboundDelivery.end();
     } finally {
       this.delivering = false;
-      const due = this.dueAfterFrame;
-      const count = this.dueCount;
-      this.dueCount = 0;
-      for (let i = 0; i < count; i++) {
-        const association = due[i] as PeerAssociation;
-        due[i] = undefined;
+      this.flushDueAfterFrame();
+    }
+  }
+
+  /** Flushes every association due; one that throws (a drop listener did) does not strand the rest. */
+  private flushDueAfterFrame(): void {
+    const due = this.dueAfterFrame;
+    const count = this.dueCount;
+    this.dueCount = 0;
+    let failure: { error: unknown } | undefined;
+    for (let i = 0; i < count; i++) {
+      const association = due[i] as PeerAssociation;
+      due[i] = undefined;
+      try {
         association.flushNow();
+      } catch (error) {
+        failure ??= { error };
       }
     }
+    if (failure !== undefined) throw failure.error;
   }
 
   /**

@@ -24,6 +24,11 @@ export class Dispatcher {
   /** An inbound frame is being delivered: runs wait for `endInbound` (see there). */
   private holding = false;
   private sliceStart = -Infinity;
+  /** An inbound frame of the current I/O callback has started a slice (cleared by the microtask after the callback). */
+  private sliceStartedInCallback = false;
+  private readonly callbackEnded = (): void => {
+    this.sliceStartedInCallback = false;
+  };
 
   constructor(
     private readonly throughput: number,
@@ -38,24 +43,35 @@ export class Dispatcher {
 
   /**
    * A transport starts delivering an inbound frame, in the I/O callback that read it.
-   * The event loop has come round to I/O, so a new time slice starts; the actors the
-   * frame wakes wait for `endInbound` instead of a microtask each.
+   * The event loop has come round to I/O, so the first frame of a callback starts a new
+   * time slice (ws reads every frame of a chunk in one callback: the slice spans them
+   * all); the actors the frame wakes wait for `endInbound` instead of a microtask each.
    */
   beginInbound(): void {
     this.holding = true;
-    this.sliceStart = performance.now();
+    if (!this.sliceStartedInCallback) {
+      this.sliceStartedInCallback = true;
+      this.sliceStart = performance.now();
+      // Microtasks run once the callback returns: the next callback starts a slice of its own.
+      queueMicrotask(this.callbackEnded);
+    }
   }
 
   /**
    * The frame has been delivered: runs the actors it woke now, on the caller's stack, so
    * their replies can leave before the I/O callback unwinds. Does nothing inside a run
-   * (that run takes them), or when the dispatcher is yielding to the event loop after a
-   * full time slice (the yield stands).
+   * (that run takes them). Once the slice is used up, it yields instead: the run goes to
+   * setImmediate, as after any full slice.
    */
   endInbound(): void {
     this.holding = false;
     if (this.running || this.pending === 'macrotask' || this.queue.size === 0) return;
-    this.runQueue();
+    if (performance.now() - this.sliceStart < this.timeSliceMs) {
+      this.runQueue();
+      return;
+    }
+    this.pending = 'macrotask';
+    setImmediate(this.runOnMacrotask);
   }
 
   private request(): void {

@@ -7,7 +7,8 @@ export type RefWrittenHook = (ref: ActorRef<unknown>) => void;
 /**
  * Per-system hooks told when a ref is written as JSON (`ActorRef.toJSON`). A transport
  * that lets `JSON.stringify` write whole batches of messages uses one to remember the
- * local refs it sends, so replies to their paths can find them.
+ * local refs it sends, so replies to their paths can find them. (The temporary ref of an
+ * ask is not reported: while the ask is pending, `resolveLocalRef` finds it by its path.)
  */
 const hooks = new WeakMap<ActorSystem, RefWrittenHook>();
 let installed = 0;
