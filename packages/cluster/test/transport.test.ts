@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { type Serializer, SerializationRegistry } from '@troupe/core';
+import { Actor, type Serializer, SerializationRegistry } from '@troupe/core';
 import { resolveLocalRef } from '@troupe/core/spi';
 import { TestProbe, awaitCondition } from '@troupe/testkit';
 import { WebSocket } from 'ws';
@@ -33,6 +33,18 @@ function prng(seed: number): () => number {
     s = (s * 1664525 + 1013904223) >>> 0;
     return s / 2 ** 32;
   };
+}
+
+/** Spawns `/user/sink` on `node`, which forwards every `{ n }` it receives to the probe returned. */
+function spawnSinkForwardingToProbe(node: Cluster): TestProbe<{ n: number }> {
+  const received = TestProbe.create<{ n: number }>(node.system);
+  class Forward extends Actor<{ n: number }> {
+    receive(m: { n: number }): void {
+      received.ref.tell(m);
+    }
+  }
+  node.system.spawn(() => new Forward(), { name: 'sink' });
+  return received;
 }
 
 describe('WsTransport handshake', () => {
@@ -187,13 +199,7 @@ describe('WsTransport under bad input', () => {
     const a = await start();
     const b = await start({ seeds: [a.hostPort] });
     await Promise.all([a.whenUp, b.whenUp]);
-    const received = TestProbe.create<{ n: number }>(a.system);
-    class Forward extends (await import('@troupe/core')).Actor<{ n: number }> {
-      receive(m: { n: number }): void {
-        received.ref.tell(m);
-      }
-    }
-    a.system.spawn(() => new Forward(), { name: 'sink' });
+    const received = spawnSinkForwardingToProbe(a);
     const dead: { recipient: string; reason: string }[] = [];
     b.system.eventStream.subscribe('dead-letter', (d) => dead.push(d));
     const sink = b.refFor<{ n: number }>(`${a.selfAddress}/user/sink`);
@@ -208,13 +214,7 @@ describe('WsTransport under bad input', () => {
     const a = await start();
     const b = await start({ seeds: [a.hostPort] });
     await Promise.all([a.whenUp, b.whenUp]);
-    const received = TestProbe.create<{ n: number }>(a.system);
-    class Forward extends (await import('@troupe/core')).Actor<{ n: number }> {
-      receive(m: { n: number }): void {
-        received.ref.tell(m);
-      }
-    }
-    a.system.spawn(() => new Forward(), { name: 'sink' });
+    const received = spawnSinkForwardingToProbe(a);
     const dead: { recipient: string; reason: string; message: unknown }[] = [];
     b.system.eventStream.subscribe('dead-letter', (d) => dead.push(d));
     const sink = b.refFor<{ n: number | bigint }>(`${a.selfAddress}/user/sink`);

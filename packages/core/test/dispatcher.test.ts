@@ -9,6 +9,23 @@ afterEach(async () => {
   await system?.terminate();
 });
 
+/** An actor that records every message it receives, in order. */
+function spawnRecorder(on: ActorSystem): { recorder: ActorRef<string>; seen: string[] } {
+  const seen: string[] = [];
+  class Recorder extends Actor<string> {
+    receive(message: string): void {
+      seen.push(message);
+    }
+  }
+  return { recorder: on.spawn(() => new Recorder()), seen };
+}
+
+/** Uses up more than a time slice of CPU (work, not a wait to synchronise on). */
+function busyFor(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
+
 /** Keeps itself busy forever: every message sends itself another. */
 class Spinner extends Actor<'spin'> {
   count = 0;
@@ -109,18 +126,11 @@ describe('Dispatcher', () => {
   it('starts a new time slice with the first inbound delivery of an I/O callback, so a quiet system answers on the caller\'s stack however long ago it last yielded', async () => {
     system = ActorSystem.create({ logger: silentLogger, timeSliceMs: 1 });
     const delivery = inboundDelivery(system);
-    const seen: string[] = [];
-    class Recorder extends Actor<string> {
-      receive(message: string): void {
-        seen.push(message);
-      }
-    }
-    const recorder = system.spawn(() => new Recorder());
+    const { recorder, seen } = spawnRecorder(system);
     recorder.tell('start');
     await awaitCondition(() => seen.length === 1);
-    // CPU work elsewhere (not a wait): longer than a slice since the dispatcher last yielded.
-    const until = performance.now() + 3;
-    while (performance.now() < until);
+    // CPU work elsewhere: longer than a slice since the dispatcher last yielded.
+    busyFor(3);
     delivery.begin();
     recorder.tell('x');
     delivery.end();
@@ -130,20 +140,13 @@ describe('Dispatcher', () => {
   it('spans one slice over all the frames of one I/O callback: once it is used up, the rest run after a yield', async () => {
     system = ActorSystem.create({ logger: silentLogger, timeSliceMs: 1 });
     const delivery = inboundDelivery(system);
-    const seen: string[] = [];
-    class Recorder extends Actor<string> {
-      receive(message: string): void {
-        seen.push(message);
-      }
-    }
-    const recorder = system.spawn(() => new Recorder());
+    const { recorder, seen } = spawnRecorder(system);
     await new Promise((resolve) => setImmediate(resolve));
     // Two frames read in one callback (no microtask between them), with more than a slice of work in between.
     delivery.begin();
     recorder.tell('a');
     delivery.end();
-    const until = performance.now() + 2;
-    while (performance.now() < until);
+    busyFor(2);
     delivery.begin();
     recorder.tell('b');
     delivery.end();
