@@ -25,6 +25,9 @@ const TELL_COUNT = 1_000_000;
 const TELL_BATCHES = [1000, 100] as const;
 /** Sequential asks per run: 30,000 (~3 s) so that runs measure steady state; with 10,000 the first runs still caught JIT tier-up and heap growth (p99 swung 1.7–2.4× raw). */
 const ASK_COUNT = 30_000;
+/** Unmeasured messages and asks after each run's GC, before it is timed (see `sideBySide`): ~30 ms of tells, ~150 ms of asks. */
+const TELL_SETTLE_COUNT = 100_000;
+const ASK_SETTLE_COUNT = 2_000;
 /** 3, 5 and 10 nodes as the issue asks; 20 shows whether heartbeat traffic stays flat past `monitoredPeers` + 1. */
 const CLUSTER_SIZES = [3, 5, 10, 20] as const;
 /** Each size is formed this many times (fresh processes each time); the figure is the median. */
@@ -58,11 +61,27 @@ function add(scenario: string, subject: Subject, value: number, unit: string): v
 /** Every run (warm-up first) of every side-by-side scenario, to show the spread behind each median. */
 const runs: Record<string, Record<string, Sample[]>> = {};
 
-/** Troupe and raw measured as one interleaved group, each run preceded by a GC on both sides; every run is kept in `runs`. */
-async function sideBySide(scenario: string, pair: RemotePair, troupe: () => Promise<Sample>, raw: () => Promise<Sample>): Promise<{ troupe: Sample; raw: Sample }> {
-  const recorded = (subject: Subject, run: () => Promise<Sample>) => async () => {
+/**
+ * Troupe and raw measured as one interleaved group; every run is kept in `runs`. Each run
+ * is preceded by a GC on both sides (so neither subject pays for the other's garbage), then
+ * by `settleCount` unmeasured messages or asks of the same subject: the forced full GC
+ * clears objects that optimized code embeds (message shapes of the run before), V8
+ * deoptimizes that code (`--trace-deopt`: "embedded weak objects cleared", for
+ * `decodeRefs`, `runQueue`, `sendUserMessage`, …), and without the settling the first
+ * ~200 ms of every run measured JIT re-warming instead of the steady state.
+ */
+async function sideBySide(
+  scenario: string,
+  pair: RemotePair,
+  count: number,
+  settleCount: number,
+  troupe: (count: number) => Promise<Sample>,
+  raw: (count: number) => Promise<Sample>,
+): Promise<{ troupe: Sample; raw: Sample }> {
+  const recorded = (subject: Subject, run: (count: number) => Promise<Sample>) => async () => {
     await pair.collectRemoteGarbage();
-    const sample = await run();
+    await run(settleCount);
+    const sample = await run(count);
     ((runs[scenario] ??= {})[subject] ??= []).push(Object.fromEntries(Object.entries(sample).map(([key, value]) => [key, rounded(value)])));
     return sample;
   };
@@ -85,8 +104,10 @@ async function remoteSections(only: Section | undefined): Promise<void> {
           const result = await sideBySide(
             scenario,
             pair,
-            () => troupeTell(pair, TELL_COUNT, batch),
-            () => rawTell(pair, codec, TELL_COUNT, batch),
+            TELL_COUNT,
+            TELL_SETTLE_COUNT,
+            (count) => troupeTell(pair, count, batch),
+            (count) => rawTell(pair, codec, count, batch),
           );
           add(scenario, 'troupe', result.troupe.rate as number, 'msgs/s');
           add(scenario, 'raw', result.raw.rate as number, 'msgs/s');
@@ -95,12 +116,7 @@ async function remoteSections(only: Section | undefined): Promise<void> {
       }
       if (wantAsk) {
         const began = performance.now();
-        const result = await sideBySide(
-          'remote-ask-sequential',
-          pair,
-          () => troupeAsk(pair, ASK_COUNT),
-          () => rawAsk(pair, ASK_COUNT),
-        );
+        const result = await sideBySide('remote-ask-sequential', pair, ASK_COUNT, ASK_SETTLE_COUNT, (count) => troupeAsk(pair, count), (count) => rawAsk(pair, count));
         for (const [subject, sample] of [['troupe', result.troupe], ['raw', result.raw]] as const) {
           add('remote-ask-sequential', subject, sample.rate as number, 'asks/s');
           add('remote-ask-sequential-p50', subject, sample.p50 as number, 'µs');
@@ -195,7 +211,7 @@ async function main(): Promise<void> {
     cpu: cpuList[0]?.model ?? 'unknown',
     cpus: cpuList.length,
     date: new Date().toISOString(),
-    statistic: `remote tell/ask: ${STATISTIC} of ${MEASURED_RUNS} runs after 1 warm-up run, Troupe and raw interleaved; convergence: ${STATISTIC} of ${CONVERGE_RUNS} runs per size (fresh processes); heartbeats: one ${HEARTBEAT_WINDOW_MS / 1000} s window per size; detection: one run per setting (${DETECTION_SIZE} nodes)`,
+    statistic: `remote tell/ask: ${STATISTIC} of ${MEASURED_RUNS} runs after 1 warm-up run, Troupe and raw interleaved, each run after a GC on both sides and ${TELL_SETTLE_COUNT} tells / ${ASK_SETTLE_COUNT} asks unmeasured; convergence: ${STATISTIC} of ${CONVERGE_RUNS} runs per size (fresh processes); heartbeats: one ${HEARTBEAT_WINDOW_MS / 1000} s window per size; detection: one run per setting (${DETECTION_SIZE} nodes)`,
     counts: {
       ...Object.fromEntries(TELL_BATCHES.flatMap((batch) => CODEC_NAMES.map((codec) => [`remote-tell-${codec}-batch-${batch}`, { troupe: TELL_COUNT, raw: TELL_COUNT }]))),
       'remote-ask-sequential': { troupe: ASK_COUNT, raw: ASK_COUNT },
