@@ -67,6 +67,36 @@ describe('RemoteActorRef', () => {
     expect(received).toEqual(Array.from({ length: 5000 }, (_, n) => n));
   });
 
+  it('keeps the order of what an actor sends while the frames that woke it are delivered (sent when each frame ends)', async () => {
+    const [a, b] = await twoNodes();
+    const probe = TestProbe.create<{ n: number }>(b.system);
+    const received: number[] = [];
+    class Collector extends Actor<{ n: number }> {
+      receive(msg: { n: number }): void {
+        received.push(msg.n);
+        if (msg.n === 3999) probe.ref.tell(msg);
+      }
+    }
+    b.system.spawn(() => new Collector(), { name: 'collector' });
+    const collector = a.refFor<{ n: number }>(`${b.selfAddress}/user/collector`);
+    // Each message reaching the relay on a makes it send two to b's collector, from inside a's frame delivery.
+    class Relay extends Actor<{ n: number }> {
+      receive(msg: { n: number }): void {
+        collector.tell({ n: 2 * msg.n });
+        collector.tell({ n: 2 * msg.n + 1 });
+      }
+    }
+    a.system.spawn(() => new Relay(), { name: 'relay' });
+    const relay = b.refFor<{ n: number }>(`${a.selfAddress}/user/relay`);
+    for (let n = 0; n < 2000; n++) {
+      relay.tell({ n });
+      // Bursts of different sizes, so a's frames and the runs they wake vary.
+      if (n % 97 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    await probe.expectMessage({ n: 3999 }, 10_000);
+    expect(received).toEqual(Array.from({ length: 4000 }, (_, n) => n));
+  });
+
   it('notifies a remote watcher with Terminated when the watched actor stops', async () => {
     const [a, b] = await twoNodes();
     b.system.spawn(() => new Echo(), { name: 'echo' });

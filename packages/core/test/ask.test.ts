@@ -60,6 +60,9 @@ describe('ask', () => {
     const reply = hoarder.ask<number>((replyTo) => ({ id: 1, replyTo }), { timeoutMs: 500 });
     const settled = reply.catch((error: unknown) => error);
     const request = await probe.expectMessage();
+    // Its path handed out (as to another node): found by it while pending, and not after the timeout.
+    const path = request.replyTo.path;
+    expect(resolveLocalRef(system, path)).toBe(request.replyTo);
     clock.advance(499);
     expect(await Promise.race([settled, Promise.resolve('pending')])).toBe('pending');
     clock.advance(1);
@@ -70,6 +73,7 @@ describe('ask', () => {
     expect(clock.pendingTimers).toBe(0);
     request.replyTo.tell(1);
     expect(letters.map((l) => l.reason)).toEqual(['ask-already-completed']);
+    expect(resolveLocalRef(system, path)).toBeUndefined();
   });
 
   it('rejects with AskAbortedError when its signal aborts, and frees the timer', async () => {

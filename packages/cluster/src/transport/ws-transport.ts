@@ -27,7 +27,8 @@ function toBytes(data: RawData): Uint8Array {
 
 /**
  * The cluster transport over `ws`: one authenticated connection per pair of nodes,
- * per-connection outbound queues batched into one frame per microtask checkpoint, frame-size limits
+ * per-connection outbound queues batched into one frame per microtask checkpoint (or, for
+ * what actors send while an inbound frame is delivered, at its end), frame-size limits
  * enforced by ws before buffering, and a test-only partition switch.
  */
 export class WsTransport implements AssociationHost {
