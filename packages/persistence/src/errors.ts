@@ -85,6 +85,30 @@ export class SequenceNumberTakenError extends TroupeError {
   }
 }
 
+/**
+ * The journal refused a write because a newer incarnation of the persistence id has
+ * claimed it (`Journal.claimWriter`): this writer is stale (a split brain, a double
+ * spawn, a zombie after failover). Nothing of the write was stored; a rejection. The
+ * persistent actor that made it stops instead of restarting.
+ */
+export class WriterFencedError extends TroupeError {
+  constructor(persistenceId: string, writerUuid: string) {
+    super('ERR_WRITER_FENCED', `"${persistenceId}" has been claimed by a newer writer; refusing a write of the stale writer ${writerUuid} (did the actor start on two nodes, or twice on one?)`);
+  }
+}
+
+/**
+ * True for the rejections that mean "another incarnation owns this persistence id":
+ * `SequenceNumberTakenError` and `WriterFencedError`, also when wrapped as the `cause` of
+ * a `JournalRejectedError`.
+ */
+export function isStaleWriterRejection(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (e instanceof SequenceNumberTakenError || e instanceof WriterFencedError) return true;
+  }
+  return false;
+}
+
 /** Short text for an unknown thrown value, for messages and log lines. */
 export function describeCause(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;

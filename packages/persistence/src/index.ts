@@ -10,6 +10,8 @@ export {
   RecoveryError,
   SequenceNumberTakenError,
   SnapshotStoreError,
+  WriterFencedError,
+  isStaleWriterRejection,
 } from './errors.js';
 export type { EventAdapter } from './event-adapter.js';
 export { InMemoryJournal, type InMemoryJournalOptions } from './in-memory-journal.js';

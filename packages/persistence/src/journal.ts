@@ -69,6 +69,23 @@ export interface JournalCapabilities {
  *   when the slowest write of the call is (issue 4). Journals that store a call as a whole
  *   need not.
  *
+ * Single writer (guarantee 5 of the design). The runtime runs at most one writer per
+ * persistence id, but a split brain, a double spawn or a zombie after failover can still
+ * produce two. The journal is the last line of defence, so:
+ * - `writeMessages` MUST refuse a write whose first sequence number is not above the id's
+ *   highest stored number, with a `SequenceNumberTakenError` rejection for that write,
+ *   storing nothing of it and nothing that stops `replayMessages` from reading the history.
+ *   It MUST NOT overwrite or shadow a stored event. Two calls in flight for one id (from
+ *   two journal instances in two processes) MUST NOT both be acknowledged for one number.
+ * - `claimWriter(persistenceId, writerUuid)` is called at the start of every recovery,
+ *   before `readHighestSequenceNr`. Once it resolves, the journal MUST refuse every write
+ *   of that id whose events carry another `writerUuid` (a `WriterFencedError` rejection,
+ *   nothing stored), whether or not its sequence numbers collide, until a later claim by
+ *   another writer. A claim MUST NOT lose, hide or reorder stored events, and MUST be
+ *   durable as writes are (a restarted journal still fences the old writer).
+ * - A journal MUST NOT acknowledge a write that it stored but later hides from replay.
+ *   An acknowledged event is in every later replay, in order, until deleted.
+ *
  * `replayMessages(persistenceId, range)`
  * - MUST yield the stored events with `from ≤ sequenceNr ≤ to`, ascending, at most `max`
  *   in total, in non-empty arrays (pages). Nothing for an unknown id or an empty range.
@@ -107,6 +124,8 @@ export interface Journal {
   writeMessages(writes: readonly AtomicWrite[], onWritten?: WriteReport): Promise<readonly (Error | undefined)[]>;
   /** Reads stored events in pages, lazily; see the contract above. */
   replayMessages(persistenceId: string, range: ReplayRange): AsyncIterable<readonly PersistentRepr[]>;
+  /** Makes `writerUuid` the only writer of the id and fences every other; see the contract above. */
+  claimWriter?(persistenceId: string, writerUuid: string): Promise<void>;
   /** Highest sequence number ever stored for the id; 0 when unknown. */
   readHighestSequenceNr(persistenceId: string, fromSequenceNr: number): Promise<number>;
   /** Deletes events up to and including `toSequenceNr`. */
