@@ -48,6 +48,7 @@ export interface TimerTarget {
   readonly isStopping: boolean;
   /** The owner's path, for the log line of an ignored start. */
   readonly path: string;
+  /** Where an ignored start is logged (debug level). */
   readonly log: Logger;
 }
 
