@@ -171,7 +171,7 @@ describe('RemoteActorRef', () => {
     b.system.eventStream.subscribe('dead-letter', (d) => dead.push(d));
     const echo = a.refFor<EchoMsg>(`${b.selfAddress}/user/echo`);
     // A path that only looks remote: its "node" has no host or port to connect to.
-    const nowhere = a.refFor<never>('troupe://nowhere#x1/user/sink');
+    const nowhere = a.refFor<{ type: 'echoed'; text: string; from: string }>('troupe://nowhere#x1/user/sink');
     echo.tell({ type: 'echo', text: 'lost', replyTo: nowhere });
     await awaitCondition(() => dead.length > 0, { timeoutMs: 5000 });
     expect(dead.map((d) => [d.recipient, d.reason])).toEqual([['troupe://nowhere#x1/user/sink', 'invalid-address']]);
@@ -180,9 +180,12 @@ describe('RemoteActorRef', () => {
   });
 
   it('keeps serving when the logger throws while a dropped message is reported from a flush', async () => {
-    const throwing: Logger = { ...silentLogger, warn: () => {
-      throw new Error('logger down');
-    } };
+    const throwing: Logger = {
+      ...silentLogger,
+      warn: () => {
+        throw new Error('logger down');
+      },
+    };
     const a = await Cluster.start(fastOptions({ system: { logger: throwing } }));
     started.push(a);
     const b = await Cluster.start(fastOptions({ seeds: [a.hostPort] }));
