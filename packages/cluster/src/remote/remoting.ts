@@ -235,7 +235,7 @@ export class Remoting implements RemoteRefProvider {
    * router whose routing threw): it becomes a dead letter and is counted, and the node
    * goes on with the rest of the frame. Never rethrows.
    */
-  deliveryFailed(recipient: string, message: unknown, error: unknown): void {
+  private deliveryFailed(recipient: string, message: unknown, error: unknown): void {
     this.transport.stats.deliveryFailures++;
     // The mailbox has dead-lettered it already (`mailbox-full`).
     if (!(error instanceof MailboxOverflowError)) {
