@@ -93,10 +93,21 @@ export class Cluster {
     const log = options.system?.logger ?? new ConsoleLogger('warn', `troupe ${transport.address}`);
     const remoting = new Remoting(system, transport, options.serialization ?? new SerializationRegistry(), log);
     const cluster = new Cluster(system, transport, remoting, settings);
+    // The daemon calls these from inbound frames and from its timers: nothing they throw may reach the event loop.
+    const guarded = (where: string, run: () => void) => {
+      try {
+        run();
+      } catch (error) {
+        transport.callbackFailed(where, error);
+      }
+    };
     const daemon = new ClusterDaemon(transport.address, settings, transport, system.clock, log, {
-      gossipChanged: (before, after, events) => cluster.gossipChanged(before, after, events),
-      nodeGone: (address) => remoting.nodeGone(address),
-      selfGone: (reason) => void cluster.stop(reason),
+      gossipChanged: (before, after, events) => guarded('publishing a membership change', () => cluster.gossipChanged(before, after, events)),
+      nodeGone: (address) => guarded(`forgetting ${address}`, () => remoting.nodeGone(address)),
+      selfGone: (reason) =>
+        guarded('leaving the cluster', () => {
+          cluster.stop(reason).catch((error: unknown) => transport.callbackFailed('shutting down', error));
+        }),
     });
     cluster.daemonRef = daemon;
     transport.inboundDelivery = inboundDelivery(system);

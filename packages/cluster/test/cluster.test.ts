@@ -121,10 +121,15 @@ describe('Cluster membership', () => {
     await awaitCondition(() => b.state.members.length === 2, { timeoutMs: 5000 });
     // …but without ticks nobody moves b to Up.
     expect(b.selfMember?.status).toBe('joining');
-    for (let i = 0; i < 50 && upCount(b) < 2; i++) {
-      clock.advance(100);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    // One gossip/leader tick per check; the gossip between ticks travels over the real sockets.
+    await awaitCondition(
+      () => {
+        if (upCount(a) === 2 && upCount(b) === 2) return true;
+        clock.advance(100);
+        return false;
+      },
+      { timeoutMs: 10_000, message: 'both nodes Up by manual clock ticks' },
+    );
     expect(upCount(a)).toBe(2);
     expect(upCount(b)).toBe(2);
     expect(a.state.unreachable).toEqual([]);

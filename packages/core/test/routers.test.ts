@@ -130,6 +130,30 @@ describe('Routers', () => {
     for (const open of gates) open();
   });
 
+  it('scatter-gather reply refs count as terminated once done (first reply, or withinMs ran out), so their watchers can let them go', async () => {
+    system = ActorSystem.create({ logger: silentLogger });
+    type Query = { q: string; replyTo: ActorRef<string> };
+    const replyRefs: ActorRef<string>[] = [];
+    class Service extends Actor<Query> {
+      receive(query: Query): void {
+        replyRefs.push(query.replyTo);
+        if (query.q === 'answer') query.replyTo.tell(`answered ${query.q}`);
+      }
+    }
+    const router = spawnRouter(system, Routers.group<Query>({ routees: [system.spawn(() => new Service())], logic: RoutingLogics.scatterGatherFirstCompleted({ withinMs: 200 }) }));
+    const watcher = TestProbe.create(system);
+    const asker = TestProbe.create<string>(system);
+    router.tell({ q: 'answer', replyTo: asker.ref });
+    await asker.expectMessage('answered answer');
+    // Watched after it was done: Terminated at once.
+    await watcher.expectTerminated(replyRefs[0] as ActorRef<never>);
+    router.tell({ q: 'ignore', replyTo: asker.ref });
+    await awaitCondition(() => replyRefs.length === 2);
+    // Watched while pending: Terminated when its time runs out.
+    await watcher.expectTerminated(replyRefs[1] as ActorRef<never>, 3000);
+    await asker.expectNoMessage(50);
+  });
+
   it('balancing pool hands messages only to idle routees', async () => {
     system = ActorSystem.create({ logger: silentLogger });
     const probe = TestProbe.create<string>(system);
