@@ -164,6 +164,20 @@ describe('RemoteActorRef', () => {
     await awaitCondition(() => exported() === before, { timeoutMs: 5000, message: `exported refs back to ${before} (now ${exported()})` });
   });
 
+  it('releases a test probe exported for remote replies once the probe stops', async () => {
+    const [a, b] = await twoNodes();
+    b.system.spawn(() => new Echo(), { name: 'echo' });
+    const exported = () => (a as unknown as { remoting: { exportedRefCount: number } }).remoting.exportedRefCount;
+    const before = exported();
+    const probe = TestProbe.create<{ type: 'echoed'; text: string; from: string }>(a.system);
+    a.refFor<EchoMsg>(`${b.selfAddress}/user/echo`).tell({ type: 'echo', text: 'hi', replyTo: probe.ref });
+    await probe.expectMessage((m) => m.text === 'hi', 5000);
+    expect(exported()).toBe(before + 1);
+    probe.stop();
+    expect(probe.isStopped).toBe(true);
+    await awaitCondition(() => exported() === before, { timeoutMs: 5000, message: `exported refs back to ${before} (now ${exported()})` });
+  });
+
   it('dead-letters a reply to a ref that names no real node (invalid-address), and the replying actor keeps serving', async () => {
     const [a, b] = await twoNodes();
     b.system.spawn(() => new Echo(), { name: 'echo' });

@@ -17,6 +17,20 @@ describe('TestProbe', () => {
     expect(await probe.expectMessage((m) => m.n === 2)).toEqual({ n: 2 });
   });
 
+  it('stop() tells whoever watches the probe, also a later watcher, and drops what is told after', async () => {
+    system = ActorSystem.create({ logger: silentLogger });
+    const probe = TestProbe.create<string>(system);
+    const early = TestProbe.create(system);
+    early.watch(probe.ref as ActorRef<never>);
+    probe.stop();
+    await early.expectTerminated(probe.ref as ActorRef<never>, 1000);
+    const late = TestProbe.create(system);
+    await late.expectTerminated(probe.ref as ActorRef<never>, 1000);
+    probe.ref.tell('after stop');
+    expect(probe.queued).toEqual([]);
+    expect(probe.isStopped).toBe(true);
+  });
+
   it('fails when the next message does not match, naming both', async () => {
     system = ActorSystem.create({ logger: silentLogger });
     const probe = TestProbe.create<string>(system);
