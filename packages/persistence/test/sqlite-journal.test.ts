@@ -58,6 +58,32 @@ describe('SqliteJournal', () => {
     void full.close();
   });
 
+  it('opens a database from before writer claims existed, keeps every event, and fences from then on', async () => {
+    const path = join(dir, 'before-claims.db');
+    const event = (sequenceNr: number, writerUuid: string) => ({ persistenceId: 'old', sequenceNr, payload: new Uint8Array([sequenceNr]), serializerId: 'json', manifest: '', eventManifest: '', tags: [], timestamp: 0, writerUuid });
+    const journal = new SqliteJournal({ path });
+    expect(await journal.writeMessages([{ persistenceId: 'old', events: [event(1, 'w1'), event(2, 'w1')] }])).toEqual([undefined]);
+    await journal.close();
+    // What an older release left on disk: the same tables without the writer table.
+    const { DatabaseSync } = await import('node:sqlite');
+    const raw = new DatabaseSync(path);
+    raw.exec('DROP TABLE writer');
+    raw.close();
+
+    const reopened = new SqliteJournal({ path });
+    const replayed: number[] = [];
+    for await (const page of reopened.replayMessages('old', { fromSequenceNr: 1, toSequenceNr: Infinity, max: Infinity })) replayed.push(...page.map((e) => e.sequenceNr));
+    expect(replayed).toEqual([1, 2]);
+    expect(await reopened.readHighestSequenceNr('old', 1)).toBe(2);
+    // Unclaimed: any writer; a taken number is a typed rejection, not SQLite's UNIQUE error.
+    expect((await reopened.writeMessages([{ persistenceId: 'old', events: [event(2, 'w2')] }]))[0]).toMatchObject({ code: 'ERR_SEQUENCE_NUMBER_TAKEN' });
+    expect(await reopened.writeMessages([{ persistenceId: 'old', events: [event(3, 'w2')] }])).toEqual([undefined]);
+    await reopened.claimWriter('old', 'w3');
+    expect((await reopened.writeMessages([{ persistenceId: 'old', events: [event(4, 'w2')] }]))[0]).toMatchObject({ code: 'ERR_WRITER_FENCED' });
+    expect(await reopened.writeMessages([{ persistenceId: 'old', events: [event(4, 'w3')] }])).toEqual([undefined]);
+    await reopened.close();
+  });
+
   it('validates its options, naming the bad field', () => {
     expect(() => new SqliteJournal({ path: join(dir, 'x.db'), synchronous: 'off' as never })).toThrow(/synchronous/);
     expect(() => new SqliteJournal({ path: join(dir, 'y.db'), replayPageSize: 0 })).toThrow(/replayPageSize/);
