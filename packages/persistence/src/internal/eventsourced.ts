@@ -211,15 +211,25 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
     }
     this.handling = false;
     if (this.failure !== undefined) throw this.failure;
-    // Stop once the handler has seen its rejection (it may reply to the sender first).
-    if (this.phase === STALE) this.hooks.stopSelf();
+    if (this.phase === STALE) {
+      // Stop once the handler has seen its rejection (it may reply to the sender first).
+      // Its own error, if any, must not reach the supervisor: a restart would claim the id
+      // back from the newer incarnation.
+      if (threw && !this.isOwnRejection(handlerError)) this.log.error(`${this.pid}: command handler failed while stopping a stale incarnation: ${describeCause(handlerError)}`, { error: handlerError });
+      this.hooks.stopSelf();
+      return;
+    }
     if (threw) this.rethrow(handlerError);
   }
 
   /** A rejection was already reported (onPersistRejected) and must not fail the actor. */
   private rethrow(error: unknown): void {
-    if (error instanceof JournalRejectedError && this.ownRejections.has(error)) return;
+    if (this.isOwnRejection(error)) return;
     throw error;
+  }
+
+  private isOwnRejection(error: unknown): boolean {
+    return error instanceof JournalRejectedError && this.ownRejections.has(error);
   }
 
   private readonly ownRejections = new WeakSet<JournalRejectedError>();
