@@ -150,6 +150,27 @@ describe('PersistentActor with two writers of one persistence id', () => {
     expect(logger.lines.filter((l) => l.message.includes('stale-2')).map((l) => l.level)).toEqual(['error']);
   });
 
+  it('keeps the newer of two actors spawned with one persistence id in one system, and stops the older', async () => {
+    const journal = new ControllableJournal();
+    const on = start(journal);
+    const probe = TestProbe.create<Reply>(on);
+    const older = on.spawn(() => new Counter('twice'), { name: 'twice-1' });
+    older.tell({ type: 'add', n: 1, replyTo: probe.ref });
+    await probe.expectMessage({ ok: true, total: 1, seq: 1 });
+    const newer = on.spawn(() => new Counter('twice'), { name: 'twice-2' });
+    newer.tell({ type: 'add', n: 10, replyTo: probe.ref });
+    await probe.expectMessage({ ok: true, total: 11, seq: 2 });
+
+    probe.watch(older as never);
+    older.tell({ type: 'add', n: 100, replyTo: probe.ref });
+    await probe.expectMessage({ ok: false, code: 'ERR_JOURNAL_REJECTED', seq: 1 });
+    await probe.expectTerminated(older as never);
+    newer.tell({ type: 'add', n: 1000, replyTo: probe.ref });
+    await probe.expectMessage({ ok: true, total: 1011, seq: 3 });
+    const [olderUuid, newerUuid] = journal.claims.map((c) => c.writerUuid);
+    expect((await journal.stored('twice')).map((e) => `${e.sequenceNr}:${e.writerUuid === olderUuid ? 'older' : e.writerUuid === newerUuid ? 'newer' : '?'}`)).toEqual(['1:older', '2:newer', '3:newer']);
+  });
+
   it('refuses the writes queued behind a stale one without sending them, and tells each caller', async () => {
     const journal = new ControllableJournal();
     const on = start(journal);
