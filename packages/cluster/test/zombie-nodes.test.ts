@@ -1,0 +1,78 @@
+import type { MultiNodeHarness, NodeHandle } from '@troupe/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
+import { compareAddresses } from '../src/address/node-address.js';
+import { FAST_NODE_CONFIG, type NodeReport, addressOf, seesUp, startClusterNodes, stateOf, terminationOf } from './multi-node.js';
+
+// Guarantee 6 of DESIGN.md against frozen processes: two of five nodes are stopped with
+// SIGSTOP (a long GC pause, a stalled VM) until the other three have downed them, then
+// resumed with SIGCONT. A resumed node sees everyone unreachable (its fellow zombie
+// included, in the bad interleaving); it must take itself out, on its own, and never come back.
+
+let harness: MultiNodeHarness | undefined;
+
+afterEach(async () => {
+  await harness?.cleanup();
+  harness = undefined;
+});
+
+/** Which two of the five live nodes (by address order) each round freezes: the leader's side, the tail, both ends… */
+const PAIRS: readonly (readonly [number, number])[] = [
+  [3, 4],
+  [0, 1],
+  [0, 4],
+  [1, 3],
+  [2, 3],
+];
+
+/** True when `observer` sees `address` Down or no longer sees it at all (removed). */
+const downedOrGone = (observer: NodeHandle, address: string) => {
+  const member = stateOf(observer).members.find((m) => m.address === address);
+  return member === undefined || member.status === 'down';
+};
+
+describe('Zombie nodes (5 processes, two frozen with SIGSTOP until downed, then resumed)', () => {
+  it(`each resumed node terminates on its own and never rejoins (${PAIRS.length} rounds)`, { timeout: 170_000 }, async () => {
+    let seed: string | undefined;
+    harness = await startClusterNodes(5, FAST_NODE_CONFIG, () => seed);
+    const h = harness;
+    let live = h.nodes.map((n) => n.index);
+    const failures: string[] = [];
+    for (const [round, pair] of PAIRS.entries()) {
+      const all = live.map((i) => addressOf(h.nodes[i] as NodeHandle));
+      await h.waitFor(() => live.every((i) => seesUp(h.nodes[i] as NodeHandle, all)), 20_000, `round ${round}: 5 nodes Up everywhere`);
+      const byAddress = [...live].sort((a, b) => compareAddresses(addressOf(h.nodes[a] as NodeHandle), addressOf(h.nodes[b] as NodeHandle)));
+      const frozen = pair.map((k) => byAddress[k] as number);
+      const zombies = frozen.map((i) => h.nodes[i] as NodeHandle);
+      const zombieAddresses = zombies.map(addressOf);
+      const survivors = live.filter((i) => !frozen.includes(i)).map((i) => h.nodes[i] as NodeHandle);
+      for (const i of frozen) h.suspend(i);
+      await h.waitFor(() => survivors.every((s) => zombieAddresses.every((z) => downedOrGone(s, z))), 30_000, `round ${round}: the three to down the frozen pair`);
+      const seenBefore = survivors.map((s) => s.messages.length);
+      for (const i of frozen) h.resume(i);
+      try {
+        await h.waitFor(() => zombies.every((z) => !z.alive), 15_000, `round ${round}: both resumed nodes to terminate`);
+        for (const zombie of zombies) expect(['downed', 'removed']).toContain(terminationOf(zombie)?.reason);
+      } catch (error) {
+        const views = zombies.filter((z) => z.alive).map((z) => `${addressOf(z)} sees ${JSON.stringify(stateOf(z).members.map((m) => m.status))}, unreachable ${stateOf(z).unreachable.length}`);
+        failures.push(`round ${round} (froze positions ${pair.join(',')}): ${views.join('; ') || String(error)}`);
+        for (const i of frozen) await h.kill(i);
+      }
+      // The three carry on without them: never downed themselves, never see a zombie again.
+      const rest = survivors.map(addressOf);
+      await h.waitFor(() => survivors.every((s) => seesUp(s, rest)), 20_000, `round ${round}: the three to remove the pair`);
+      for (const [k, s] of survivors.entries()) {
+        expect(s.alive).toBe(true);
+        expect(terminationOf(s)).toBeUndefined();
+        const later = s.messages.slice(seenBefore[k]) as NodeReport[];
+        const revived = later.filter((m) => m.type === 'state').flatMap((m) => m.members.filter((x) => zombieAddresses.includes(x.address) && x.status !== 'down'));
+        expect(revived).toEqual([]);
+      }
+      // Two fresh nodes join through a survivor for the next round.
+      seed = (h.nodes[survivors[0]?.index as number]?.messages[0] as { hostPort: string }).hostPort;
+      live = survivors.map((s) => s.index);
+      if (round < PAIRS.length - 1) for (let k = 0; k < 2; k++) live.push((await h.startNode()).index);
+    }
+    console.log(`[zombies] ${PAIRS.length - failures.length}/${PAIRS.length} rounds: both resumed nodes terminated on their own`);
+    expect(failures).toEqual([]);
+  });
+});
