@@ -15,13 +15,21 @@ afterEach(async () => {
   harness = undefined;
 });
 
-/** Which two of the five live nodes (by address order) each round freezes: the leader's side, the tail, both ends… */
-const PAIRS: readonly (readonly [number, number])[] = [
-  [3, 4],
-  [0, 1],
-  [0, 4],
-  [1, 3],
-  [2, 3],
+/**
+ * The rounds: which two of the five live nodes (by address order) are frozen — the
+ * leader's side, the tail, both ends… — and whether the Down notice the three send them
+ * reaches them. `lost`: the three cut them off before downing them (a connection that
+ * broke during the pause), so the resumed pair can only find out on its own, by seeing no
+ * majority; this is where the bad interleaving showed. `delivered`: the notice waits in
+ * the frozen process's socket and is the first thing it reads.
+ */
+const ROUNDS: readonly { readonly pair: readonly [number, number]; readonly notice: 'lost' | 'delivered' }[] = [
+  { pair: [3, 4], notice: 'lost' },
+  { pair: [0, 1], notice: 'lost' },
+  { pair: [0, 4], notice: 'delivered' },
+  { pair: [1, 3], notice: 'lost' },
+  { pair: [2, 3], notice: 'lost' },
+  { pair: [0, 2], notice: 'delivered' },
 ];
 
 /** True when `observer` sees `address` Down or no longer sees it at all (removed). */
@@ -31,13 +39,13 @@ const downedOrGone = (observer: NodeHandle, address: string) => {
 };
 
 describe('Zombie nodes (5 processes, two frozen with SIGSTOP until downed, then resumed)', () => {
-  it(`each resumed node terminates on its own and never rejoins (${PAIRS.length} rounds)`, { timeout: 170_000 }, async () => {
+  it(`each resumed node terminates by itself and never rejoins (${ROUNDS.length} rounds)`, { timeout: 170_000 }, async () => {
     let seed: string | undefined;
     harness = await startClusterNodes(5, FAST_NODE_CONFIG, () => seed);
     const h = harness;
     let live = h.nodes.map((n) => n.index);
     const failures: string[] = [];
-    for (const [round, pair] of PAIRS.entries()) {
+    for (const [round, { pair, notice }] of ROUNDS.entries()) {
       const all = live.map((i) => addressOf(h.nodes[i] as NodeHandle));
       await h.waitFor(() => live.every((i) => seesUp(h.nodes[i] as NodeHandle, all)), 20_000, `round ${round}: 5 nodes Up everywhere`);
       const byAddress = [...live].sort((a, b) => compareAddresses(addressOf(h.nodes[a] as NodeHandle), addressOf(h.nodes[b] as NodeHandle)));
@@ -45,16 +53,27 @@ describe('Zombie nodes (5 processes, two frozen with SIGSTOP until downed, then 
       const zombies = frozen.map((i) => h.nodes[i] as NodeHandle);
       const zombieAddresses = zombies.map(addressOf);
       const survivors = live.filter((i) => !frozen.includes(i)).map((i) => h.nodes[i] as NodeHandle);
+      const survivorAddresses = survivors.map(addressOf);
       for (const i of frozen) h.suspend(i);
+      if (notice === 'lost') for (const s of survivors) h.send(s.index, { type: 'partition', addresses: zombieAddresses });
       await h.waitFor(() => survivors.every((s) => zombieAddresses.every((z) => downedOrGone(s, z))), 30_000, `round ${round}: the three to down the frozen pair`);
       const seenBefore = survivors.map((s) => s.messages.length);
+      const zombieSeenBefore = zombies.map((z) => z.messages.length);
       for (const i of frozen) h.resume(i);
+      const resumedAt = performance.now();
       try {
         await h.waitFor(() => zombies.every((z) => !z.alive), 15_000, `round ${round}: both resumed nodes to terminate`);
-        for (const zombie of zombies) expect(['downed', 'removed']).toContain(terminationOf(zombie)?.reason);
+        const reasons = zombies.map((z) => terminationOf(z)?.reason);
+        for (const reason of reasons) expect(['downed', 'removed']).toContain(reason);
+        // Told: it goes before its own detector suspects anyone. Not told: it saw no majority and downed itself.
+        const sawSurvivorsUnreachable = zombies.map((z, k) =>
+          (z.messages.slice(zombieSeenBefore[k]) as NodeReport[]).some((m) => m.type === 'state' && m.unreachable.some((a) => survivorAddresses.includes(a))),
+        );
+        expect(sawSurvivorsUnreachable).toEqual(notice === 'lost' ? [true, true] : [false, false]);
+        console.log(`[zombies] round ${round} (froze positions ${pair.join(',')}, notice ${notice}): both terminated ${Math.round(performance.now() - resumedAt)} ms after SIGCONT (${reasons.join(', ')})`);
       } catch (error) {
         const views = zombies.filter((z) => z.alive).map((z) => `${addressOf(z)} sees ${JSON.stringify(stateOf(z).members.map((m) => m.status))}, unreachable ${stateOf(z).unreachable.length}`);
-        failures.push(`round ${round} (froze positions ${pair.join(',')}): ${views.join('; ') || String(error)}`);
+        failures.push(`round ${round} (froze positions ${pair.join(',')}, notice ${notice}): ${views.join('; ') || String(error)}`);
         for (const i of frozen) await h.kill(i);
       }
       // The three carry on without them: never downed themselves, never see a zombie again.
@@ -70,9 +89,9 @@ describe('Zombie nodes (5 processes, two frozen with SIGSTOP until downed, then 
       // Two fresh nodes join through a survivor for the next round.
       seed = (h.nodes[survivors[0]?.index as number]?.messages[0] as { hostPort: string }).hostPort;
       live = survivors.map((s) => s.index);
-      if (round < PAIRS.length - 1) for (let k = 0; k < 2; k++) live.push((await h.startNode()).index);
+      if (round < ROUNDS.length - 1) for (let k = 0; k < 2; k++) live.push((await h.startNode()).index);
     }
-    console.log(`[zombies] ${PAIRS.length - failures.length}/${PAIRS.length} rounds: both resumed nodes terminated on their own`);
+    console.log(`[zombies] ${ROUNDS.length - failures.length}/${ROUNDS.length} rounds: both resumed nodes terminated by themselves`);
     expect(failures).toEqual([]);
   });
 });
