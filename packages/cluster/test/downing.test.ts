@@ -72,6 +72,20 @@ describe('a side that cannot see a majority downs itself, whatever the rest of i
       down: [4],
     },
     {
+      name: 'zombie 3 sees everyone unreachable; survivor 0 had gossiped its records of the pair before it was cut off',
+      gossip: view(5, [...sees(3, [0, 1, 2, 4]), ...sees(0, [3, 4])]),
+      self: 3,
+      ownSide: true,
+      down: [3],
+    },
+    {
+      name: 'the two zombies see each other; survivor 0 had gossiped its records of the pair',
+      gossip: view(5, [...sees(3, [0, 1, 2]), ...sees(4, [0, 1, 2]), ...sees(0, [3, 4])]),
+      self: 3,
+      ownSide: true,
+      down: [3, 4],
+    },
+    {
       name: 'zombie 3 sees everyone unreachable, by its own records only',
       gossip: view(5, sees(3, [0, 1, 2, 4])),
       self: 3,
