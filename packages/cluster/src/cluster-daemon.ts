@@ -34,7 +34,8 @@ interface Monitored {
 /**
  * The membership engine of one node: joins through seeds, gossips the membership
  * state, runs the failure detector on its ring neighbours, performs leader actions
- * on convergence and runs the downing strategy once membership has been stable.
+ * on convergence, runs the downing strategy once membership has been stable, and
+ * downs itself when its side has lost for as long (see `downingTick`).
  * All ticks run on the injected clock; the state itself is changed only through the
  * pure functions of `membership/`.
  */
@@ -78,6 +79,7 @@ export class ClusterDaemon {
     const seeds = this.settings.seeds.filter((seed) => seed !== selfHostPort);
     if (seeds.length === 0) this.update(withMember(emptyGossip, this.self, joiningMember(this.self, this.settings.roles)));
     else this.joinThrough(seeds);
+    this.lastTickAt = this.clock.now();
     // Ticks three times per gossip interval: gossip goes out on every tick while fewer
     // than half the members have seen our version (as Akka does), else on every third.
     this.every(this.settings.gossipIntervalMs / 3, () => this.gossipTick());
@@ -292,8 +294,8 @@ export class ClusterDaemon {
   }
 
   /**
-   * After a gap between ticks longer than the acceptable heartbeat pause, this process
-   * was frozen (a long GC pause, a stopped VM): the silence it measured was its own, and
+   * After a gap between ticks longer than the heartbeat interval plus the acceptable
+   * heartbeat pause (as long as peers take to suspect a silent node), this process was frozen (a long GC pause, a stopped VM): the silence it measured was its own, and
    * its view may be stale. Start the failure detectors afresh and wait a full stable-after
    * period again before acting on the view.
    */
