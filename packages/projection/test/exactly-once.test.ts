@@ -1,0 +1,136 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type * as Sqlite from 'node:sqlite';
+import { fileURLToPath } from 'node:url';
+import { silentLogger } from '@troupe/core';
+import { ManualClock, awaitCondition, runNodeProgram } from '@troupe/testkit';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { Projection, SqliteOffsetStore } from '../src/index.js';
+import { Feed, envelopes } from './fixtures/feed.js';
+
+// Vite cannot import node:sqlite; Node hands it over directly.
+const { DatabaseSync } = process.getBuiltinModule('node:sqlite') as typeof Sqlite;
+type DatabaseSync = Sqlite.DatabaseSync;
+const dir = mkdtempSync(join(tmpdir(), 'troupe-projection-eo-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const wait = { timeoutMs: 20_000 };
+const fast = { minBackoffMs: 1, maxBackoffMs: 1, randomFactor: 0 };
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+let files = 0;
+function openStore(): SqliteOffsetStore {
+  const store = SqliteOffsetStore.open({ path: join(dir, `eo-${++files}.db`) });
+  store.database.exec('CREATE TABLE applied (pid TEXT NOT NULL, seq INTEGER NOT NULL, times INTEGER NOT NULL, PRIMARY KEY (pid, seq))');
+  cleanups.push(() => store.close());
+  return store;
+}
+
+function appliedTimes(db: DatabaseSync): Map<string, number> {
+  const rows = db.prepare('SELECT pid, seq, times FROM applied').all() as { pid: string; seq: number; times: number }[];
+  return new Map(rows.map((row) => [`${row.pid}#${row.seq}`, row.times]));
+}
+
+describe('Projection.exactlyOnce on SqliteOffsetStore', () => {
+  it('rolls back the sink writes of a batch whose handler throws after writing, so a restart applies it exactly once', async () => {
+    const feed = new Feed();
+    const store = openStore();
+    const mark = store.database.prepare('INSERT INTO applied (pid, seq, times) VALUES (?, ?, 1) ON CONFLICT (pid, seq) DO UPDATE SET times = times + 1');
+    let calls = 0;
+    const projection = Projection.exactlyOnce({
+      name: 'eo',
+      source: feed.source(),
+      offsetStore: store,
+      logger: silentLogger,
+      restartBackoff: fast,
+      groupAfterEnvelopes: 5,
+      handler: (batch, db) => {
+        expect(db).toBe(store.database);
+        for (const e of batch) mark.run(e.persistenceId, e.sequenceNr);
+        calls++;
+        if (calls === 2) throw new Error('crash after the sink write, before the commit');
+      },
+    }).start();
+    cleanups.push(() => projection.stop());
+    feed.push(...envelopes(1, 20));
+    feed.end();
+    await projection.done;
+    expect(projection.status()).toMatchObject({ state: 'completed', restarts: 1, storedOffset: 20 });
+    expect(calls).toBe(5); // batch 2 (offsets 6–10) ran twice; its first run left nothing behind
+    const times = appliedTimes(store.database);
+    expect(times.size).toBe(20);
+    expect([...times.values()].every((t) => t === 1)).toBe(true);
+    expect(await store.readOffset(projection.id)).toBe(20);
+    expect(feed.opens).toEqual([0, 5]);
+  });
+
+  it('commits a batch when groupAfterMs passes after its first envelope, on the injected clock', async () => {
+    const feed = new Feed();
+    const store = openStore();
+    const clock = new ManualClock();
+    const batches: number[][] = [];
+    const projection = Projection.exactlyOnce({
+      name: 'eo-time',
+      source: feed.source(),
+      offsetStore: store,
+      clock,
+      logger: silentLogger,
+      groupAfterEnvelopes: 100,
+      groupAfterMs: 250,
+      handler: (batch) => void batches.push(batch.map((e) => e.offset)),
+    }).start();
+    cleanups.push(() => projection.stop());
+    feed.push(...envelopes(1, 3));
+    await awaitCondition(() => clock.pendingTimers === 1, wait);
+    expect(batches).toEqual([]);
+    clock.advance(250);
+    await awaitCondition(() => projection.status().storedOffset === 3, wait);
+    expect(batches).toEqual([[1, 2, 3]]);
+    expect(await store.readOffset(projection.id)).toBe(3);
+  });
+
+  it('never applies an envelope twice across real SIGKILLs of the process inside a transaction', async () => {
+    const dbPath = join(dir, 'child.db');
+    const cwd = fileURLToPath(new URL('.', import.meta.url));
+    const run = (killAtBatch: number) => runNodeProgram(['fixtures/exactly-once-child.mjs', dbPath, String(killAtBatch)], { cwd, timeoutMs: 60_000 });
+
+    const killedAt: number[] = [];
+    for (const killAtBatch of [3, 5, 1, 7]) {
+      const crashed = await run(killAtBatch);
+      expect({ signal: crashed.signal, stderr: crashed.stderr }).toEqual({ signal: 'SIGKILL', stderr: '' });
+      const db = new DatabaseSync(dbPath);
+      try {
+        const offset = (db.prepare('SELECT current_offset AS o FROM projection_offset').get() as { o: number }).o;
+        killedAt.push(offset);
+        const times = appliedTimes(db);
+        // Everything up to the stored offset is applied once; the killed batch left nothing.
+        expect(times.size).toBe(offset);
+        expect([...times.values()].every((t) => t === 1)).toBe(true);
+      } finally {
+        db.close();
+      }
+    }
+    expect(killedAt).toEqual([20, 60, 60, 120]);
+
+    const finished = await run(-1);
+    expect({ code: finished.code, stderr: finished.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(finished.stdout)).toEqual({ state: 'completed', batches: 8 });
+    const db = new DatabaseSync(dbPath);
+    try {
+      const times = appliedTimes(db);
+      expect(times.size).toBe(200);
+      expect([...times.values()].every((t) => t === 1)).toBe(true);
+      // The non-idempotent balances equal a batch recompute exactly.
+      const balances = Object.fromEntries((db.prepare('SELECT account, cents FROM balance').all() as { account: string; cents: number }[]).map((r) => [r.account, r.cents]));
+      const expected: Record<string, number> = {};
+      for (let offset = 1; offset <= 200; offset++) expected[`acct-${(offset - 1) % 7}`] = (expected[`acct-${(offset - 1) % 7}`] ?? 0) + offset;
+      expect(balances).toEqual(expected);
+      expect((db.prepare('SELECT current_offset AS o FROM projection_offset').get() as { o: number }).o).toBe(200);
+    } finally {
+      db.close();
+    }
+  }, 120_000);
+});
