@@ -51,9 +51,12 @@ describe('SlicedSource', () => {
     });
     const store = new InMemoryOffsetStore();
     const byInstance: string[][] = [];
-    const projections = sliceRanges(3).map((range, i) => {
+    // 8 slices for 37 ids, so every slice (and each range's edges) holds some ids.
+    const ranges = sliceRanges(3, 8);
+    expect(new Set(all.map((e) => sliceOf(e.persistenceId, 8))).size).toBe(8);
+    const projections = ranges.map((range, i) => {
       byInstance[i] = [];
-      return Projection.grouped({ name: 'sliced', source: SlicedSource.create(source, range), offsetStore: store, logger: silentLogger, handler: (batch) => void byInstance[i]!.push(...batch.map((e) => `${e.persistenceId}#${e.sequenceNr}`)) }).start();
+      return Projection.grouped({ name: 'sliced', source: SlicedSource.create(source, range, 8), offsetStore: store, logger: silentLogger, handler: (batch) => void byInstance[i]!.push(...batch.map((e) => `${e.persistenceId}#${e.sequenceNr}`)) }).start();
     });
     await Promise.all(projections.map((p) => p.done));
 
@@ -66,7 +69,7 @@ describe('SlicedSource', () => {
     expect([...b].some((id) => c.has(id))).toBe(false);
     expect(a.size > 0 && b.size > 0 && c.size > 0).toBe(true);
     // Each instance keeps its own offset under the projection name.
-    expect(projections.map((p) => p.id.key)).toEqual(['all|slices:0-341/1024', 'all|slices:342-682/1024', 'all|slices:683-1023/1024']);
+    expect(projections.map((p) => p.id.key)).toEqual(['all|slices:0-2/8', 'all|slices:3-5/8', 'all|slices:6-7/8']);
   });
 
   it('rejects a range outside the slices naming the field', () => {

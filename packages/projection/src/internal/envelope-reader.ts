@@ -17,7 +17,6 @@ export interface ReadResult<S> {
 export class EnvelopeReader<S> {
   private readonly iterator: AsyncIterator<EventEnvelope<S>>;
   private pending: Promise<IteratorResult<EventEnvelope<S>>> | undefined;
-  private readonly aborted: Promise<void>;
   private closed = false;
 
   constructor(
@@ -26,21 +25,22 @@ export class EnvelopeReader<S> {
     private readonly clock: Clock,
   ) {
     this.iterator = source[Symbol.asyncIterator]();
-    const { promise, resolve } = Promise.withResolvers<void>();
-    this.aborted = promise;
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
   }
 
   async read(max: number, withinMs: number): Promise<ReadResult<S>> {
     const envelopes: EventEnvelope<S>[] = [];
     let timer: Cancellable | undefined;
     let timedOut: Promise<'timeout'> | undefined;
+    // A fresh abort promise per read, released when it returns: racing one long-lived
+    // promise would add a reaction to it per envelope that is never freed.
+    const { promise: aborted, resolve: onAbort } = Promise.withResolvers<'abort'>();
+    const abort = (): void => onAbort('abort');
+    this.signal.addEventListener('abort', abort, { once: true });
     try {
       while (envelopes.length < max) {
         if (this.signal.aborted) return { envelopes: [], end: 'aborted' };
         this.pending ??= this.pull();
-        const racers: Promise<IteratorResult<EventEnvelope<S>> | 'abort' | 'timeout'>[] = [this.pending, this.aborted.then(() => 'abort' as const)];
+        const racers: Promise<IteratorResult<EventEnvelope<S>> | 'abort' | 'timeout'>[] = [this.pending, aborted];
         if (timedOut !== undefined) racers.push(timedOut);
         const next = await Promise.race(racers);
         if (next === 'abort') return { envelopes: [], end: 'aborted' };
@@ -57,6 +57,7 @@ export class EnvelopeReader<S> {
       return { envelopes, end: 'more' };
     } finally {
       timer?.cancel();
+      this.signal.removeEventListener('abort', abort);
     }
   }
 
