@@ -127,15 +127,16 @@ export class SqliteOffsetStore implements TransactionalOffsetStore<DatabaseSync>
       // IMMEDIATE takes the write lock up front, so a commit never fails half-way for a
       // lock another connection took while the handler ran.
       this.database.exec('BEGIN IMMEDIATE');
-      let result: T;
       try {
-        result = await work(this.database);
+        const result = await work(this.database);
+        this.database.exec('COMMIT');
+        return result;
       } catch (error) {
+        // Also after a failed COMMIT (a full disk): a transaction left open would make
+        // every later BEGIN fail.
         if (this.database.isTransaction) this.database.exec('ROLLBACK');
         throw error;
       }
-      this.database.exec('COMMIT');
-      return result;
     });
   }
 

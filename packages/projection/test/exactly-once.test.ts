@@ -34,6 +34,25 @@ function appliedTimes(db: DatabaseSync): Map<string, number> {
   return new Map(rows.map((row) => [`${row.pid}#${row.seq}`, row.times]));
 }
 
+/** Checks the child's read model: everything up to the stored offset applied exactly once, balances equal to a recompute. */
+function checkReadModel(dbPath: string): number {
+  const db = new DatabaseSync(dbPath);
+  try {
+    const row = db.prepare('SELECT current_offset AS o FROM projection_offset').get() as { o: number } | undefined;
+    const offset = row?.o ?? 0;
+    const times = appliedTimes(db);
+    expect(times.size).toBe(offset);
+    expect([...times.values()].every((t) => t === 1)).toBe(true);
+    const balances = Object.fromEntries((db.prepare('SELECT account, cents FROM balance').all() as { account: string; cents: number }[]).map((r) => [r.account, r.cents]));
+    const expected: Record<string, number> = {};
+    for (let n = 1; n <= offset; n++) expected[`acct-${(n - 1) % 7}`] = (expected[`acct-${(n - 1) % 7}`] ?? 0) + n;
+    expect(balances).toEqual(expected);
+    return offset;
+  } finally {
+    db.close();
+  }
+}
+
 describe('Projection.exactlyOnce on SqliteOffsetStore', () => {
   it('rolls back the sink writes of a batch whose handler throws after writing, so a restart applies it exactly once', async () => {
     const feed = new Feed();
@@ -92,6 +111,22 @@ describe('Projection.exactlyOnce on SqliteOffsetStore', () => {
     expect(await store.readOffset(projection.id)).toBe(3);
   });
 
+  it('keeps the read model equal to a recompute when SIGKILLed from outside at arbitrary moments', async () => {
+    const dbPath = join(dir, 'child-external.db');
+    const cwd = fileURLToPath(new URL('.', import.meta.url));
+    const offsets: number[] = [];
+    for (let round = 0; round < 8; round++) {
+      // The parent's timeout SIGKILLs the child wherever it is: in a statement, between
+      // the sink write and the commit, or between batches.
+      const killed = await runNodeProgram(['fixtures/exactly-once-child.mjs', dbPath, '-1', '100000000'], { cwd, timeoutMs: 700 + round * 170 });
+      expect({ signal: killed.signal, stderr: killed.stderr }).toEqual({ signal: 'SIGKILL', stderr: '' });
+      offsets.push(checkReadModel(dbPath));
+    }
+    // Each run resumed where the previous one committed, and the runs made progress.
+    expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
+    expect(offsets.at(-1)).toBeGreaterThan(0);
+  }, 120_000);
+
   it('never applies an envelope twice across real SIGKILLs of the process inside a transaction', async () => {
     const dbPath = join(dir, 'child.db');
     const cwd = fileURLToPath(new URL('.', import.meta.url));
@@ -101,36 +136,15 @@ describe('Projection.exactlyOnce on SqliteOffsetStore', () => {
     for (const killAtBatch of [3, 5, 1, 7]) {
       const crashed = await run(killAtBatch);
       expect({ signal: crashed.signal, stderr: crashed.stderr }).toEqual({ signal: 'SIGKILL', stderr: '' });
-      const db = new DatabaseSync(dbPath);
-      try {
-        const offset = (db.prepare('SELECT current_offset AS o FROM projection_offset').get() as { o: number }).o;
-        killedAt.push(offset);
-        const times = appliedTimes(db);
-        // Everything up to the stored offset is applied once; the killed batch left nothing.
-        expect(times.size).toBe(offset);
-        expect([...times.values()].every((t) => t === 1)).toBe(true);
-      } finally {
-        db.close();
-      }
+      // Everything up to the stored offset is applied once; the killed batch left nothing.
+      killedAt.push(checkReadModel(dbPath));
     }
     expect(killedAt).toEqual([20, 60, 60, 120]);
 
     const finished = await run(-1);
     expect({ code: finished.code, stderr: finished.stderr }).toEqual({ code: 0, stderr: '' });
     expect(JSON.parse(finished.stdout)).toEqual({ state: 'completed', batches: 8 });
-    const db = new DatabaseSync(dbPath);
-    try {
-      const times = appliedTimes(db);
-      expect(times.size).toBe(200);
-      expect([...times.values()].every((t) => t === 1)).toBe(true);
-      // The non-idempotent balances equal a batch recompute exactly.
-      const balances = Object.fromEntries((db.prepare('SELECT account, cents FROM balance').all() as { account: string; cents: number }[]).map((r) => [r.account, r.cents]));
-      const expected: Record<string, number> = {};
-      for (let offset = 1; offset <= 200; offset++) expected[`acct-${(offset - 1) % 7}`] = (expected[`acct-${(offset - 1) % 7}`] ?? 0) + offset;
-      expect(balances).toEqual(expected);
-      expect((db.prepare('SELECT current_offset AS o FROM projection_offset').get() as { o: number }).o).toBe(200);
-    } finally {
-      db.close();
-    }
+    // The non-idempotent balances equal a batch recompute exactly.
+    expect(checkReadModel(dbPath)).toBe(200);
   }, 120_000);
 });

@@ -76,6 +76,26 @@ describe('SqliteOffsetStore', () => {
     await store.close();
   });
 
+  it('rolls back when COMMIT itself fails, so the next transaction can begin', async () => {
+    const store = SqliteOffsetStore.open({ path: freshPath() });
+    const db = store.database;
+    db.exec('PRAGMA foreign_keys = ON');
+    db.exec('CREATE TABLE parent (id INTEGER PRIMARY KEY)');
+    db.exec('CREATE TABLE child (parent_id INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)');
+    const id = { name: 'p', key: 'k' };
+    // A deferred foreign key is checked at COMMIT, which then fails.
+    await expect(
+      store.withTransaction((tx) => {
+        tx.prepare('INSERT INTO child VALUES (42)').run();
+        store.saveOffsetIn(tx, id, 1);
+      }),
+    ).rejects.toThrow(/FOREIGN KEY constraint failed/);
+    await store.withTransaction((tx) => store.saveOffsetIn(tx, id, 2));
+    expect(db.prepare('SELECT count(*) AS n FROM child').get()).toEqual({ n: 0 });
+    expect(await store.readOffset(id)).toBe(2);
+    await store.close();
+  });
+
   it('keeps a transaction spanning an async handler apart from offset writes queued meanwhile', async () => {
     const store = SqliteOffsetStore.open({ path: freshPath() });
     const id = { name: 'p', key: 'k' };
