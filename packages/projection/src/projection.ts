@@ -3,9 +3,10 @@ import type { EventEnvelope } from '@troupe/persistence';
 import { ProjectionRestartsExhaustedError, UndecodableEventError } from './errors.js';
 import { AtLeastOnceDelivery } from './internal/at-least-once-delivery.js';
 import type { Delivery, DeliveryContext } from './internal/delivery.js';
-import { EnvelopeReader } from './internal/envelope-reader.js';
+import { EnvelopeDecoder } from './internal/envelope-decoder.js';
 import { ExactlyOnceDelivery } from './internal/exactly-once-delivery.js';
 import { GroupedDelivery } from './internal/grouped-delivery.js';
+import { Incarnation, type IncarnationHost, type Outcome } from './internal/incarnation.js';
 import { restartDelay } from './internal/restart-delay.js';
 import { type OffsetStore, checkOffset } from './offset-store.js';
 import { type ProjectionId, projectionIdText } from './projection-id.js';
@@ -25,15 +26,6 @@ import {
 } from './projection-settings.js';
 import type { ProjectionState, ProjectionStatus } from './projection-status.js';
 import type { SourceProvider } from './source-provider.js';
-
-type Outcome = { readonly kind: 'completed' | 'aborted' } | { readonly kind: 'failed' | 'fatal'; readonly error: unknown };
-
-interface Incarnation {
-  readonly abort: AbortController;
-  /** Set when a failure outside the read loop (a timed offset save) ended the incarnation. */
-  failure: { readonly error: unknown } | undefined;
-  finished: Promise<void>;
-}
 
 /** Everything a projection is built from, after validation. */
 interface Parts<S, E> {
@@ -80,6 +72,8 @@ export class Projection<E = unknown> {
   private restarts = 0;
   private lastError: Error | undefined;
   private readonly delivery: Delivery<E>;
+  private readonly decoder: EnvelopeDecoder<E>;
+  private readonly host: IncarnationHost;
   private readonly settle: { resolve(): void; reject(error: unknown): void };
 
   private constructor(private readonly parts: Parts<unknown, E>) {
@@ -89,19 +83,27 @@ export class Projection<E = unknown> {
     // Marked handled so a failure nobody awaits is not an unhandled rejection; awaiting `done` still sees it.
     promise.catch(() => undefined);
     this.settle = { resolve, reject };
+    this.decoder = new EnvelopeDecoder(parts.name, projectionIdText(this.id), parts.decode, parts.onUndecodable, parts.logger, parts.onSkipped);
     this.delivery = parts.delivery({
       id: this.id,
       clock: parts.clock,
       stored: (offset) => {
         this.storedOffset = offset;
       },
-      fail: (error) => {
-        const incarnation = this.incarnation;
-        if (incarnation === undefined || incarnation.abort.signal.aborted) return;
-        incarnation.failure = { error };
-        incarnation.abort.abort(error);
-      },
+      fail: (error) => this.incarnation?.fail(error),
     });
+    this.host = {
+      id: this.id,
+      store: parts.store,
+      source: parts.source,
+      clock: parts.clock,
+      delivery: this.delivery,
+      loaded: (stored) => {
+        this.storedOffset = stored;
+        this.handledOffset = stored;
+      },
+      handle: (envelopes) => this.handle(envelopes),
+    };
   }
 
   /**
@@ -276,9 +278,9 @@ export class Projection<E = unknown> {
 
   private launch(): void {
     this.state = 'running';
-    const incarnation: Incarnation = { abort: new AbortController(), failure: undefined, finished: Promise.resolve() };
+    const incarnation = new Incarnation();
     this.incarnation = incarnation;
-    incarnation.finished = this.run(incarnation).then((outcome) => this.ended(incarnation, outcome));
+    incarnation.finished = incarnation.run(this.host).then((outcome) => this.ended(incarnation, outcome));
     this.lastFinished = incarnation.finished;
   }
 
@@ -295,97 +297,17 @@ export class Projection<E = unknown> {
     this.restartAt = undefined;
   }
 
-  /** One run from the stored offset until the source ends, an abort, or a failure. */
-  private async run(incarnation: Incarnation): Promise<Outcome> {
-    const { signal } = incarnation.abort;
-    const delivery = this.delivery;
-    delivery.reset();
-    let reader: EnvelopeReader<unknown> | undefined;
-    try {
-      const stored = await this.parts.store.readOffset(this.id);
-      this.storedOffset = stored;
-      this.handledOffset = stored;
-      let cursor = stored ?? 0;
-      if (signal.aborted) return this.afterAbort(incarnation);
-      reader = new EnvelopeReader(this.parts.source.open(cursor, signal), signal, this.parts.clock);
-      for (;;) {
-        const { envelopes, end } = await reader.read(delivery.batchSize, delivery.batchWithinMs);
-        const fresh: EventEnvelope<unknown>[] = [];
-        for (const envelope of envelopes) {
-          // Drops what a replaying or restarted source yields again, so nothing is handled twice in one run.
-          if (envelope.offset > cursor) {
-            fresh.push(envelope);
-            cursor = envelope.offset;
-          }
-        }
-        if (fresh.length > 0) await this.handle(fresh, delivery);
-        if (end === 'aborted') return this.afterAbort(incarnation);
-        if (end === 'completed') {
-          await delivery.flush();
-          return { kind: 'completed' };
-        }
-      }
-    } catch (error) {
-      // Whatever was handled before the failure is stored, so a restart repeats as little as possible.
-      await delivery.flush().catch(() => undefined);
-      if (signal.aborted && incarnation.failure === undefined) return { kind: 'aborted' };
-      return { kind: error instanceof UndecodableEventError ? 'fatal' : 'failed', error };
-    } finally {
-      reader?.close();
-    }
-  }
-
-  private async afterAbort(incarnation: Incarnation): Promise<Outcome> {
-    if (incarnation.failure !== undefined) throw incarnation.failure.error;
-    await this.delivery.flush();
-    return { kind: 'aborted' };
-  }
-
   /** Decodes `envelopes`, hands the decodable ones over, and throws the first bad one under the stop policy. */
-  private async handle(envelopes: readonly EventEnvelope<unknown>[], delivery: Delivery<E>): Promise<void> {
-    const decoded: EventEnvelope<E>[] = [];
-    let lastOffset = 0;
-    let bad: UndecodableEventError | undefined;
-    for (const envelope of envelopes) {
-      const result = this.decodeOne(envelope);
-      if (result instanceof UndecodableEventError) {
-        if (this.parts.onUndecodable === 'stop') {
-          bad = result;
-          break;
-        }
-        this.reportSkipped(result);
-      } else {
-        decoded.push(result);
-      }
-      lastOffset = envelope.offset;
-    }
-    if (lastOffset > 0) {
-      await delivery.deliver(decoded, lastOffset);
-      this.handled += decoded.length;
-      this.handledOffset = lastOffset;
+  private async handle(envelopes: readonly EventEnvelope<unknown>[]): Promise<void> {
+    const batch = this.decoder.decodeBatch(envelopes);
+    this.skipped += batch.skipped;
+    if (batch.lastOffset > 0) {
+      await this.delivery.deliver(batch.envelopes, batch.lastOffset);
+      this.handled += batch.envelopes.length;
+      this.handledOffset = batch.lastOffset;
       this.failuresInRow = 0;
     }
-    if (bad !== undefined) throw bad;
-  }
-
-  private decodeOne(envelope: EventEnvelope<unknown>): EventEnvelope<E> | UndecodableEventError {
-    const decode = this.parts.decode;
-    if (decode === undefined) return envelope as EventEnvelope<E>;
-    try {
-      return { ...envelope, event: decode(envelope) };
-    } catch (error) {
-      return new UndecodableEventError(this.id.name, envelope.persistenceId, envelope.sequenceNr, envelope.offset, error);
-    }
-  }
-
-  private reportSkipped(error: UndecodableEventError): void {
-    this.skipped++;
-    this.parts.logger.warn(`${error.message}; skipped (onUndecodable: 'skip')`, { projection: projectionIdText(this.id), persistenceId: error.persistenceId, sequenceNr: error.sequenceNr, offset: error.offset });
-    try {
-      this.parts.onSkipped?.(error);
-    } catch (callbackError) {
-      this.parts.logger.error(`projection ${projectionIdText(this.id)}: onSkipped threw`, { error: callbackError });
-    }
+    if (batch.bad !== undefined) throw batch.bad;
   }
 
   private ended(incarnation: Incarnation, outcome: Outcome): void {
