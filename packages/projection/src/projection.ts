@@ -1,6 +1,6 @@
 import { type Cancellable, type Clock, ConsoleLogger, type Logger, SystemClock } from '@troupe/core';
 import type { EventEnvelope } from '@troupe/persistence';
-import { ProjectionRestartsExhaustedError, UndecodableEventError } from './errors.js';
+import { ProjectionRestartsExhaustedError, type UndecodableEventError } from './errors.js';
 import { AtLeastOnceDelivery } from './internal/at-least-once-delivery.js';
 import type { Delivery, DeliveryContext } from './internal/delivery.js';
 import { EnvelopeDecoder } from './internal/envelope-decoder.js';
