@@ -38,6 +38,12 @@ function appliedTimes(db: DatabaseSync): Map<string, number> {
 function checkReadModel(dbPath: string): number {
   const db = new DatabaseSync(dbPath);
   try {
+    // A child killed while starting (slow under load) may not have created the tables yet.
+    const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name));
+    if (!tables.has('projection_offset') || !tables.has('applied') || !tables.has('balance')) {
+      expect(tables.has('applied') ? appliedTimes(db).size : 0).toBe(0);
+      return 0;
+    }
     const row = db.prepare('SELECT current_offset AS o FROM projection_offset').get() as { o: number } | undefined;
     const offset = row?.o ?? 0;
     const times = appliedTimes(db);
@@ -114,18 +120,23 @@ describe('Projection.exactlyOnce on SqliteOffsetStore', () => {
   it('keeps the read model equal to a recompute when SIGKILLed from outside at arbitrary moments', async () => {
     const dbPath = join(dir, 'child-external.db');
     const cwd = fileURLToPath(new URL('.', import.meta.url));
-    const offsets: number[] = [];
-    for (let round = 0; round < 8; round++) {
+    const offsets: number[] = [0];
+    let progressed = 0;
+    // At least 8 kills, and at least 3 of them after some progress (a child may be killed
+    // before it even starts on a loaded machine); bounded at 20 runs.
+    for (let round = 0; round < 20 && (round < 8 || progressed < 3); round++) {
       // The parent's timeout SIGKILLs the child wherever it is: in a statement, between
       // the sink write and the commit, or between batches.
-      const killed = await runNodeProgram(['fixtures/exactly-once-child.mjs', dbPath, '-1', '100000000'], { cwd, timeoutMs: 700 + round * 170 });
+      const killed = await runNodeProgram(['fixtures/exactly-once-child.mjs', dbPath, '-1', '100000000'], { cwd, timeoutMs: 700 + (round % 8) * 170 });
       expect({ signal: killed.signal, stderr: killed.stderr }).toEqual({ signal: 'SIGKILL', stderr: '' });
-      offsets.push(checkReadModel(dbPath));
+      const offset = checkReadModel(dbPath);
+      // Each run resumed where the previous one committed.
+      expect(offset).toBeGreaterThanOrEqual(offsets.at(-1)!);
+      if (offset > offsets.at(-1)!) progressed++;
+      offsets.push(offset);
     }
-    // Each run resumed where the previous one committed, and the runs made progress.
-    expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
-    expect(offsets.at(-1)).toBeGreaterThan(0);
-  }, 120_000);
+    expect(progressed).toBeGreaterThanOrEqual(3);
+  }, 180_000);
 
   it('never applies an envelope twice across real SIGKILLs of the process inside a transaction', async () => {
     const dbPath = join(dir, 'child.db');
