@@ -89,6 +89,21 @@ describe('Projection.atLeastOnce', () => {
     expect(second).toEqual([8, 9, 10, 11, 12]);
   });
 
+  it('stops, storing what it handled, when the actor system it was given terminates', async () => {
+    const system = ActorSystem.create({ name: 'proj-stop', logger: silentLogger });
+    const feed = new Feed();
+    const store = new InMemoryOffsetStore();
+    let seen = 0;
+    const projection = Projection.atLeastOnce({ name: 'with-system', source: feed.source(), offsetStore: store, system, handler: () => void seen++ }).start();
+    feed.push(...envelopes(1, 5));
+    await awaitCondition(() => seen === 5, wait);
+    await system.terminate();
+    await projection.done;
+    expect(projection.status().state).toBe('stopped');
+    expect(await store.readOffset(projection.id)).toBe(5);
+    expect(feed.readers).toBe(0);
+  });
+
   it('drops envelopes at or below the stored offset when a source replays from the start', async () => {
     const store = new InMemoryOffsetStore();
     const all = envelopes(1, 10);

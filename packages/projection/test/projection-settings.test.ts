@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryOffsetStore, IterableSource, Projection, ProjectionDefaults } from '../src/index.js';
+import type { ReadJournal } from '@troupe/persistence';
+import { EventsByTagSource, InMemoryOffsetStore, IterableSource, Projection, ProjectionDefaults } from '../src/index.js';
 
 const source = IterableSource.create('s', async function* () {});
 const base = { name: 'p', source, offsetStore: new InMemoryOffsetStore(), handler: () => undefined };
@@ -33,5 +34,11 @@ describe('Projection options', () => {
       new TypeError('Projection.exactlyOnce: offsetStore must implement readOffset, saveOffset, clearOffset, withTransaction, saveOffsetIn (a TransactionalOffsetStore such as SqliteOffsetStore)'),
     );
     expect(() => Projection.atLeastOnce({ ...base, handler: undefined as never })).toThrow(new TypeError('Projection.atLeastOnce: handler must be a function'));
+  });
+
+  it('rejects bad source arguments naming the field', () => {
+    expect(() => IterableSource.create('', async function* () {})).toThrow(new TypeError('IterableSource: key must be a non-empty string'));
+    expect(() => EventsByTagSource.create({} as ReadJournal, 'bank')).toThrow(new TypeError('EventsByTagSource: readJournal must be a ReadJournal (PersistenceQuery.readJournalFor)'));
+    expect(() => EventsByTagSource.create({ eventsByTag: () => [] } as unknown as ReadJournal, '')).toThrow(new TypeError('EventsByTagSource: tag must be a non-empty string'));
   });
 });
