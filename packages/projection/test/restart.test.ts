@@ -1,7 +1,7 @@
 import { silentLogger } from '@troupe/core';
 import { ManualClock, awaitCondition } from '@troupe/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InMemoryOffsetStore, IterableSource, Projection, ProjectionRestartsExhaustedError } from '../src/index.js';
+import { InMemoryOffsetStore, IterableSource, Projection, type ProjectionId, ProjectionRestartsExhaustedError } from '../src/index.js';
 import { Feed, envelopes } from './fixtures/feed.js';
 
 const wait = { timeoutMs: 20_000 };
@@ -100,5 +100,31 @@ describe('Projection restart on failure', () => {
     expect(error).toBeInstanceOf(ProjectionRestartsExhaustedError);
     expect(error).toMatchObject({ code: 'ERR_PROJECTION_RESTARTS_EXHAUSTED', message: 'projection exhausted/feed failed after 2 restarts: always' });
     expect(projection.status().state).toBe('failed');
+  });
+
+  it('restarts when a timed offset save fails, and handles the unsaved envelopes again', async () => {
+    const feed = new Feed();
+    const clock = new ManualClock();
+    const inner = new InMemoryOffsetStore();
+    let failSaves = 1;
+    const store = {
+      readOffset: (id: ProjectionId) => inner.readOffset(id),
+      clearOffset: (id: ProjectionId) => inner.clearOffset(id),
+      saveOffset: (id: ProjectionId, offset: number) => (failSaves-- > 0 ? Promise.reject(new Error('disk full')) : inner.saveOffset(id, offset)),
+    };
+    const seen: number[] = [];
+    const projection = Projection.atLeastOnce({ name: 'save-fails', source: feed.source(), offsetStore: store, clock, logger: silentLogger, saveOffsetAfterMs: 100, restartBackoff: { minBackoffMs: 10, randomFactor: 0 }, handler: (e) => void seen.push(e.offset) }).start();
+    cleanups.push(() => projection.stop());
+    feed.push(...envelopes(1, 3));
+    await awaitCondition(() => seen.length === 3, wait);
+    clock.advance(100); // the timed save fails
+    await awaitCondition(() => projection.status().state === 'restarting', wait);
+    expect(projection.status().lastError?.message).toBe('disk full');
+    clock.advance(10);
+    await awaitCondition(() => seen.length === 6, wait);
+    expect(seen).toEqual([1, 2, 3, 1, 2, 3]); // at-least-once: nothing was stored, so all come again
+    clock.advance(100);
+    await awaitCondition(() => projection.status().storedOffset === 3, wait);
+    expect(await inner.readOffset(projection.id)).toBe(3);
   });
 });
