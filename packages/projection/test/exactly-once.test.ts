@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as Sqlite from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
-import { silentLogger } from '@troupe/core';
+import { ActorSystem, silentLogger } from '@troupe/core';
+import { InMemorySnapshotStore, Persistence, PersistenceQuery, SqliteJournal } from '@troupe/persistence';
 import { ManualClock, awaitCondition, runNodeProgram } from '@troupe/testkit';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Projection, SqliteOffsetStore } from '../src/index.js';
-import { Feed, envelopes } from './fixtures/feed.js';
+import { EventsByTagSource, Projection, SqliteOffsetStore } from '../src/index.js';
+import { type Added, Feed, envelopes } from './fixtures/feed.js';
+import { TaggedCounter } from './fixtures/tagged-counter.js';
 
 // Vite cannot import node:sqlite; Node hands it over directly.
 const { DatabaseSync } = process.getBuiltinModule('node:sqlite') as typeof Sqlite;
@@ -91,6 +93,46 @@ describe('Projection.exactlyOnce on SqliteOffsetStore', () => {
     expect(await store.readOffset(projection.id)).toBe(20);
     expect(feed.opens).toEqual([0, 5]);
   });
+
+  it('applies every event of concurrent writers exactly once while the handler keeps failing and restarting', async () => {
+    const system = ActorSystem.create({ name: 'eo-live', logger: silentLogger });
+    cleanups.push(() => system.terminate());
+    Persistence.configure(system, { journals: { default: new SqliteJournal({ path: join(dir, `live-journal-${++files}.db`) }) }, snapshotStores: { default: new InMemorySnapshotStore() } });
+    const tag = 'eo-live';
+    const store = openStore();
+    const mark = store.database.prepare('INSERT INTO applied (pid, seq, times) VALUES (?, ?, 1) ON CONFLICT (pid, seq) DO UPDATE SET times = times + 1');
+    let batches = 0;
+    const projection = Projection.exactlyOnce({
+      name: 'eo-live',
+      source: EventsByTagSource.create(await PersistenceQuery.readJournalFor<Added>(system), tag),
+      offsetStore: store,
+      logger: silentLogger,
+      restartBackoff: { minBackoffMs: 1, maxBackoffMs: 5, randomFactor: 0 },
+      groupAfterEnvelopes: 16,
+      groupAfterMs: 5,
+      handler: (batch) => {
+        for (const e of batch) mark.run(e.persistenceId, e.sequenceNr);
+        if (++batches % 5 === 0) throw new Error('every fifth batch fails after writing');
+      },
+    }).start();
+    cleanups.push(() => projection.stop());
+
+    const writers = Array.from({ length: 6 }, (_, i) => system.spawn(() => new TaggedCounter(`writer-${i}`, tag), { name: `writer-${i}` }));
+    const perWriter = 120;
+    await Promise.all(
+      writers.map(async (writer) => {
+        for (let n = 0; n < perWriter; n++) await writer.ask<number>((replyTo) => ({ n, replyTo }));
+      }),
+    );
+    const total = writers.length * perWriter;
+    // Read through the store's queue, so never inside a batch's open transaction.
+    const committed = (): Promise<Map<string, number>> => store.withTransaction((db) => appliedTimes(db));
+    await awaitCondition(async () => (await committed()).size === total && projection.status().state === 'running', { timeoutMs: 60_000 });
+    const times = await committed();
+    expect([...times.values()].every((t) => t === 1)).toBe(true);
+    for (let i = 0; i < writers.length; i++) for (let seq = 1; seq <= perWriter; seq++) expect(times.get(`writer-${i}#${seq}`)).toBe(1);
+    expect(projection.status().restarts).toBeGreaterThan(3);
+  }, 90_000);
 
   it('commits a batch when groupAfterMs passes after its first envelope, on the injected clock', async () => {
     const feed = new Feed();
