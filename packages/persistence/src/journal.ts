@@ -77,8 +77,9 @@ export interface JournalCapabilities {
  *   storing nothing of it and nothing that stops `replayMessages` from reading the history.
  *   It MUST NOT overwrite or shadow a stored event. Two calls in flight for one id (from
  *   two journal instances in two processes) MUST NOT both be acknowledged for one number.
- * - `claimWriter(persistenceId, writerUuid)` is called at the start of every recovery,
- *   before `readHighestSequenceNr`. Once it resolves, the journal MUST refuse every write
+ * - `claimWriter(persistenceId, writerUuid)` is called at the start of a spawned actor's
+ *   first recovery, before `readHighestSequenceNr` (the writer uuid belongs to the spawned
+ *   actor: a supervisor restart recovers under it again without claiming). Once it resolves, the journal MUST refuse every write
  *   of that id whose events carry another `writerUuid` (a `WriterFencedError` rejection,
  *   nothing stored), whether or not its sequence numbers collide, until a later claim by
  *   another writer; a fenced writer's write that also collides is still a

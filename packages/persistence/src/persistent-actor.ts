@@ -27,8 +27,9 @@ import type { SnapshotMetadata, SnapshotSelectionCriteria } from './snapshot-sto
  *   except a stale-writer rejection (`isStaleWriterRejection`: another incarnation of the
  *   persistence id claimed it or stored the number first), after which the actor logs an
  *   error once and stops when the command has settled, instead of restarting into a loop
- *   of two writers fencing each other. Every recovery claims the id with a fresh writer
- *   uuid (`Journal.claimWriter`), so the newest incarnation is the one that keeps writing.
+ *   of two writers fencing each other. Each spawned actor claims the id with its own writer
+ *   uuid (`Journal.claimWriter`) at its first recovery (a restart does not claim again), so
+ *   the newest incarnation is the one that keeps writing.
  *
  * Hooks that customise it are methods or fields to override: `journalId`,
  * `snapshotStoreId`, `snapshotEvery`, `recovery()`, `tagsFor()`, `eventAdapter()`,
@@ -83,6 +84,7 @@ export abstract class PersistentActor<C, E, S = never> extends Actor<C> {
       onPersistRejected: (error, events) => this.onPersistRejected(error, events),
       onPersistFailure: (error, events) => this.onPersistFailure(error, events),
       stopSelf: () => this.context.stop(this.context.self as ActorRef<never>),
+      self: () => this.context.self,
     });
   }
 

@@ -21,10 +21,10 @@ class RecordingLogger implements Logger {
 let system: ActorSystem | undefined;
 let logger: RecordingLogger;
 
-function start(journal: Journal): ActorSystem {
+function start(journal: Journal, callTimeoutMs?: number): ActorSystem {
   logger = new RecordingLogger();
   system = ActorSystem.create({ name: 'stale-writer', logger });
-  Persistence.configure(system, { journals: { default: journal }, snapshotStores: { default: new InMemorySnapshotStore() } });
+  Persistence.configure(system, { journals: { default: journal }, snapshotStores: { default: new InMemorySnapshotStore() }, ...(callTimeoutMs === undefined ? {} : { batching: { callTimeoutMs } }) });
   return system;
 }
 
@@ -53,7 +53,7 @@ function event(persistenceId: string, sequenceNr: number, writerUuid: string): P
 }
 
 describe('PersistentActor with two writers of one persistence id', () => {
-  it('claims the id with a fresh writer uuid before reading the highest sequence number, at every recovery including a restart', async () => {
+  it('claims the id once per spawned actor, before reading the highest sequence number; a restart recovers under the same writer uuid without claiming', async () => {
     const journal = new ControllableJournal();
     const on = start(journal);
     const probe = TestProbe.create<Reply>(on);
@@ -64,7 +64,7 @@ describe('PersistentActor with two writers of one persistence id', () => {
     expect(journal.recoveryCalls).toEqual(['claim:claim-1', 'highest:claim-1']);
     expect((await journal.stored('claim-1')).map((e) => e.writerUuid)).toEqual([journal.claims[0]!.writerUuid]);
 
-    // A failed write restarts the actor: the new instance claims again, with a new uuid.
+    // A failed write restarts the actor: the new instance recovers without claiming, as the same writer.
     journal.failWrites = true;
     counter.tell({ type: 'add', n: 2, replyTo: probe.ref });
     await probe.expectMessage({ ok: false, code: 'ERR_JOURNAL_WRITE', seq: 1 });
@@ -74,10 +74,59 @@ describe('PersistentActor with two writers of one persistence id', () => {
     journal.failWrites = false;
     counter.tell({ type: 'add', n: 4, replyTo: probe.ref });
     await probe.expectMessage({ ok: true, total: 5, seq: 2 });
-    expect(journal.recoveryCalls).toEqual(['claim:claim-1', 'highest:claim-1', 'claim:claim-1', 'highest:claim-1']);
-    const [first, second] = journal.claims;
-    expect(second!.writerUuid).not.toBe(first!.writerUuid);
-    expect((await journal.stored('claim-1')).map((e) => e.writerUuid)).toEqual([first!.writerUuid, second!.writerUuid]);
+    expect(journal.recoveryCalls).toEqual(['claim:claim-1', 'highest:claim-1', 'highest:claim-1']);
+    expect(journal.claims).toHaveLength(1);
+    const uuid = journal.claims[0]!.writerUuid;
+    expect((await journal.stored('claim-1')).map((e) => e.writerUuid)).toEqual([uuid, uuid]);
+
+    // Spawned again (a new actor, not a restart): a new writer uuid, claimed.
+    probe.watch(counter as never);
+    on.stop(counter as never);
+    await probe.expectTerminated(counter as never);
+    const again = spawnCounter(on, 'claim-1', { notes: notes.ref });
+    again.tell({ type: 'add', n: 8, replyTo: probe.ref });
+    await probe.expectMessage({ ok: true, total: 13, seq: 3 });
+    expect(journal.claims).toHaveLength(2);
+    expect(journal.claims[1]!.writerUuid).not.toBe(uuid);
+  });
+
+  it('does not let a stale incarnation that restarts (its fenced write timed out) claim the id back from the newer one', async () => {
+    const journal = new ControllableJournal();
+    const on = start(journal, 100);
+    const probe = TestProbe.create<Reply>(on);
+    const notes = TestProbe.create<Note>(on);
+    const older = spawnCounter(on, 'steal', { notes: notes.ref });
+    older.tell({ type: 'add', n: 1, replyTo: probe.ref });
+    await probe.expectMessage({ ok: true, total: 1, seq: 1 });
+    await notes.expectMessage((m) => m.note === 'recovered');
+    const newer = on.spawn(() => new Counter('steal'), { name: 'steal-newer', supervision: SupervisorStrategy.restartWithBackoff({ minBackoffMs: 5, maxBackoffMs: 20, randomFactor: 0 }) });
+    newer.tell({ type: 'add', n: 10, replyTo: probe.ref });
+    await probe.expectMessage({ ok: true, total: 11, seq: 2 });
+
+    // The older one's next write is fenced, but the answer comes after callTimeoutMs: a
+    // failure, so the older actor restarts (after the late answer has settled).
+    journal.hangNextWrites();
+    older.tell({ type: 'add', n: 100, replyTo: probe.ref });
+    await journal.writeHanging;
+    await probe.expectMessage({ ok: false, code: 'ERR_JOURNAL_WRITE', seq: 1 });
+    await notes.expectMessage({ note: 'failed', code: 'ERR_JOURNAL_WRITE' });
+    journal.releaseHungWrites();
+    await notes.expectMessage((m) => m.note === 'recovered');
+
+    // The newer incarnation still owns the id ...
+    probe.watch(newer as never);
+    newer.tell({ type: 'add', n: 1000, replyTo: probe.ref });
+    await probe.expectMessage({ ok: true, total: 1011, seq: 3 });
+    // ... and the restarted older one is refused and stops at its next write.
+    probe.watch(older as never);
+    older.tell({ type: 'add', n: 5, replyTo: probe.ref });
+    await probe.expectMessage({ ok: false, code: 'ERR_JOURNAL_REJECTED', seq: 2 });
+    await probe.expectTerminated(older as never);
+    newer.tell({ type: 'get', replyTo: probe.ref });
+    await probe.expectMessage({ ok: true, total: 1011, seq: 3 });
+    expect(journal.claims).toHaveLength(2);
+    const newerUuid = journal.claims[1]!.writerUuid;
+    expect((await journal.stored('steal')).map((e) => `${e.sequenceNr}:${e.writerUuid === newerUuid ? 'newer' : 'older'}`)).toEqual(['1:older', '2:newer', '3:newer']);
   });
 
   it('treats a failed claim as a recovery failure and recovers after a backoff restart', async () => {

@@ -30,6 +30,34 @@ export interface EventsourcedHooks<E, S> {
   readonly onPersistFailure: (error: JournalWriteError, events: readonly E[]) => void;
   /** Stops the actor (not a failure: no supervision, no restart). */
   readonly stopSelf: () => void;
+  /**
+   * The actor's own ref: the same object for every instance a supervisor restart builds in
+   * one spawned actor, a new one for each spawn. Keys the writer identity (see `writerOf`).
+   */
+  readonly self: () => object;
+}
+
+/** The writer identity of one spawned actor: its uuid, and whether it has claimed the id yet. */
+interface Writer {
+  readonly uuid: string;
+  claimed: boolean;
+}
+
+/**
+ * One writer per spawned actor (per cell), not per instance: a supervisor restart must not
+ * claim the id again, or a stale incarnation whose fenced write failed (timed out) would
+ * restart, claim the id back and fence the newer incarnation. Weak, so a stopped actor's
+ * entry goes with its ref.
+ */
+const writers = new WeakMap<object, Writer>();
+
+function writerOf(self: object): Writer {
+  let writer = writers.get(self);
+  if (writer === undefined) {
+    writer = { uuid: randomUUID(), claimed: false };
+    writers.set(self, writer);
+  }
+  return writer;
 }
 
 const IDLE = 0;
@@ -97,19 +125,25 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
     const persistence = Persistence.get(this.system);
     this.serialization = persistence.serialization;
     this.adapter = this.hooks.eventAdapter();
-    this.writerUuid = randomUUID();
+    const writer = writerOf(this.hooks.self());
+    this.writerUuid = writer.uuid;
     try {
       this.journalHandle = await persistence.journalFor(this.hooks.journalId());
       this.batcher = batcherOf(this.journalHandle);
       const journal = this.journalHandle.journal;
       // A write of this id that timed out (the instance before a restart) may still land:
-      // let it settle before claiming, so the highest number read below includes it.
+      // let it settle before reading the highest number, so that number includes it.
       const hung = this.batcher.settledFor(pid);
       if (hung !== undefined) await hung;
-      // Fence every older incarnation (another node, a double spawn, a zombie after
-      // failover) before reading the highest number: the journal refuses their writes from
-      // now on. Every recovery has a fresh writerUuid, so a restart claims anew.
-      if (typeof journal.claimWriter === 'function') await journal.claimWriter(pid, this.writerUuid);
+      // The first recovery of a spawned actor fences every older incarnation (another node,
+      // a double spawn, a zombie after failover) before reading the highest number: the
+      // journal refuses their writes from now on. A restart of this actor recovers as the
+      // same writer without claiming again: if another incarnation claimed meanwhile, this
+      // one is the stale one, and its next write is refused, which stops it.
+      if (!writer.claimed && typeof journal.claimWriter === 'function') {
+        await journal.claimWriter(pid, writer.uuid);
+        writer.claimed = true;
+      }
       const snapshotStoreId = this.hooks.snapshotStoreId();
       this.snapshotter = new Snapshotter(pid, this.serialization, () => persistence.snapshotStoreFor(snapshotStoreId));
       let last = 0;
