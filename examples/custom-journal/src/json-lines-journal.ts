@@ -8,7 +8,9 @@
  * or answers anything (it follows the file), and refuses a write whose sequence number is
  * taken or whose writer was fenced by a later claim. Check and append are one synchronous
  * step, so instances in one process are safe; instances in two processes are not (that
- * would need a file lock), which is one reason this journal is an example only.
+ * would need a file lock), which is one reason this journal is an example only. If two
+ * processes did race, loading finds the conflicting line and throws
+ * (`JournalFileConflictError`) rather than hide an acknowledged write.
  *
  * Not for production: it keeps every event in memory and never compacts the file.
  */
@@ -23,6 +25,20 @@ type Line =
   | { readonly op: 'claim'; readonly persistenceId: string; readonly writerUuid: string };
 
 type StoredEvent = Omit<PersistentRepr, 'payload'> & { readonly payload: string };
+
+/**
+ * The file holds a write that breaks the single-writer checks against the lines before it
+ * (two processes appended to one file at once): both were acknowledged, so neither can be
+ * dropped silently. The journal refuses to load or go on; repair the file by hand.
+ */
+export class JournalFileConflictError extends Error {
+  /** Stable code. */
+  readonly code = 'ERR_JOURNAL_FILE_CONFLICT';
+  constructor(path: string, persistenceId: string, sequenceNr: number) {
+    super(`${path}: a write of "${persistenceId}" from ${sequenceNr} conflicts with an earlier line (a taken number or a fenced writer; did two processes use this file?)`);
+    this.name = 'JournalFileConflictError';
+  }
+}
 
 /** Options of `JsonLinesJournal`. */
 export interface JsonLinesJournalOptions {
@@ -72,11 +88,15 @@ export class JsonLinesJournal implements Journal {
   async writeMessages(writes: readonly AtomicWrite[]): Promise<readonly (Error | undefined)[]> {
     this.follow();
     const results: (Error | undefined)[] = [];
+    // Highest number per id of the writes accepted so far in this call: a second write of
+    // one id in the call (two actors with one id) is checked against the first.
+    const accepted = new Map<string, number>();
     let text = '';
     for (const write of writes) {
-      const refusal = this.refusal(write);
+      const refusal = this.refusal(write, accepted.get(write.persistenceId) ?? 0);
       results.push(refusal);
       if (refusal !== undefined) continue;
+      accepted.set(write.persistenceId, write.events.reduce((max, e) => Math.max(max, e.sequenceNr), 0));
       const line: Line = { op: 'write', events: write.events.map((e) => ({ ...e, payload: Buffer.from(e.payload).toString('base64') })) };
       text += `${JSON.stringify(line)}\n`;
     }
@@ -124,14 +144,18 @@ export class JsonLinesJournal implements Journal {
     closeSync(this.fd);
   }
 
-  /** Why `write` must be refused (the single-writer contract, the size limit), or undefined. */
-  private refusal(write: AtomicWrite): Error | undefined {
+  /**
+   * Why `write` must be refused (the single-writer contract, then the size limit), or
+   * undefined; `pendingHighest` is what earlier writes of the same call will store.
+   */
+  private refusal(write: AtomicWrite, pendingHighest: number): Error | undefined {
     const stream = this.streams.get(write.persistenceId);
     const first = write.events[0];
-    if (stream !== undefined && first !== undefined) {
-      const stale = stream.writer === undefined ? undefined : write.events.find((e) => e.writerUuid !== stream.writer);
+    if (first !== undefined) {
+      const stale = stream?.writer === undefined ? undefined : write.events.find((e) => e.writerUuid !== stream.writer);
       if (stale !== undefined) return new WriterFencedError(write.persistenceId, stale.writerUuid);
-      if (first.sequenceNr <= stream.highest) return new SequenceNumberTakenError(write.persistenceId, first.sequenceNr, stream.highest);
+      const highest = Math.max(stream?.highest ?? 0, pendingHighest);
+      if (first.sequenceNr <= highest) return new SequenceNumberTakenError(write.persistenceId, first.sequenceNr, highest);
     }
     const tooBig = write.events.find((e) => e.payload.byteLength > this.maxPayloadBytes);
     if (tooBig !== undefined) return new RangeError(`payload of ${tooBig.payload.byteLength} bytes is above ${this.maxPayloadBytes}`);
@@ -181,9 +205,12 @@ export class JsonLinesJournal implements Journal {
     const first = line.events[0];
     if (first === undefined) return;
     const stream = this.stream(first.persistenceId);
-    // Only lines that passed the checks are ever appended by this process; a line that
-    // breaks them (two processes racing) is ignored, so the file's first writer wins.
-    if (first.sequenceNr <= stream.highest || (stream.writer !== undefined && line.events.some((e) => e.writerUuid !== stream.writer))) return;
+    // Only lines that passed the checks are ever appended by one process; a line that breaks
+    // them means two processes raced on the file, and both writes were acknowledged. Hiding
+    // either would lose an acknowledged event, so refuse to load instead.
+    if (first.sequenceNr <= stream.highest || (stream.writer !== undefined && line.events.some((e) => e.writerUuid !== stream.writer))) {
+      throw new JournalFileConflictError(this.options.path, first.persistenceId, first.sequenceNr);
+    }
     for (const event of line.events) {
       stream.events.push({ ...event, payload: new Uint8Array(Buffer.from(event.payload, 'base64')) });
       stream.highest = Math.max(stream.highest, event.sequenceNr);

@@ -138,6 +138,75 @@ export function singleWriterSpec(name: string, options: JournalTckOptions): void
       expect(await journal.readHighestSequenceNr(id, 1)).toBe(0);
     });
 
+    it('acknowledges exactly one of two writes of one unclaimed id in one call with the same first number (ERR_SEQUENCE_NUMBER_TAKEN)', async () => {
+      const id = freshId('same-call');
+      const encoder = new TextEncoder();
+      // Two actors with one id in one actor system: the batcher may put both writes in one call.
+      const results = await journal.writeMessages([
+        atomic(id, 1, 2, { writerUuid: 'writer-a', payload: encoder.encode('a') }),
+        atomic(id, 1, 1, { writerUuid: 'writer-b', payload: encoder.encode('b') }),
+      ]);
+      expect(results).toHaveLength(2);
+      expect(results.filter((r) => r === undefined), 'exactly one of the two writes is acknowledged').toHaveLength(1);
+      const refused = results[0] ?? results[1];
+      expect(codeOf(refused)).toBe(TAKEN);
+      const expected = results[0] === undefined ? ['1:a', '2:a'] : ['1:b'];
+      for (const reader of new Set([journal, sibling])) {
+        expect((await replay(reader, id)).map((e) => `${e.sequenceNr}:${text(e.payload)}`)).toEqual(expected);
+        expect(await reader.readHighestSequenceNr(id, 1)).toBe(expected.length);
+      }
+      // The history goes on after the refusal.
+      expect(await journal.writeMessages([atomic(id, expected.length + 1, expected.length + 1)])).toEqual([undefined]);
+      expect(await replayedNumbers(sibling, id)).toEqual(Array.from({ length: expected.length + 1 }, (_, i) => i + 1));
+    });
+
+    it('acknowledges only the owner of two writes of one claimed id in one call with the same first number, in either order (ERR_WRITER_FENCED)', async () => {
+      for (const ownerFirst of [true, false]) {
+        const id = freshId('same-call-claimed');
+        const encoder = new TextEncoder();
+        await claim(journal, id, 'owner');
+        expect(await journal.writeMessages([atomic(id, 1, 1, { writerUuid: 'owner' })])).toEqual([undefined]);
+        const owner = atomic(id, 2, 3, { writerUuid: 'owner', payload: encoder.encode('owner') });
+        const stale = atomic(id, 2, 2, { writerUuid: 'stale', payload: encoder.encode('stale') });
+        const results = await sibling.writeMessages(ownerFirst ? [owner, stale] : [stale, owner]);
+        const [ownerResult, staleResult] = ownerFirst ? results : [results[1], results[0]];
+        expect(ownerResult, `owner's write (${ownerFirst ? 'first' : 'second'} in the call) is acknowledged`).toBeUndefined();
+        expect(codeOf(staleResult), "the other writer's write is fenced").toBe(FENCED);
+        for (const reader of new Set([journal, sibling])) {
+          expect((await replay(reader, id)).map((e) => `${e.sequenceNr}:${e.writerUuid}`)).toEqual(['1:owner', '2:owner', '3:owner']);
+          expect(await reader.readHighestSequenceNr(id, 1)).toBe(3);
+        }
+      }
+    });
+
+    it.skipIf(options.rejectsPayloadsAbove === undefined)("refuses a fenced writer's write as ERR_WRITER_FENCED whatever else is wrong with it (too large, taken number)", async () => {
+      const id = freshId('fenced-first');
+      await claim(journal, id, 'owner');
+      expect(await journal.writeMessages([atomic(id, 1, 1, { writerUuid: 'owner' })])).toEqual([undefined]);
+      const tooLarge = new Uint8Array((options.rejectsPayloadsAbove as number) + 1);
+      expect(codeOf(await writeOne(sibling, atomic(id, 2, 2, { writerUuid: 'stale', payload: tooLarge }))), 'fenced and too large').toBe(FENCED);
+      expect(codeOf(await writeOne(sibling, atomic(id, 1, 1, { writerUuid: 'stale', payload: tooLarge }))), 'fenced, taken and too large').toBe(FENCED);
+      expect(codeOf(await writeOne(journal, atomic(id, 1, 1, { writerUuid: 'stale' }))), 'fenced and taken').toBe(FENCED);
+      expect(await replayedNumbers(journal, id)).toEqual([1]);
+    });
+
+    it('does not register an id by claiming it: no persistence id listed, highest 0, nothing to replay', async () => {
+      const id = freshId('claimed-only');
+      await claim(journal, id, 'writer-a');
+      for (const reader of new Set([journal, sibling])) {
+        expect(await reader.readHighestSequenceNr(id, 1)).toBe(0);
+        expect(await replay(reader, id)).toEqual([]);
+        if (reader.capabilities.persistenceIdsQuery && reader.currentPersistenceIds !== undefined) {
+          expect((await reader.currentPersistenceIds(0, Number.MAX_SAFE_INTEGER)).map((e) => e.persistenceId)).not.toContain(id);
+        }
+      }
+      // Once it has an event it is listed.
+      expect(await journal.writeMessages([atomic(id, 1, 1, { writerUuid: 'writer-a' })])).toEqual([undefined]);
+      if (journal.capabilities.persistenceIdsQuery && journal.currentPersistenceIds !== undefined) {
+        expect((await journal.currentPersistenceIds(0, Number.MAX_SAFE_INTEGER)).map((e) => e.persistenceId)).toContain(id);
+      }
+    });
+
     it.skipIf(options.reopen === undefined)('keeps a claim across close and reopen', async () => {
       const id = freshId('durable-claim');
       await claim(journal, id, 'writer-a');
