@@ -98,6 +98,18 @@ export class WriterFencedError extends TroupeError {
 }
 
 /**
+ * A persistent actor that the journal has refused as stale (a newer incarnation owns the
+ * persistence id) was asked to delete events or snapshots, or to save a snapshot. The
+ * journal does not fence those operations, so the runtime refuses them: they would change
+ * the newer incarnation's stored state. The actor is stopping.
+ */
+export class StaleIncarnationError extends TroupeError {
+  constructor(persistenceId: string, operation: string) {
+    super('ERR_STALE_INCARNATION', `"${persistenceId}" is owned by a newer incarnation; this stale one refuses ${operation} and is stopping`);
+  }
+}
+
+/**
  * True for the rejections that mean "another incarnation owns this persistence id":
  * `SequenceNumberTakenError` and `WriterFencedError`, also when wrapped as the `cause` of
  * a `JournalRejectedError`. Matched by `code`, not class, because a plugin may load its

@@ -10,6 +10,7 @@ export {
   RecoveryError,
   SequenceNumberTakenError,
   SnapshotStoreError,
+  StaleIncarnationError,
   WriterFencedError,
   isStaleWriterRejection,
 } from './errors.js';

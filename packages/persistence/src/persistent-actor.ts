@@ -84,7 +84,7 @@ export abstract class PersistentActor<C, E, S = never> extends Actor<C> {
       onPersistRejected: (error, events) => this.onPersistRejected(error, events),
       onPersistFailure: (error, events) => this.onPersistFailure(error, events),
       stopSelf: () => this.context.stop(this.context.self as ActorRef<never>),
-      self: () => this.context.self,
+      self: () => this.context.self as ActorRef<never>,
     });
   }
 
@@ -192,7 +192,7 @@ export abstract class PersistentActor<C, E, S = never> extends Actor<C> {
 
   /** Routes each message to `receiveCommand` and holds the mailbox until its writes settled. */
   override receive(command: C): void | Promise<void> {
-    return this.#engine.handle(() => this.receiveCommand(command));
+    return this.#engine.handle(() => this.receiveCommand(command), command);
   }
 }
 

@@ -1,7 +1,7 @@
-import { ActorSystem, type LogFields, type Logger, SupervisorStrategy } from '@troupe/core';
-import { TestProbe } from '@troupe/testkit';
+import { type ActorRef, ActorSystem, type DeadLetter, type LogFields, type Logger, SupervisorStrategy } from '@troupe/core';
+import { TestProbe, awaitCondition } from '@troupe/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InMemoryJournal, InMemorySnapshotStore, type Journal, Persistence, type PersistentRepr } from '../src/index.js';
+import { InMemoryJournal, InMemorySnapshotStore, type Journal, Persistence, PersistentActor, type PersistentRepr } from '../src/index.js';
 import { ControllableJournal } from './fixtures/controllable-journal.js';
 import { Counter, type CounterOptions, type Note, type Reply } from './fixtures/counter-actor.js';
 
@@ -235,5 +235,65 @@ describe('PersistentActor with two writers of one persistence id', () => {
     await notes.expectTerminated(counter as never);
     expect(journal.calls.length - callsBefore).toBe(1);
     expect(await journal.stored('stale-3')).toEqual([]);
+  });
+});
+
+type CleanupReply = { step: string; code: string };
+type CleanupCommand = { type: 'write-then-clean'; replyTo: ActorRef<CleanupReply> } | { type: 'ping'; replyTo: ActorRef<CleanupReply> };
+
+/** Persists, and once refused as stale tries every operation that changes stored state. */
+class Cleaner extends PersistentActor<CleanupCommand, number, number> {
+  constructor(readonly persistenceId: string) {
+    super();
+  }
+  applyEvent(): void {}
+  override applySnapshot(): void {}
+  async receiveCommand(command: CleanupCommand): Promise<void> {
+    if (command.type === 'ping') {
+      command.replyTo.tell({ step: 'ping', code: 'ok' });
+      return;
+    }
+    const outcome = async (step: string, run: () => Promise<unknown>): Promise<void> => {
+      try {
+        await run();
+        command.replyTo.tell({ step, code: 'ok' });
+      } catch (error) {
+        command.replyTo.tell({ step, code: (error as { code?: string }).code ?? String(error) });
+      }
+    };
+    await outcome('persist', () => this.persist(1));
+    await outcome('deleteEventsTo', () => this.deleteEventsTo(Infinity));
+    await outcome('saveSnapshot', () => this.saveSnapshot(0));
+    await outcome('deleteSnapshots', () => this.deleteSnapshots({ maxSequenceNr: Infinity }));
+    await outcome('deleteSnapshot', () => this.deleteSnapshot(1));
+  }
+}
+
+describe('a stale incarnation', () => {
+  it('refuses to delete events or snapshots and to save a snapshot once the journal fenced it (ERR_STALE_INCARNATION), and later commands reach dead letters', async () => {
+    const journal = new ControllableJournal();
+    const on = start(journal);
+    const probe = TestProbe.create<CleanupReply>(on);
+    const stale = on.spawn(() => new Cleaner('cleaner'), { name: 'cleaner' });
+    stale.tell({ type: 'ping', replyTo: probe.ref });
+    await probe.expectMessage({ step: 'ping', code: 'ok' });
+    await journal.inner.claimWriter('cleaner', 'newer');
+    expect(await journal.inner.writeMessages([{ persistenceId: 'cleaner', events: [event('cleaner', 1, 'newer'), event('cleaner', 2, 'newer')] }])).toEqual([undefined]);
+
+    const deadLetters: DeadLetter[] = [];
+    on.eventStream.subscribe('dead-letter', (letter) => deadLetters.push(letter));
+    probe.watch(stale as never);
+    stale.tell({ type: 'write-then-clean', replyTo: probe.ref });
+    const later = { type: 'ping' as const, replyTo: probe.ref };
+    stale.tell(later);
+    await probe.expectMessage({ step: 'persist', code: 'ERR_JOURNAL_REJECTED' });
+    for (const step of ['deleteEventsTo', 'saveSnapshot', 'deleteSnapshots', 'deleteSnapshot']) await probe.expectMessage({ step, code: 'ERR_STALE_INCARNATION' });
+    await probe.expectTerminated(stale as never);
+    // The newer incarnation's events are untouched.
+    expect((await journal.stored('cleaner')).map((e) => e.sequenceNr)).toEqual([1, 2]);
+    await awaitCondition(() => deadLetters.some((l) => l.message === later), { timeoutMs: 5000 });
+    const letter = deadLetters.find((l) => l.message === later) as DeadLetter;
+    // Dead-lettered, not dropped: by the stopping cell, or by the engine if it was still handling messages.
+    expect(letter.reason).toMatch(/^(recipient-stopped|stale-incarnation)/);
   });
 });

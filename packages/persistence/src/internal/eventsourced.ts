@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { ActorSystem, Logger, SerializationRegistry } from '@troupe/core';
-import { JournalDeleteError, JournalRejectedError, JournalWriteError, RecoveryError, describeCause, isStaleWriterRejection } from '../errors.js';
+import type { ActorRef, ActorSystem, Logger, SerializationRegistry } from '@troupe/core';
+import { publishDeadLetter } from '@troupe/core/spi';
+import { JournalDeleteError, JournalRejectedError, JournalWriteError, RecoveryError, StaleIncarnationError, describeCause, isStaleWriterRejection } from '../errors.js';
 import type { EventAdapter } from '../event-adapter.js';
 import type { JournalBatcher } from '../journal-batcher.js';
 import { type JournalHandle, Persistence, batcherOf } from '../persistence.js';
@@ -34,7 +35,7 @@ export interface EventsourcedHooks<E, S> {
    * The actor's own ref: the same object for every instance a supervisor restart builds in
    * one spawned actor, a new one for each spawn. Keys the writer identity (see `writerOf`).
    */
-  readonly self: () => object;
+  readonly self: () => ActorRef<never>;
 }
 
 /** The writer identity of one spawned actor: its uuid, and whether it has claimed the id yet. */
@@ -204,9 +205,12 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
    * every write it started have settled; it rejects with the write failure if one
    * happened (even if the handler caught it), so supervision applies.
    */
-  handle(run: () => void | Promise<void>): void | Promise<void> {
-    // Stale: the actor is stopping; commands that slipped in are not handled.
-    if (this.phase === STALE) return;
+  handle(run: () => void | Promise<void>, command?: unknown): void | Promise<void> {
+    // Stale: the actor is stopping; a command that slipped in is not handled, and says so.
+    if (this.phase === STALE) {
+      publishDeadLetter(this.system, command, this.hooks.self().path, STALE_DEAD_LETTER);
+      return;
+    }
     if (this.phase !== RUNNING) {
       throw new TypeError(
         this.phase === FAILED ? `PersistentActor ${this.pid}: handling a command after a failed write` : 'PersistentActor: recovery has not run; if you override preStart, call `await super.preStart()` first',
@@ -421,6 +425,7 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
   // ---- Snapshots and deletion ---------------------------------------------------
 
   saveSnapshot(state: S): Promise<SnapshotMetadata> {
+    if (this.phase === STALE) return rejected(new StaleIncarnationError(this.pid, 'saveSnapshot'));
     return this.requireSnapshotter().save(state, this.lastSeq);
   }
 
@@ -435,15 +440,21 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
     this.saveSnapshot(state).catch((error: unknown) => this.log.warn(`${this.pid}: automatic snapshot failed: ${describeCause(error)}`, { error }));
   }
 
+  // Deletes and snapshot saves are not fenced by the journal (it cannot tell whose they
+  // are): an incarnation that knows it is stale must not touch the newer one's state.
+
   deleteSnapshot(sequenceNr: number): Promise<void> {
+    if (this.phase === STALE) return rejected(new StaleIncarnationError(this.pid, 'deleteSnapshot'));
     return this.requireSnapshotter().delete(sequenceNr);
   }
 
   deleteSnapshots(criteria: SnapshotSelectionCriteria): Promise<void> {
+    if (this.phase === STALE) return rejected(new StaleIncarnationError(this.pid, 'deleteSnapshots'));
     return this.requireSnapshotter().deleteMatching(criteria);
   }
 
   deleteEventsTo(toSequenceNr: number): Promise<void> {
+    if (this.phase === STALE) return rejected(new StaleIncarnationError(this.pid, 'deleteEventsTo'));
     const handle = this.journalHandle;
     if (handle === undefined) throw new TypeError('PersistentActor: deleteEventsTo before recovery');
     if (!(toSequenceNr === Infinity || (Number.isInteger(toSequenceNr) && toSequenceNr >= 0))) throw new RangeError(`deleteEventsTo: toSequenceNr must be an integer >= 0, got ${toSequenceNr}`);
@@ -469,6 +480,9 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** The dead-letter reason of a command that reached a stale incarnation while it stopped. */
+const STALE_DEAD_LETTER = 'stale-incarnation (a newer incarnation owns the persistence id; this one is stopping)';
 
 function rejected<T>(error: unknown): Promise<T> {
   const promise = Promise.reject<T>(error);
