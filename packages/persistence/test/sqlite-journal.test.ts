@@ -1,9 +1,11 @@
+import { fork } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ActorSystem, silentLogger } from '@troupe/core';
-import { TestProbe, runNodeProgram } from '@troupe/testkit';
+import { TestProbe } from '@troupe/testkit';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Persistence, SqliteJournal, SqliteSnapshotStore } from '../src/index.js';
 import { Counter, type Note, type Reply } from './fixtures/counter-actor.js';
@@ -89,28 +91,73 @@ describe('SqliteJournal', () => {
     const racers = join(dir, 'racers');
     mkdirSync(racers, { recursive: true });
     const path = join(racers, 'journal.db');
-    const target = 2000;
+    await new SqliteJournal({ path }).close(); // creates the schema before anyone races
+    // The test's own connection: holding the write lock makes both racers wait at the same number.
+    const lock = new DatabaseSync(path);
+    lock.exec('PRAGMA busy_timeout = 60000');
     const script = fileURLToPath(new URL('./fixtures/sqlite-racer.mjs', import.meta.url));
-    const runs = await Promise.all(['a', 'b'].map((label) => runNodeProgram([script, path, 'raced', label, String(target), racers], { cwd: racers, timeoutMs: 60_000 })));
-    const reports = runs.map((run) => {
-      expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
-      return JSON.parse(run.stdout) as { label: string; acknowledged: number[]; refused: Record<string, number> };
+    type RacerMessage = { type: 'started' | 'ready' | 'result'; label: string; round: number; next: number; outcome: string };
+    const inbox: RacerMessage[] = [];
+    let wake: (() => void) | undefined;
+    const children = ['a', 'b'].map((label) => {
+      const child = fork(script, [path, 'raced', label], { cwd: racers, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+      let stderr = '';
+      child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('message', (message) => {
+        inbox.push(message as RacerMessage);
+        wake?.();
+      });
+      child.on('exit', (code) => {
+        if (code !== 0) inbox.push({ type: 'result', label, round: -1, next: -1, outcome: `exited ${code}: ${stderr}` });
+        wake?.();
+      });
+      return child;
     });
-    // Every refusal is the typed one (no raw UNIQUE error, no busy failure), and the race happened.
-    for (const report of reports) expect(Object.keys(report.refused).filter((code) => code !== 'ERR_SEQUENCE_NUMBER_TAKEN')).toEqual([]);
-    expect(reports.reduce((sum, r) => sum + (r.refused.ERR_SEQUENCE_NUMBER_TAKEN ?? 0), 0)).toBeGreaterThan(0);
+    /** Waits (no polling) until both racers sent a message of `type` for `round`. */
+    const both = async (type: RacerMessage['type'], round: number): Promise<RacerMessage[]> => {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const crashed = inbox.find((m) => m.round === -1);
+        if (crashed !== undefined) throw new Error(`racer ${crashed.label} ${crashed.outcome}`);
+        const found = inbox.filter((m) => m.type === type && (type === 'started' || m.round === round));
+        if (found.length === 2) {
+          for (const m of found) inbox.splice(inbox.indexOf(m), 1);
+          return found;
+        }
+        if (Date.now() > deadline) throw new Error(`racers did not report ${type} of round ${round}`);
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 1000);
+        });
+      }
+    };
+    const rounds = 40;
     const owner = new Map<number, string>();
-    for (const report of reports) for (const seq of report.acknowledged) {
-      expect(owner.has(seq), `sequence number ${seq} acknowledged twice`).toBe(false);
-      owner.set(seq, report.label);
+    try {
+      await both('started', 0);
+      for (let round = 1; round <= rounds; round++) {
+        lock.exec('BEGIN IMMEDIATE');
+        for (const child of children) child.send({ type: 'round', round });
+        const ready = await both('ready', round);
+        expect(ready.map((m) => m.next), `round ${round}: both read the same highest number`).toEqual([round, round]);
+        lock.exec('COMMIT');
+        const results = await both('result', round);
+        const acknowledged = results.filter((m) => m.outcome === 'acknowledged');
+        expect(acknowledged, `round ${round}: exactly one racer is acknowledged`).toHaveLength(1);
+        expect(results.filter((m) => m.outcome !== 'acknowledged').map((m) => m.outcome), `round ${round}: the other is refused as a taken number`).toEqual(['ERR_SEQUENCE_NUMBER_TAKEN']);
+        owner.set(round, (acknowledged[0] as RacerMessage).label);
+      }
+    } finally {
+      if (lock.isTransaction) lock.exec('ROLLBACK');
+      lock.close();
+      for (const child of children) if (child.connected) child.send({ type: 'done' });
     }
-    expect(owner.size).toBe(target);
     const journal = new SqliteJournal({ path });
     const stored: string[] = [];
     for await (const page of journal.replayMessages('raced', { fromSequenceNr: 1, toSequenceNr: Infinity, max: Infinity })) stored.push(...page.map((e) => `${e.sequenceNr}:${e.writerUuid}`));
     await journal.close();
-    expect(stored).toEqual(Array.from({ length: target }, (_, i) => `${i + 1}:${owner.get(i + 1)}`));
-  }, 90_000);
+    expect(stored).toEqual(Array.from({ length: rounds }, (_, i) => `${i + 1}:${owner.get(i + 1)}`));
+  }, 120_000);
 
   it('validates its options, naming the bad field', () => {
     expect(() => new SqliteJournal({ path: join(dir, 'x.db'), synchronous: 'off' as never })).toThrow(/synchronous/);
