@@ -117,6 +117,66 @@ export function querySpec(name: string, options: JournalTckOptions): void {
       }
     });
 
+    it('eventsByTag: a reader resuming from its last offset while writers write concurrently sees every event exactly once', async (ctx) => {
+      if (!journal.capabilities.eventsByTagQuery || journal.currentEventsByTag === undefined) return ctx.skip();
+      const other = await openSibling(journal, options.openSibling);
+      try {
+        const tag = freshId('tag');
+        const writers = [journal, other, journal, other, journal, other].map((on) => ({ on, id: freshId('tag-writer') }));
+        const perWriter = 20;
+        let writing = true;
+        const writes = Promise.all(
+          writers.map(async ({ on, id }, w) => {
+            for (let seq = 1; seq <= perWriter; ) {
+              // Writes of one and of two events, so offsets are handed out in steps of both sizes.
+              const to = Math.min(perWriter, seq + ((seq + w) % 2));
+              const [result] = await on.writeMessages([atomic(id, seq, to, { tags: [tag] })]);
+              if (result !== undefined) throw result;
+              seq = to + 1;
+            }
+          }),
+        ).finally(() => (writing = false));
+        // Readers as a projection runs them: query from the last offset seen, small pages,
+        // again and again. An event that becomes visible below an offset already returned
+        // (its offset was handed out before, its write committed after) is lost to them.
+        const readers = [journal, other].map((on) => ({ on, after: 0, seen: [] as OrderedRepr[] }));
+        const readPage = async (reader: (typeof readers)[number]): Promise<number> => {
+          const page = await reader.on.currentEventsByTag!(tag, reader.after, 7);
+          expectIncreasing(page);
+          for (const event of page) expect(event.offset, 'offsets strictly above the one resumed from').toBeGreaterThan(reader.after);
+          if (page.length > 0) reader.after = page[page.length - 1]!.offset;
+          reader.seen.push(...page);
+          return page.length;
+        };
+        const reads = Promise.all(
+          readers.map(async (reader) => {
+            while (writing) {
+              await readPage(reader);
+              await new Promise<void>((resolve) => setImmediate(resolve));
+            }
+          }),
+        );
+        await Promise.all([writes, reads]);
+        const expected = writers.length * perWriter;
+        // Catch up: the writes are acknowledged, so their events are there to be read.
+        for (const reader of readers) {
+          const deadline = Date.now() + 10_000;
+          while (reader.seen.length < expected && Date.now() < deadline) {
+            if ((await readPage(reader)) === 0) await new Promise<void>((resolve) => setTimeout(resolve, 20));
+          }
+          const keys = reader.seen.map((e) => `${e.repr.persistenceId}:${e.repr.sequenceNr}`);
+          expect(new Set(keys).size, 'no event seen twice').toBe(keys.length);
+          const missing = writers.flatMap(({ id }) => Array.from({ length: perWriter }, (_, i) => `${id}:${i + 1}`)).filter((key) => !keys.includes(key));
+          expect(missing, 'every acknowledged event is seen by a reader resuming from its last offset').toEqual([]);
+          for (const { id } of writers) {
+            expect(reader.seen.filter((e) => e.repr.persistenceId === id).map((e) => e.repr.sequenceNr), `events of ${id} in sequence order`).toEqual(Array.from({ length: perWriter }, (_, i) => i + 1));
+          }
+        }
+      } finally {
+        if (other !== journal) await other.close?.();
+      }
+    }, 60_000);
+
     it('subscribe: notifies listeners after a write and stops after unsubscribing', async (ctx) => {
       if (!journal.capabilities.changeNotifications || journal.subscribe === undefined) return ctx.skip();
       let calls = 0;
