@@ -1,7 +1,7 @@
 import { type ActorRef, ActorSystem, type DeadLetter, type LogFields, type Logger, SupervisorStrategy } from '@troupe/core';
 import { TestProbe, awaitCondition } from '@troupe/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InMemoryJournal, InMemorySnapshotStore, type Journal, Persistence, PersistentActor, type PersistentRepr } from '../src/index.js';
+import { InMemoryJournal, InMemorySnapshotStore, type Journal, Persistence, PersistentActor, type PersistentRepr, SnapshotSelectionCriteria } from '../src/index.js';
 import { ControllableJournal } from './fixtures/controllable-journal.js';
 import { Counter, type CounterOptions, type Note, type Reply } from './fixtures/counter-actor.js';
 
@@ -264,7 +264,7 @@ class Cleaner extends PersistentActor<CleanupCommand, number, number> {
     await outcome('persist', () => this.persist(1));
     await outcome('deleteEventsTo', () => this.deleteEventsTo(Infinity));
     await outcome('saveSnapshot', () => this.saveSnapshot(0));
-    await outcome('deleteSnapshots', () => this.deleteSnapshots({ maxSequenceNr: Infinity }));
+    await outcome('deleteSnapshots', () => this.deleteSnapshots(SnapshotSelectionCriteria.latest));
     await outcome('deleteSnapshot', () => this.deleteSnapshot(1));
   }
 }
