@@ -148,8 +148,12 @@ export class ActorSystem {
     ref[sendSystemMessage](STOP);
   }
 
-  /** Request–response with any ref; see `ActorRef.ask`. */
-  ask<M, R>(target: ActorRef<M>, build: (replyTo: ActorRef<R>) => M, options?: AskOptions): Promise<R> {
+  /**
+   * Request–response with any ref; see `ActorRef.ask`. The reply type `R` comes from the
+   * builder's annotated parameter or an explicit type argument; without either the call
+   * does not compile (rather than resolving to `unknown`).
+   */
+  ask<M, R = never>(target: ActorRef<M>, build: (replyTo: ActorRef<R>) => NoInfer<M>, options?: AskOptions): Promise<R> {
     const timeoutMs = options?.timeoutMs ?? this.settings.askTimeoutMs;
     if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) return Promise.reject(new RangeError(`ask: timeoutMs must be a finite number > 0, got ${timeoutMs}`));
     if (this.runtime.terminated) return Promise.reject(new SystemTerminatedError(this.name, `ask ${target.path}`));

@@ -101,7 +101,7 @@ export class ActorCell<M> implements Omit<ActorContext<M>, 'timers'>, Runnable {
     private readonly factory: () => Actor<M>,
     readonly options: CellOptions | undefined,
   ) {
-    this.ref = (options?.makeRef?.(this as ActorCell<never>) as LocalActorRef<M> | undefined) ?? new LocalActorRef(this);
+    this.ref = (options?.makeRef?.(this as unknown as ActorCell<never>) as LocalActorRef<M> | undefined) ?? new LocalActorRef(this);
   }
 
   private get more(): CellExtras {
