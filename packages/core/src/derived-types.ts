@@ -1,4 +1,24 @@
+import type { Actor } from './actor.js';
 import type { ActorRef } from './actor-ref.js';
+
+/**
+ * The message type of an actor class, an actor, an actor factory or a ref, derived so
+ * callers need not restate it (`never` for anything else).
+ * @example
+ * class Counter extends Actor<CounterMsg> { … }
+ * type M = MessageOf<typeof Counter>; // CounterMsg
+ * const ref: ActorRef<MessageOf<Counter>> = system.spawn(() => new Counter());
+ */
+export type MessageOf<T> =
+  T extends ActorRef<infer M>
+    ? M
+    : T extends Actor<infer M>
+      ? M
+      : T extends abstract new (...args: never[]) => Actor<infer M>
+        ? M
+        : T extends (...args: never[]) => Actor<infer M>
+          ? M
+          : never;
 
 /**
  * The reply type of a message (or of each member of a message union): `R` where the

@@ -4,6 +4,7 @@ export { ActorRef, type AskOptions } from './actor-ref.js';
 export { ActorSystem, type ActorSystemOptions, type ActorSystemSettings, type SystemEvents } from './actor-system.js';
 export { type Cancellable, type Clock, SystemClock } from './clock.js';
 export type { DeadLetter, DeadLetterReason } from './dead-letter.js';
+export type { MessageOf, ReplyOf } from './derived-types.js';
 export {
   ActorInitializationError,
   ActorNameTakenError,
