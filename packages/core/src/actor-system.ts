@@ -7,6 +7,7 @@ import { EventStream } from './event-stream.js';
 import { ActorCell } from './internal/actor-cell.js';
 import { AskTimeouts } from './internal/ask-timeouts.js';
 import { Dispatcher } from './internal/dispatcher.js';
+import { assertSupportedNode } from './internal/node-version.js';
 import { PromiseActorRef } from './internal/promise-actor-ref.js';
 import { STOP, type SystemMessage } from './internal/system-message.js';
 import type { SystemRuntime } from './internal/system-runtime.js';
@@ -98,8 +99,12 @@ export class ActorSystem {
     runtimes.set(this, { runtime: this.runtime, guardian: this.guardian });
   }
 
-  /** Creates and starts an actor system. @throws TypeError/RangeError naming a bad option */
+  /**
+   * Creates and starts an actor system.
+   * @throws TypeError/RangeError naming a bad option; UnsupportedNodeError on a Node.js older than the `engines` field says
+   */
   static create(options: ActorSystemOptions = {}): ActorSystem {
+    assertSupportedNode(process.versions.node);
     if (options === null || typeof options !== 'object') throw new TypeError('ActorSystem.create: options must be an object');
     return new ActorSystem(options);
   }

@@ -15,6 +15,7 @@ export {
   StashOverflowError,
   SystemTerminatedError,
   TroupeError,
+  UnsupportedNodeError,
 } from './errors.js';
 export { EventStream, type EventListener } from './event-stream.js';
 export { ConsoleLogger, type LogFields, type Logger, type LogLevel, silentLogger } from './logger.js';
