@@ -37,5 +37,4 @@ export type { Serializer } from './serialization/serializer.js';
 export type { SpawnOptions } from './spawn-options.js';
 export type { BackoffOptions } from './supervision/backoff.js';
 export { type BackoffStrategyOptions, type Decider, type Directive, type StrategyOptions, SupervisorStrategy, defaultDecider } from './supervision/supervisor-strategy.js';
-export { Terminated } from './terminated.js';
 export type { TimerScheduler } from './timer-scheduler.js';
