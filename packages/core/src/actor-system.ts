@@ -55,7 +55,7 @@ const SYSTEM_NAME = /^[A-Za-z0-9][A-Za-z0-9_\-]*$/;
 /**
  * A tree of actors sharing one dispatcher, clock, event stream and dead-letter
  * channel. Create one per process (or per node of a cluster) and terminate it on
- * shutdown.
+ * shutdown, or hold it with `await using` (it terminates when the block ends).
  *
  * @example
  * const system = ActorSystem.create({ name: 'demo' });
@@ -193,6 +193,14 @@ export class ActorSystem {
       this.guardian.sendSystem(STOP);
     }
     return this.whenTerminated;
+  }
+
+  /**
+   * `terminate()`, for `await using system = ActorSystem.create(...)`: the system stops
+   * when the block ends, by a throw too. Harmless after `terminate()`.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.terminate();
   }
 }
 

@@ -56,3 +56,9 @@ describe('ActorContext', () => {
     expectTypeOf<ActorContext<CounterMsg>['self']>().toEqualTypeOf<ActorRef<CounterMsg>>();
   });
 });
+
+describe('ActorSystem disposal', () => {
+  it('is AsyncDisposable, for `await using`', () => {
+    expectTypeOf<ActorSystem>().toExtend<AsyncDisposable>();
+  });
+});
