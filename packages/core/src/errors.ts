@@ -69,6 +69,16 @@ export class UnsupportedNodeError extends TroupeError {
   }
 }
 
+/**
+ * An error reply (`StatusReply.error`) turned back into an error by `StatusReply.unwrap`:
+ * `code` and `message` are those the replying actor sent.
+ */
+export class StatusReplyError extends TroupeError {
+  constructor(code: string, message: string) {
+    super(code, message);
+  }
+}
+
 /** A child failed and its supervisor escalated the failure to this actor. */
 export class EscalatedFailureError extends TroupeError {
   constructor(childPath: string, cause: unknown) {

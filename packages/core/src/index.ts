@@ -13,6 +13,7 @@ export {
   EscalatedFailureError,
   MailboxOverflowError,
   StashOverflowError,
+  StatusReplyError,
   SystemTerminatedError,
   TroupeError,
   UnsupportedNodeError,
@@ -35,6 +36,7 @@ export { JsonSerializer } from './serialization/json-serializer.js';
 export { SerializationError, SerializationRegistry, type Serialized } from './serialization/serialization-registry.js';
 export type { Serializer } from './serialization/serializer.js';
 export type { SpawnOptions } from './spawn-options.js';
+export { type StatusError, StatusReply } from './status-reply.js';
 export type { BackoffOptions } from './supervision/backoff.js';
 export { type BackoffStrategyOptions, type Decider, type Directive, type StrategyOptions, SupervisorStrategy, defaultDecider } from './supervision/supervisor-strategy.js';
 export type { TimerScheduler } from './timer-scheduler.js';
