@@ -34,6 +34,12 @@ describe('ActorRef.ask', () => {
     void nested.ask((replyTo) => ({ type: 'wrapped', inner: { replyTo } }));
   });
 
+  it('types an uninferred ask on a ref that accepts anything as unknown (never as never), and keeps an explicit one', () => {
+    const anything = counter as unknown as ActorRef<unknown>;
+    expectTypeOf(anything.ask((replyTo) => ({ type: 'get', replyTo }))).toEqualTypeOf<Promise<unknown>>();
+    expectTypeOf(anything.ask<number>((replyTo) => ({ type: 'get', replyTo }))).toEqualTypeOf<Promise<number>>();
+  });
+
   it('refuses a builder that returns a message of another type', () => {
     // @ts-expect-error not a CounterMsg
     void counter.ask((replyTo) => ({ type: 'nope', replyTo }));
