@@ -15,8 +15,12 @@ export interface ChildSpawner {
   spawn<C>(factory: () => Actor<C>, options?: SpawnOptions): ActorRef<C>;
   /** The live children, in spawn order. */
   readonly children: readonly ActorRef<never>[];
-  /** The live child with this name, if any. */
-  child(name: string): ActorRef<unknown> | undefined;
+  /**
+   * The live child with this name, if any. Its message type is not known from a name:
+   * the ref accepts no message (it can be stopped and watched) unless the caller names
+   * the type, `child<WorkerMsg>('worker')`, which is then the caller's claim, unchecked.
+   */
+  child<C = never>(name: string): ActorRef<C> | undefined;
 }
 
 /** Stopping actors. */

@@ -4,6 +4,7 @@ export { ActorRef, type AskOptions } from './actor-ref.js';
 export { ActorSystem, type ActorSystemOptions, type ActorSystemSettings, type SystemEvents } from './actor-system.js';
 export { type Cancellable, type Clock, SystemClock } from './clock.js';
 export type { DeadLetter, DeadLetterReason } from './dead-letter.js';
+export type { MessageOf, ReplyOf } from './derived-types.js';
 export {
   ActorInitializationError,
   ActorNameTakenError,
@@ -12,8 +13,10 @@ export {
   EscalatedFailureError,
   MailboxOverflowError,
   StashOverflowError,
+  StatusReplyError,
   SystemTerminatedError,
   TroupeError,
+  UnsupportedNodeError,
 } from './errors.js';
 export { EventStream, type EventListener } from './event-stream.js';
 export { ConsoleLogger, type LogFields, type Logger, type LogLevel, silentLogger } from './logger.js';
@@ -33,7 +36,7 @@ export { JsonSerializer } from './serialization/json-serializer.js';
 export { SerializationError, SerializationRegistry, type Serialized } from './serialization/serialization-registry.js';
 export type { Serializer } from './serialization/serializer.js';
 export type { SpawnOptions } from './spawn-options.js';
+export { type StatusError, StatusReply } from './status-reply.js';
 export type { BackoffOptions } from './supervision/backoff.js';
 export { type BackoffStrategyOptions, type Decider, type Directive, type StrategyOptions, SupervisorStrategy, defaultDecider } from './supervision/supervisor-strategy.js';
-export { Terminated } from './terminated.js';
 export type { TimerScheduler } from './timer-scheduler.js';

@@ -34,8 +34,14 @@ import type { SnapshotMetadata, SnapshotSelectionCriteria } from './snapshot-sto
  * Hooks that customise it are methods or fields to override: `journalId`,
  * `snapshotStoreId`, `snapshotEvery`, `recovery()`, `tagsFor()`, `eventAdapter()`,
  * `applySnapshot()` + `snapshotState()`, `onRecoveryCompleted()`, `onPersistRejected()`,
- * `onPersistFailure()`, `onRecoveryFailure()`. If you override `preStart`, call
- * `await super.preStart()` first: it runs recovery.
+ * `onPersistFailure()`, `onRecoveryFailure()`. Recovery does not depend on the lifecycle
+ * hooks: it runs before `preStart` (and before `postRestart` on a restart) whether or not
+ * an override calls `super.preStart()`, so overridden hooks see the recovered state.
+ *
+ * A command handler that throws (or rejects with) a `JournalRejectedError` does not fail
+ * the actor, whichever object it is (rethrown, copied, or built anew): a rejection was
+ * reported to `onPersistRejected` and the actor keeps running. Any other error fails it,
+ * including one of the handler's own whose `cause` is a rejection.
  *
  * @example
  * type Cmd = { type: 'add'; n: number; replyTo: ActorRef<number> };
@@ -61,6 +67,8 @@ export abstract class PersistentActor<C, E, S = never> extends Actor<C> {
   readonly snapshotEvery: number | undefined = undefined;
 
   readonly #engine: Eventsourced<E, S>;
+  /** This instance's recovery, started once by whichever start hook the runtime calls first. */
+  #recovery: Promise<void> | undefined;
 
   constructor() {
     super();
@@ -86,6 +94,22 @@ export abstract class PersistentActor<C, E, S = never> extends Actor<C> {
       stopSelf: () => this.context.stop(this.context.self as ActorRef<never>),
       self: () => this.context.self as ActorRef<never>,
     });
+    // The runtime calls preStart (first start) or postRestart (restart) on each instance.
+    // Wrapping this instance's two hooks runs recovery before them, so an override that
+    // forgets super.preStart(), or a postRestart that skips preStart, cannot skip it.
+    const userPreStart = this.preStart;
+    const userPostRestart = this.postRestart;
+    this.preStart = () => this.#recoverThen(() => userPreStart.call(this));
+    this.postRestart = (error) => this.#recoverThen(() => userPostRestart.call(this, error));
+  }
+
+  #recoverOnce(): Promise<void> {
+    return (this.#recovery ??= this.#engine.recover());
+  }
+
+  async #recoverThen(hook: () => void | Promise<void>): Promise<void> {
+    await this.#recoverOnce();
+    await hook();
   }
 
   /** Handles one command; may persist. Return (or await) a Promise to keep later commands waiting. */
@@ -185,9 +209,12 @@ export abstract class PersistentActor<C, E, S = never> extends Actor<C> {
     return this.#engine.deleteEventsTo(toSequenceNr);
   }
 
-  /** Runs recovery; commands wait in the mailbox until it finishes. */
+  /**
+   * Runs after recovery (commands wait in the mailbox until both finish). Calling
+   * `super.preStart()` from an override is harmless: recovery runs once per instance.
+   */
   override preStart(): void | Promise<void> {
-    return this.#engine.recover();
+    return this.#recoverOnce();
   }
 
   /** Routes each message to `receiveCommand` and holds the mailbox until its writes settled. */

@@ -10,13 +10,13 @@ import { type SpawnOptions, checkActorName } from '../spawn-options.js';
 import { RestartStatistics } from '../supervision/restart-statistics.js';
 import { type Directive, SupervisorStrategy } from '../supervision/supervisor-strategy.js';
 import { backoffDelay } from '../supervision/backoff.js';
-import { Terminated } from '../terminated.js';
 import { ActorTimers, TimerFired } from '../timer-scheduler.js';
 import type { Runnable } from './dispatcher.js';
 import { InstanceContext } from './instance-context.js';
 import { LocalActorRef } from './local-actor-ref.js';
 import { RingBuffer } from './ring-buffer.js';
 import { Signal } from './signal.js';
+import { Terminated } from './terminated.js';
 import { RESUME, STOP, type SystemMessage } from './system-message.js';
 import type { SystemRuntime } from './system-runtime.js';
 
@@ -101,7 +101,7 @@ export class ActorCell<M> implements Omit<ActorContext<M>, 'timers'>, Runnable {
     private readonly factory: () => Actor<M>,
     readonly options: CellOptions | undefined,
   ) {
-    this.ref = (options?.makeRef?.(this as ActorCell<never>) as LocalActorRef<M> | undefined) ?? new LocalActorRef(this);
+    this.ref = (options?.makeRef?.(this as unknown as ActorCell<never>) as LocalActorRef<M> | undefined) ?? new LocalActorRef(this);
   }
 
   private get more(): CellExtras {

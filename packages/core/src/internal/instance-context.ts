@@ -53,8 +53,8 @@ export class InstanceContext<M> implements ActorContext<M> {
     return this.cell.children;
   }
 
-  child(name: string): ActorRef<unknown> | undefined {
-    return this.cell.child(name);
+  child<C = never>(name: string): ActorRef<C> | undefined {
+    return this.cell.child(name) as ActorRef<C> | undefined;
   }
 
   spawn<C>(factory: () => Actor<C>, options?: SpawnOptions): ActorRef<C> {

@@ -97,7 +97,7 @@ function checkLogic<M>(logic: RoutingLogic<M>, where: string): RoutingLogic<M> {
  * removed; with none left, messages go to dead letters (`no-routees`).
  */
 export function spawnRouter<M>(parent: ActorSystem | ActorContext<never>, config: RouterConfig<M>, options: Pick<SpawnOptions, 'name'> = {}): ActorRef<M> {
-  const parentCell = 'terminate' in parent ? (internalsOf(parent).guardian as ActorCell<unknown>) : (cellOf(parent) as ActorCell<unknown>);
+  const parentCell = 'terminate' in parent ? (internalsOf(parent).guardian as unknown as ActorCell<unknown>) : (cellOf(parent) as unknown as ActorCell<unknown>);
   const state = new RouterState<M>(config.logic, config.kind === 'pool' ? config.resizer : undefined);
   // The router's own ref routes: whoever finds it by path (remote senders, watchers)
   // gets routing, not the management actor behind it.

@@ -213,7 +213,7 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
     }
     if (this.phase !== RUNNING) {
       throw new TypeError(
-        this.phase === FAILED ? `PersistentActor ${this.pid}: handling a command after a failed write` : 'PersistentActor: recovery has not run; if you override preStart, call `await super.preStart()` first',
+        this.phase === FAILED ? `PersistentActor ${this.pid}: handling a command after a failed write` : 'PersistentActor: a command arrived before recovery ran',
       );
     }
     this.handling = true;
@@ -253,24 +253,23 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
       // Stop once the handler has seen its rejection (it may reply to the sender first).
       // Its own error, if any, must not reach the supervisor: a restart would claim the id
       // back from the newer incarnation.
-      if (threw && !this.isOwnRejection(handlerError)) this.log.error(`${this.pid}: command handler failed while stopping a stale incarnation: ${describeCause(handlerError)}`, { error: handlerError });
+      if (threw && !isRejection(handlerError)) this.log.error(`${this.pid}: command handler failed while stopping a stale incarnation: ${describeCause(handlerError)}`, { error: handlerError });
       this.hooks.stopSelf();
       return;
     }
     if (threw) this.rethrow(handlerError);
   }
 
-  /** A rejection was already reported (onPersistRejected) and must not fail the actor. */
+  /**
+   * The rule for an error a command handler throws: a `JournalRejectedError` (by its
+   * `code`, whichever object it is: rethrown, copied, or from another copy of this
+   * package) was reported to `onPersistRejected` and does not fail the actor; anything
+   * else does, including an error of the handler's own whose `cause` is a rejection.
+   */
   private rethrow(error: unknown): void {
-    if (this.isOwnRejection(error)) return;
+    if (isRejection(error)) return;
     throw error;
   }
-
-  private isOwnRejection(error: unknown): boolean {
-    return error instanceof JournalRejectedError && this.ownRejections.has(error);
-  }
-
-  private readonly ownRejections = new WeakSet<JournalRejectedError>();
 
   // ---- Persisting ---------------------------------------------------------------
 
@@ -288,7 +287,6 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
     } catch (cause) {
       // Refused before reaching the journal: no sequence number is used.
       const error = new JournalRejectedError(this.pid, cause);
-      this.ownRejections.add(error);
       this.guard('onPersistRejected', () => this.hooks.onPersistRejected(error, events));
       return rejected(error);
     }
@@ -374,9 +372,7 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
 
   /** A rejection reported to the caller (and `onPersistRejected`) that must not fail the actor. */
   private ownRejection(cause: unknown): JournalRejectedError {
-    const error = new JournalRejectedError(this.pid, cause);
-    this.ownRejections.add(error);
-    return error;
+    return new JournalRejectedError(this.pid, cause);
   }
 
   /**
@@ -483,6 +479,11 @@ const EMPTY = new Uint8Array(0);
 
 /** The dead-letter reason of a command that reached a stale incarnation while it stopped. */
 const STALE_DEAD_LETTER = 'stale-incarnation (a newer incarnation owns the persistence id; this one is stopping)';
+
+/** A journal rejection, known by its stable code rather than by class identity or object identity. */
+function isRejection(error: unknown): boolean {
+  return error instanceof Error && (error as { code?: unknown }).code === 'ERR_JOURNAL_REJECTED';
+}
 
 function rejected<T>(error: unknown): Promise<T> {
   const promise = Promise.reject<T>(error);
