@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { FeedDecodeError } from './errors.js';
+import { FeedDecodeError, FeedTooLargeError } from './errors.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -8,7 +8,7 @@ const gunzipAsync = promisify(gunzip);
  * The lines of a CSV feed: plain text, or gzip (recognised by its magic bytes, so the
  * `.csv.gz` files upload as they are). A gzip stream that unpacks beyond `maxBytes` is
  * refused before it is held in memory.
- * @throws FeedDecodeError
+ * @throws FeedDecodeError, FeedTooLargeError
  */
 export async function feedLines(body: Buffer, maxBytes: number): Promise<string[]> {
   let text = body;
@@ -16,8 +16,8 @@ export async function feedLines(body: Buffer, maxBytes: number): Promise<string[
     try {
       text = await gunzipAsync(body, { maxOutputLength: maxBytes });
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      throw new FeedDecodeError(code === 'ERR_BUFFER_TOO_LARGE' ? `the feed unpacks to more than ${maxBytes} bytes` : `the gzip stream is broken: ${(error as Error).message}`, error);
+      if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new FeedTooLargeError(maxBytes, error);
+      throw new FeedDecodeError(`the gzip stream is broken: ${(error as Error).message}`, error);
     }
   }
   const lines = text.toString('utf8').split('\n');

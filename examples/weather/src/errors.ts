@@ -11,10 +11,21 @@ export class WeatherError extends Error {
   }
 }
 
-/** A feed that is not a readable CSV text (a broken gzip stream, or bigger than allowed once unzipped). */
+/** A feed that cannot be read: a broken gzip stream. */
 export class FeedDecodeError extends WeatherError {
   constructor(message: string, cause?: unknown) {
     super('ERR_WEATHER_FEED_DECODE', message, { cause });
+  }
+}
+
+/** A gzip feed that unpacks to more than the limit; refused before it is held in memory. */
+export class FeedTooLargeError extends WeatherError {
+  constructor(
+    /** The limit, in bytes. */
+    readonly maxBytes: number,
+    cause?: unknown,
+  ) {
+    super('ERR_WEATHER_FEED_TOO_LARGE', `the feed unpacks to more than ${maxBytes} bytes`, { cause });
   }
 }
 

@@ -1,6 +1,6 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FeedDecodeError, IngestError } from './errors.js';
+import { FeedDecodeError, FeedTooLargeError, IngestError } from './errors.js';
 import { feedLines } from './csv-feed.js';
 import type { FeedIngestion } from './feed-ingestion.js';
 import { daysInMonth, pad } from './reading.js';
@@ -108,7 +108,8 @@ async function handle(request: IncomingMessage, options: WeatherHttpApiOptions, 
       try {
         lines = await feedLines(body, maxBodyBytes);
       } catch (error) {
-        if (error instanceof FeedDecodeError) throw new HttpProblem(error.message.includes('more than') ? 413 : 400, error.message);
+        if (error instanceof FeedTooLargeError) throw new HttpProblem(413, error.message);
+        if (error instanceof FeedDecodeError) throw new HttpProblem(400, error.message);
         throw error;
       }
       return { status: 200, body: await ingestion.ingestLines(lines) };

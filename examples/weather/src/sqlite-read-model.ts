@@ -1,8 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type * as Sqlite from 'node:sqlite';
-import { type StationDay, type StationMonth, type StationYear, monthlyTemperature, stationDayKey, stationMonthKey, stationYearKey } from './daily-aggregates.js';
-import { annualPrecipitation, dailyPrecipitation, dailyTemperature } from './daily-aggregates.js';
+import {
+  type StationDay,
+  type StationMonth,
+  type StationYear,
+  annualPrecipitation,
+  dailyPrecipitation,
+  dailyTemperature,
+  monthlyTemperature,
+  stationDayKey,
+  stationMonthKey,
+  stationYearKey,
+} from './daily-aggregates.js';
 import type { Reading } from './reading.js';
 import type { DayAggregates, ReadModelQueries, ReadModelWriter, WeatherStationInfo } from './read-model.js';
 import type { AggregateCorrection, AnnualPrecipitationRow, DailyPrecipitationRow, DailyTemperatureRow, MonthlyTemperatureRow, WeatherAggregates } from './weather-aggregates.js';
