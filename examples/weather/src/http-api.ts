@@ -30,7 +30,6 @@ class HttpProblem extends Error {
   }
 }
 
-const STATION = '(\\d{6}:\\d{5}|[^/]+)';
 const ROUTES = [
   'POST /feed                                   CSV feed, plain or gzip',
   'POST /readings                               one reading as JSON',
@@ -124,7 +123,7 @@ async function handle(request: IncomingMessage, options: WeatherHttpApiOptions, 
     if (result.refused !== undefined) throw new HttpProblem(422, `reading refused: ${result.refused}`);
     return result.stored ? { status: 201, body: { stored: true } } : { status: 200, body: { stored: false, duplicate: true } };
   }
-  const station = new RegExp(`^/stations/${STATION}/(.+)$`).exec(path);
+  const station = /^\/stations\/([^/]+)\/(.+)$/.exec(path);
   if (station === null) throw new HttpProblem(404, `no route ${method} ${path}; routes: ${ROUTES.join('; ')}`);
   if (method !== 'GET') throw new HttpProblem(405, `${path} takes GET, not ${method}`);
   const stationId = station[1] as string;
