@@ -25,6 +25,11 @@ export interface IncomingRecord {
   readonly value: Buffer | null;
   readonly headers: readonly (readonly [Buffer | null, Buffer | null])[];
   readonly timestamp: bigint;
+  /**
+   * Offset of the last record of the record batch this record came in (one atomic write
+   * is one batch). Set by `read`; absent on records of a consumer group.
+   */
+  readonly batchLastOffset?: bigint;
 }
 
 /** One read of a partition: records at or after the requested offset, and its bounds. */

@@ -236,12 +236,13 @@ export class PlatformaticKafkaClient implements KafkaClient {
         const records: IncomingRecord[] = [];
         let nextOffset = offset;
         for (const batch of answer.records ?? []) {
+          const batchLastOffset = batch.firstOffset + BigInt(batch.lastOffsetDelta);
           for (const record of batch.records) {
             const recordOffset = batch.firstOffset + BigInt(record.offsetDelta);
             if (recordOffset < offset) continue;
-            records.push({ offset: recordOffset, key: record.key, value: record.value, headers: record.headers, timestamp: batch.firstTimestamp + record.timestampDelta });
+            records.push({ offset: recordOffset, key: record.key, value: record.value, headers: record.headers, timestamp: batch.firstTimestamp + record.timestampDelta, batchLastOffset });
           }
-          const after = batch.firstOffset + BigInt(batch.lastOffsetDelta) + 1n;
+          const after = batchLastOffset + 1n;
           if (after > nextOffset) nextOffset = after;
         }
         return { records, nextOffset, highWatermark: answer.highWatermark, logStartOffset: answer.logStartOffset };

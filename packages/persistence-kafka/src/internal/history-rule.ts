@@ -1,0 +1,164 @@
+/**
+ * The rule that decides which records of a journal topic are the persistence id's history.
+ * Kafka has no conditional append: two writers of one id (a split brain, a double spawn,
+ * a zombie after failover) can both append. So the log itself is the arbiter, and every
+ * reader and every writer's acknowledgement apply this one rule, in offset order:
+ *
+ * - A fence record (`troupe.fence: <writer uuid>`, written by `claimWriter`) makes that
+ *   writer the holder of the id from its offset on.
+ * - The data records of one record batch (one atomic write) belong to the history iff
+ *   every one carries the holder's writer uuid (or no fence precedes them) and their
+ *   sequence numbers continue the last valid record's, `last + 1, last + 2, …`. Otherwise
+ *   the whole batch is skipped (a loser's duplicates, a fenced writer's records).
+ * - Anything else is skipped: nothing stops a reader.
+ *
+ * Where the log starts above offset 0 (deleted records), the state before it is taken from
+ * the first record there: a data record is the first surviving event (`last = seq - 1`,
+ * holder = its writer when it was written under a claim), a start marker (left by deleting
+ * everything) states it, and otherwise the format before fences applies (`last` = the log
+ * start offset, event n having been at offset n - 1).
+ */
+import type { IncomingRecord } from '../kafka-client.js';
+
+/** What is known of the history at a position of the log. */
+export interface HistoryState {
+  /** Sequence number of the last event of the history before this position (0: none). */
+  readonly last: number;
+  /** The writer of the latest fence before this position; `undefined`: never claimed. */
+  readonly holder: string | undefined;
+}
+
+/** A position of the log with the history's state there. */
+export interface LogPosition {
+  readonly offset: bigint;
+  readonly state: HistoryState;
+}
+
+/** Header names of the records the rule reads beyond the event envelope. */
+export const ControlHeaders = {
+  /** On a fence record: the uuid of the writer that claimed the id. */
+  fence: 'troupe.fence',
+  /** On a data record: `1` when written by the holder of a claim (restores the holder after deletion). */
+  claimed: 'troupe.claimed',
+  /** On a start marker: the last sequence number before it (everything up to it was deleted). */
+  start: 'troupe.start',
+  /** On a start marker: the holder at that point (absent: never claimed). */
+  holder: 'troupe.holder',
+} as const;
+
+/** A record as the rule sees it. */
+export type InspectedRecord =
+  | { readonly kind: 'fence'; readonly writer: string }
+  | { readonly kind: 'data'; readonly persistenceId: string; readonly sequenceNr: number; readonly writer: string; readonly claimed: boolean }
+  | { readonly kind: 'start'; readonly state: HistoryState }
+  | { readonly kind: 'other' };
+
+const names = {
+  fence: Buffer.from(ControlHeaders.fence),
+  claimed: Buffer.from(ControlHeaders.claimed),
+  start: Buffer.from(ControlHeaders.start),
+  holder: Buffer.from(ControlHeaders.holder),
+  version: Buffer.from('troupe.v'),
+  persistenceId: Buffer.from('troupe.pid'),
+  sequenceNr: Buffer.from('troupe.seq'),
+  writer: Buffer.from('troupe.writer'),
+};
+
+function same(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Reads only the headers the rule needs (no payload, no tags): cheap enough for every record. */
+export function inspectRecord(record: Pick<IncomingRecord, 'headers'>): InspectedRecord {
+  let version = false;
+  let persistenceId: Buffer | undefined;
+  let sequenceNr: Buffer | undefined;
+  let writer: Buffer | undefined;
+  let claimed = false;
+  let fence: Buffer | undefined;
+  let start: Buffer | undefined;
+  let holder: Buffer | undefined;
+  for (const [name, value] of record.headers) {
+    if (name === null || value === null) continue;
+    // Header names of one kind differ in length or in their 8th byte and later.
+    switch (name.length) {
+      case 8:
+        if (same(name, names.version)) version = true;
+        break;
+      case 10:
+        if (same(name, names.sequenceNr)) sequenceNr = value;
+        else if (same(name, names.persistenceId)) persistenceId = value;
+        break;
+      case 13:
+        if (same(name, names.writer)) writer = value;
+        else if (same(name, names.holder)) holder = value;
+        break;
+      case 12:
+        if (same(name, names.fence)) fence = value;
+        else if (same(name, names.start)) start = value;
+        break;
+      case 14:
+        if (same(name, names.claimed)) claimed = true;
+        break;
+      default:
+        break;
+    }
+  }
+  if (fence !== undefined) return { kind: 'fence', writer: fence.toString('utf8') };
+  if (start !== undefined) {
+    const last = Number(start.toString('latin1'));
+    if (!Number.isSafeInteger(last) || last < 0) return { kind: 'other' };
+    return { kind: 'start', state: { last, holder: holder?.toString('utf8') } };
+  }
+  if (!version || persistenceId === undefined || sequenceNr === undefined || writer === undefined) return { kind: 'other' };
+  const seq = Number(sequenceNr.toString('latin1'));
+  if (!Number.isSafeInteger(seq) || seq < 1) return { kind: 'other' };
+  return { kind: 'data', persistenceId: persistenceId.toString('utf8'), sequenceNr: seq, writer: writer.toString('utf8'), claimed };
+}
+
+/**
+ * The state before the log start `logStart` from the first record there (see the module
+ * comment). `first` is that record, or `undefined` when none is stored at the log start yet.
+ */
+export function stateAtLogStart(logStart: bigint, first: InspectedRecord | undefined, persistenceId: string): HistoryState {
+  if (logStart === 0n) return { last: 0, holder: undefined };
+  if (first?.kind === 'start') return first.state;
+  if (first?.kind === 'data' && first.persistenceId === persistenceId) return { last: first.sequenceNr - 1, holder: first.claimed ? first.writer : undefined };
+  return { last: Number(logStart), holder: undefined };
+}
+
+/** The verdict on one record batch. */
+export interface BatchVerdict {
+  /** The state after the batch. */
+  readonly state: HistoryState;
+  /** True when the batch holds data records and they joined the history. */
+  readonly valid: boolean;
+}
+
+/** Applies the rule to the records of one record batch, in offset order. */
+export function judgeBatch(state: HistoryState, records: readonly InspectedRecord[], persistenceId: string): BatchVerdict {
+  let holder = state.holder;
+  let last = state.last;
+  let ok = true;
+  let data = 0;
+  for (const record of records) {
+    if (record.kind === 'fence') {
+      holder = record.writer;
+    } else if (record.kind === 'data') {
+      data++;
+      if (ok && record.persistenceId === persistenceId && (holder === undefined || holder === record.writer) && record.sequenceNr === last + 1) last = record.sequenceNr;
+      else ok = false;
+    }
+  }
+  const valid = data > 0 && ok;
+  return { state: { last: valid ? last : state.last, holder }, valid };
+}
+
+/** Why a write of `writer` starting at `first` cannot join the history at `state`; `undefined` when it can. */
+export function refusalAt(state: HistoryState, writer: string, first: number): 'fenced' | 'taken' | undefined {
+  if (state.holder !== undefined && state.holder !== writer) return 'fenced';
+  if (first !== state.last + 1) return 'taken';
+  return undefined;
+}
