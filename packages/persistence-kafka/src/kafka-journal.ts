@@ -506,17 +506,24 @@ export class KafkaJournal implements Journal {
   }
 }
 
-/** Splits writes into groups of at most `maxBytes`. */
+/**
+ * Splits writes into groups of at most `maxBytes`, with at most one write per topic in a
+ * group: the client puts a request's records of one partition in one record batch, and each
+ * atomic write must be a batch of its own to be judged (and refused) on its own.
+ */
 function* chunksOf(writes: readonly AcceptedWrite[], maxBytes: number): Generator<AcceptedWrite[]> {
   let chunk: AcceptedWrite[] = [];
+  let topics = new Set<string>();
   let bytes = 0;
   for (const write of writes) {
-    if (chunk.length > 0 && bytes + write.bytes > maxBytes) {
+    if (chunk.length > 0 && (bytes + write.bytes > maxBytes || topics.has(write.topic))) {
       yield chunk;
       chunk = [];
+      topics = new Set();
       bytes = 0;
     }
     chunk.push(write);
+    topics.add(write.topic);
     bytes += write.bytes;
   }
   if (chunk.length > 0) yield chunk;
