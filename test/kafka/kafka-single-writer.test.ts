@@ -5,11 +5,13 @@
  * around fences, and topics written in the format before fences existed.
  */
 import { Admin, Producer } from '@platformatic/kafka';
-import { type AtomicWrite, type PersistentRepr, SequenceNumberTakenError, WriterFencedError } from '@troupe/persistence';
+import { ActorSystem, silentLogger } from '@troupe/core';
+import { type AtomicWrite, Persistence, type PersistentRepr, SequenceNumberTakenError, WriterFencedError } from '@troupe/persistence';
 import { EmptyEventTopicMapper, KafkaJournal, encodeEnvelope } from '@troupe/persistence-kafka';
 import { afterAll, describe, expect, it } from 'vitest';
+import { TestProbe } from '@troupe/testkit';
 import { kafkaAvailable, kafkaBrokers } from '../setup/services-env.js';
-import { deleteTopicsStartingWith, runPrefix } from './kafka-fixtures.js';
+import { type CounterNote, type CounterReply, KafkaCounter, deleteTopicsStartingWith, runPrefix } from './kafka-fixtures.js';
 
 const prefix = runPrefix('sw');
 
@@ -254,6 +256,109 @@ describe.skipIf(!kafkaAvailable())('KafkaJournal with two writers of one persist
       }
     } finally {
       await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('a journal instance that never saw the id reads a long history with fences and junk from checkpoints near the start and the end', async () => {
+    const [a, b] = await Promise.all([connect(), connect()]);
+    const id = 'long-fenced';
+    const writeRange = async (journal: KafkaJournal, writer: string, from: number, to: number): Promise<void> => {
+      for (let seq = from; seq <= to; seq += 10) expect(await journal.writeMessages([write(id, writer, seq, Math.min(to, seq + 9))])).toEqual([undefined]);
+    };
+    try {
+      await a.claimWriter(id, 'A');
+      expect(await a.readHighestSequenceNr(id, 1)).toBe(0);
+      await writeRange(a, 'A', 1, 300);
+      await b.claimWriter(id, 'B');
+      expect(await b.readHighestSequenceNr(id, 290)).toBe(300);
+      await writeRange(b, 'B', 301, 310);
+      expect((await a.writeMessages([write(id, 'A', 301, 305)]))[0]).toBeInstanceOf(WriterFencedError);
+      await writeRange(b, 'B', 311, 500);
+      // Junk near the end: a fenced write, and a taken number from another instance.
+      expect((await a.writeMessages([write(id, 'A', 501)]))[0]).toBeInstanceOf(WriterFencedError);
+      const third = await connect();
+      try {
+        expect((await third.writeMessages([write(id, 'B', 499, 500)]))[0]).toBeInstanceOf(SequenceNumberTakenError);
+      } finally {
+        await third.close();
+      }
+      const expected = (from: number, to: number): string[] => Array.from({ length: to - from + 1 }, (_, i) => `${from + i <= 300 ? 'A' : 'B'}:${from + i}`);
+      for (const [from, to] of [
+        [450, 500],
+        [1, 500],
+        [250, 320],
+        [301, 301],
+      ] as const) {
+        // As a recovery from a snapshot at `from - 1` on another node: highest, then replay.
+        const fresh = await connect();
+        try {
+          expect(await fresh.readHighestSequenceNr(id, from)).toBe(500);
+          const seen: string[] = [];
+          for await (const page of fresh.replayMessages(id, { fromSequenceNr: from, toSequenceNr: to, max: Infinity })) seen.push(...page.map((e) => `${e.writerUuid}:${e.sequenceNr}`));
+          expect(seen).toEqual(expected(from, to));
+        } finally {
+          await fresh.close();
+        }
+        // And a replay alone, without the highest number first.
+        const cold = await connect();
+        try {
+          expect((await history(cold, id, from)).slice(0, to - from + 1)).toEqual(expected(from, to));
+        } finally {
+          await cold.close();
+        }
+      }
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('two actor systems running one persistent actor id at once: the older incarnation stops, a third system recovers every acknowledged event', async () => {
+    const systems: ActorSystem[] = [];
+    // Each system configures its own KafkaJournal by plugin name: its own connections, as a process would.
+    const start = (name: string): ActorSystem => {
+      const system = ActorSystem.create({ name, logger: silentLogger });
+      Persistence.configure(system, { journals: { default: { plugin: 'kafka', options: { brokers, journalTopicPrefix: `${prefix}j-`, eventTopicMapper: EmptyEventTopicMapper } } } });
+      systems.push(system);
+      return system;
+    };
+    const id = 'split-brain-counter';
+    try {
+      const systemA = start('node-a');
+      const notesA = TestProbe.create<CounterNote>(systemA, { timeoutMs: 30_000 });
+      const repliesA = TestProbe.create<CounterReply>(systemA, { timeoutMs: 30_000 });
+      const a = systemA.spawn(() => new KafkaCounter(id, notesA.ref), { name: 'counter' });
+      expect(await notesA.expectMessage()).toEqual({ note: 'recovered', seq: 0, total: 0 });
+      for (const n of [1, 2, 3]) a.tell({ type: 'add', n, replyTo: repliesA.ref });
+      expect((await repliesA.receiveN(3)).map((r) => r.seq)).toEqual([1, 2, 3]);
+
+      // The same id starts on a second node (a split brain): it recovers A's events.
+      const systemB = start('node-b');
+      const notesB = TestProbe.create<CounterNote>(systemB, { timeoutMs: 30_000 });
+      const repliesB = TestProbe.create<CounterReply>(systemB, { timeoutMs: 30_000 });
+      const b = systemB.spawn(() => new KafkaCounter(id, notesB.ref), { name: 'counter' });
+      expect(await notesB.expectMessage()).toEqual({ note: 'recovered', seq: 3, total: 6 });
+
+      // Both write at once. A, the older incarnation, is refused and stops; B goes on.
+      notesA.watch(a);
+      for (let n = 10; n < 20; n++) {
+        a.tell({ type: 'add', n, replyTo: repliesA.ref });
+        b.tell({ type: 'add', n: n * 100, replyTo: repliesB.ref });
+      }
+      const fromB = await repliesB.receiveN(10);
+      expect(fromB.map((r) => r.seq)).toEqual([4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
+      await notesA.expectTerminated(a);
+      expect(repliesA.queued).toEqual([]);
+      b.tell({ type: 'add', n: 5, replyTo: repliesB.ref });
+      expect(await repliesB.expectMessage()).toEqual({ total: 6 + 14_500 + 5, seq: 14 });
+      await Promise.all([systemA.terminate(), systemB.terminate()]);
+
+      // A third node recovers: exactly the acknowledged events.
+      const systemC = start('node-c');
+      const notesC = TestProbe.create<CounterNote>(systemC, { timeoutMs: 30_000 });
+      systemC.spawn(() => new KafkaCounter(id, notesC.ref), { name: 'counter' });
+      expect(await notesC.expectMessage()).toEqual({ note: 'recovered', seq: 14, total: 6 + 14_500 + 5 });
+    } finally {
+      await Promise.allSettled(systems.map((system) => system.terminate()));
     }
   });
 });

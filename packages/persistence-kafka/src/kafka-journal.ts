@@ -9,7 +9,7 @@ import {
   WriterFencedError,
 } from '@troupe/persistence';
 import { type EncodedEnvelope, EnvelopeDecoder, encodeEnvelope } from './event-envelope.js';
-import { ControlHeaders, type HistoryState, type LogPosition, inspectRecord, judgeBatch, refusalAt, stateAtLogStart } from './internal/history-rule.js';
+import { ControlHeaders, type HistoryState, type LogPosition, checkpointOf, encodeCheckpoint, inspectRecord, judgeBatch, refusalAt, stateAtLogStart } from './internal/history-rule.js';
 import { PlatformaticKafkaClient } from './internal/platformatic-kafka-client.js';
 import { type IncomingRecord, type KafkaClient, type OutgoingRecord, type PartitionRead, type TopicSpec, partitionKey } from './kafka-client.js';
 import { JournalTopicCorruptError, OffsetOutOfRangeError } from './kafka-errors.js';
@@ -27,7 +27,8 @@ const MAX_REMEMBERED = 100_000;
 const PREFETCH_TTL_MS = 5000;
 /** Attempts of a full deletion to place its start marker with no concurrent write before it. */
 const DELETE_ATTEMPTS = 3;
-const CLAIMED_FLAG = Buffer.from('1');
+/** How far before the end a recovery looks for a checkpoint to judge the end from. */
+const TAIL_OFFSETS = 128n;
 
 interface AcceptedWrite {
   readonly index: number;
@@ -52,6 +53,16 @@ interface JudgedPage {
   readonly to: LogPosition;
   /** The page's records that belong to the history, in order. */
   readonly history: readonly HistoryRecord[];
+}
+
+/** The page a recovery's replay starts with, read by `readHighestSequenceNr`. */
+interface Prefetched {
+  readonly fromSequenceNr: number;
+  readonly page: JudgedPage;
+  /** The highest number found, and the offset it was judged up to. */
+  readonly highest: number;
+  readonly end: bigint;
+  readonly at: number;
 }
 
 /**
@@ -99,7 +110,7 @@ export class KafkaJournal implements Journal {
    */
   private readonly positions = new Map<string, LogPosition>();
   /** The page holding the first event a recovery will replay, read by `readHighestSequenceNr`. */
-  private readonly prefetched = new Map<string, { readonly fromSequenceNr: number; readonly page: JudgedPage; readonly at: number }>();
+  private readonly prefetched = new Map<string, Prefetched>();
 
   /**
    * Creates the journal without any I/O; the first call connects. Prefer
@@ -163,11 +174,12 @@ export class KafkaJournal implements Journal {
     for (const chunk of chunksOf(accepted, this.options.maxRequestBytes)) {
       const records: OutgoingRecord[] = [];
       for (const { topic, encoded, write } of chunk) {
-        // Marks events written under this writer's claim: after a deletion, the first
-        // surviving event tells readers who holds the id.
-        const claimed = this.positions.get(write.persistenceId)?.state.holder === write.events[0]!.writerUuid;
+        // Each record states what this instance knows of the history (a checkpoint), so
+        // that readers can start judging near it instead of at the log start.
+        const known = this.positions.get(write.persistenceId);
+        const checkpoint = known === undefined ? undefined : ([ControlHeaders.at, encodeCheckpoint(known, write.events[0]!.writerUuid)] as const);
         for (const e of encoded) {
-          const headers = claimed ? [...e.headers, [ControlHeaders.claimed, CLAIMED_FLAG] as const] : e.headers;
+          const headers = checkpoint === undefined ? e.headers : [...e.headers, checkpoint];
           records.push({ topic, partition: PARTITION, key: e.key, value: e.value, headers, timestamp: e.timestamp });
         }
       }
@@ -285,9 +297,10 @@ export class KafkaJournal implements Journal {
     this.prefetched.delete(persistenceId);
     await this.ensureJournalTopics([topic]);
     const key = Buffer.from(persistenceId, 'utf8');
-    const offsets = await this.client.produce([
-      { topic, partition: PARTITION, key, value: null, headers: [[ControlHeaders.fence, Buffer.from(writerUuid, 'utf8')], ['troupe.pid', key]], timestamp: Date.now() },
-    ]);
+    const headers: [string, Buffer][] = [[ControlHeaders.fence, Buffer.from(writerUuid, 'utf8')], ['troupe.pid', key]];
+    const before = this.positions.get(persistenceId);
+    if (before !== undefined) headers.push([ControlHeaders.at, encodeCheckpoint(before, writerUuid)]);
+    const offsets = await this.client.produce([{ topic, partition: PARTITION, key, value: null, headers, timestamp: Date.now() }]);
     const fence = offsets.get(partitionKey(topic, PARTITION));
     if (fence === undefined) throw new JournalTopicCorruptError(topic, `the fence of ${persistenceId} returned no offset`);
     // Where this instance knows the state before the fence, it now knows it after: the
@@ -342,6 +355,11 @@ export class KafkaJournal implements Journal {
       let complete = true;
       for (let i = 0; i < records.length; ) {
         const head = records[i]!;
+        if (head.offset < offset) {
+          // A page read before the start position (a checkpoint inside it).
+          i++;
+          continue;
+        }
         if (head.offset >= end) break;
         const batchLast = head.batchLastOffset ?? head.offset;
         let j = i + 1;
@@ -380,12 +398,23 @@ export class KafkaJournal implements Journal {
     const topic = this.topicOf(persistenceId);
     let remaining = range.max;
     const decoder = new EnvelopeDecoder();
-    const kept = this.takePrefetched(persistenceId, range.fromSequenceNr);
+    // The kept page serves a replay up to the highest number found with it (recovery's), not
+    // beyond: later writes of another instance lie after its end.
+    const prefetched = this.takePrefetched(persistenceId, range.fromSequenceNr);
+    const kept = prefetched !== undefined && range.toSequenceNr <= prefetched.highest ? prefetched.page : undefined;
+    const end = kept === undefined ? undefined : prefetched!.end;
     const known = this.positions.get(persistenceId);
     // Start at the page that holds the first event when known, else after what this
-    // instance knows when the range lies beyond it, else at the log start.
-    const start = kept?.from ?? (known !== undefined && known.state.last < range.fromSequenceNr ? known : undefined);
-    for await (const page of this.judgedPages(persistenceId, topic, start, undefined, FIRST_READ_BYTES, kept?.read)) {
+    // instance knows when the range lies beyond it, else at a checkpoint before the first
+    // event, else at the log start.
+    let start: LogPosition | undefined = kept?.from ?? (known !== undefined && known.state.last < range.fromSequenceNr ? known : undefined);
+    let firstPage = kept?.read;
+    if (start === undefined) {
+      const found = await this.seek(persistenceId, topic, BigInt(range.fromSequenceNr - 1));
+      if (found === 'missing') return;
+      if (found !== undefined) ({ position: start, read: firstPage } = found);
+    }
+    for await (const page of this.judgedPages(persistenceId, topic, start, end, FIRST_READ_BYTES, firstPage)) {
       const events: PersistentRepr[] = [];
       for (const { record, sequenceNr } of page.history) {
         if (sequenceNr < range.fromSequenceNr) continue;
@@ -400,37 +429,101 @@ export class KafkaJournal implements Journal {
   }
 
   /**
-   * The last sequence number of the history: a scan from the position this instance knows
-   * (right after its claim, in a recovery) or from the log start. The page holding
-   * `fromSequenceNr` is kept for the replay that follows in recovery, so a small actor
-   * recovers with one read.
+   * A position to judge the log from, at or before the first history record at or after
+   * `offset`: the log start when `offset` is it, else the first checkpoint found in a read
+   * there. Resolves with that read (it holds the position's records) too; `'missing'` when
+   * the topic does not exist; `undefined` when none is found (records written before
+   * checkpoints existed, or only junk there), and the caller reads from the log start.
+   */
+  private async seek(persistenceId: string, topic: string, offset: bigint): Promise<{ readonly position: LogPosition; readonly read: PartitionRead } | 'missing' | undefined> {
+    const readAt = async (at: bigint): Promise<PartitionRead | 'missing' | undefined> => {
+      try {
+        return (await this.client.read(topic, PARTITION, at, FIRST_READ_BYTES)) ?? 'missing';
+      } catch (error) {
+        if (error instanceof OffsetOutOfRangeError) return undefined;
+        throw error;
+      }
+    };
+    const read = await readAt(offset < 0n ? 0n : offset);
+    if (read === undefined || read === 'missing') return read;
+    if (offset <= read.logStartOffset) {
+      const head = read.records[0];
+      return { position: { offset: read.logStartOffset, state: stateAtLogStart(read.logStartOffset, head !== undefined && head.offset === read.logStartOffset ? inspectRecord(head) : undefined, persistenceId) }, read };
+    }
+    for (const record of read.records) {
+      if (record.offset < offset) continue;
+      const checkpoint = checkpointOf(inspectRecord(record));
+      if (checkpoint === undefined || checkpoint.offset < read.logStartOffset || checkpoint.offset > record.offset) continue;
+      if (checkpoint.offset >= offset) return { position: checkpoint, read };
+      const earlier = await readAt(checkpoint.offset);
+      return earlier === undefined || earlier === 'missing' ? undefined : { position: checkpoint, read: earlier };
+    }
+    return undefined;
+  }
+
+  /** The first judged page from `found`. */
+  private async firstPage(persistenceId: string, topic: string, found: { readonly position: LogPosition; readonly read: PartitionRead }): Promise<JudgedPage | undefined> {
+    for await (const page of this.judgedPages(persistenceId, topic, found.position, undefined, FIRST_READ_BYTES, found.read)) return page;
+    return undefined;
+  }
+
+  /**
+   * The last sequence number of the history. Recovery asks this right before replaying from
+   * `fromSequenceNr`: the page holding that event is read (at a checkpoint before it, or
+   * the log start) and kept for the replay, and the end is judged from what this instance
+   * knows or from a checkpoint near the end. A small actor recovers with one read, a big
+   * one or one with a snapshot with two; only records without checkpoints (written before
+   * them) are judged from the log start.
    */
   async readHighestSequenceNr(persistenceId: string, fromSequenceNr = 1): Promise<number> {
     const topic = this.topicOf(persistenceId);
     const from = Number.isSafeInteger(fromSequenceNr) && fromSequenceNr >= 1 ? fromSequenceNr : 1;
     const known = this.positions.get(persistenceId);
-    let position = known;
     let keep: JudgedPage | undefined;
-    for await (const page of this.judgedPages(persistenceId, topic, known, undefined, FIRST_READ_BYTES)) {
+    let position: LogPosition | undefined = known;
+    let firstRead: PartitionRead | undefined;
+    if (known === undefined || known.state.last >= from) {
+      // The replay starts before what this instance knows: find the page holding `from`.
+      const found = await this.seek(persistenceId, topic, BigInt(from - 1));
+      if (found === 'missing') return 0;
+      const page = found === undefined ? undefined : await this.firstPage(persistenceId, topic, found);
+      if (page !== undefined) {
+        if (page.from.state.last < from && page.history.some((h) => h.sequenceNr >= from)) keep = page;
+        if (position === undefined || page.to.offset > position.offset) position = page.to;
+        // Far from the end: judge the end from a checkpoint near it, not every record between.
+        const end = page.read.highWatermark;
+        if (end - position.offset > TAIL_OFFSETS) {
+          const tail = await this.seek(persistenceId, topic, end - TAIL_OFFSETS);
+          if (tail !== undefined && tail !== 'missing' && tail.position.offset > position.offset) {
+            position = tail.position;
+            firstRead = tail.read;
+          }
+        }
+      }
+    }
+    // On to the end (from the log start when no position is known), keeping the page that
+    // holds `from` if not found yet.
+    let last = position;
+    for await (const page of this.judgedPages(persistenceId, topic, position, undefined, FIRST_READ_BYTES, firstRead)) {
       // The topic exists: the actor's first write needs no CreateTopics.
       this.knownTopics.add(topic);
       if (keep === undefined && page.from.state.last < from && page.history.some((h) => h.sequenceNr >= from)) keep = page;
-      position = page.to;
+      last = page.to;
     }
-    if (position === undefined) return 0;
-    this.advance(persistenceId, position);
+    if (last === undefined) return 0;
+    this.advance(persistenceId, last);
     if (keep !== undefined) {
       if (this.prefetched.size >= MAX_PREFETCHED) this.prefetched.delete(this.prefetched.keys().next().value as string);
-      this.prefetched.set(persistenceId, { fromSequenceNr: from, page: keep, at: Date.now() });
+      this.prefetched.set(persistenceId, { fromSequenceNr: from, page: keep, highest: last.state.last, end: last.offset, at: Date.now() });
     }
-    return position.state.last;
+    return last.state.last;
   }
 
-  private takePrefetched(persistenceId: string, fromSequenceNr: number): JudgedPage | undefined {
+  private takePrefetched(persistenceId: string, fromSequenceNr: number): Prefetched | undefined {
     const entry = this.prefetched.get(persistenceId);
     if (entry === undefined) return undefined;
     this.prefetched.delete(persistenceId);
-    return entry.fromSequenceNr === fromSequenceNr && Date.now() - entry.at < PREFETCH_TTL_MS ? entry.page : undefined;
+    return entry.fromSequenceNr === fromSequenceNr && Date.now() - entry.at < PREFETCH_TTL_MS ? entry : undefined;
   }
 
   /**
@@ -450,8 +543,15 @@ export class KafkaJournal implements Journal {
       let survivor: bigint | undefined;
       let position: LogPosition | undefined = known;
       let logStart: bigint | undefined;
-      const start = known !== undefined && known.state.last <= toSequenceNr ? known : undefined;
-      for await (const page of this.judgedPages(persistenceId, topic, start, undefined, this.options.replayFetchBytes)) {
+      let start: LogPosition | undefined = known !== undefined && known.state.last <= toSequenceNr ? known : undefined;
+      let firstRead: PartitionRead | undefined;
+      if (start === undefined && Number.isSafeInteger(toSequenceNr)) {
+        // Event to + 1 is at offset to or later: start at a checkpoint before it.
+        const found = await this.seek(persistenceId, topic, BigInt(toSequenceNr));
+        if (found === 'missing') return;
+        if (found !== undefined) ({ position: start, read: firstRead } = found);
+      }
+      for await (const page of this.judgedPages(persistenceId, topic, start, undefined, this.options.replayFetchBytes, firstRead)) {
         logStart ??= page.read.logStartOffset;
         survivor ??= page.history.find((h) => h.sequenceNr > toSequenceNr)?.record.offset;
         position = page.to;

@@ -13,10 +13,18 @@
  * - Anything else is skipped: nothing stops a reader.
  *
  * Where the log starts above offset 0 (deleted records), the state before it is taken from
- * the first record there: a data record is the first surviving event (`last = seq - 1`,
- * holder = its writer when it was written under a claim), a start marker (left by deleting
- * everything) states it, and otherwise the format before fences applies (`last` = the log
- * start offset, event n having been at offset n - 1).
+ * the first record there: a data record is the first surviving event (`last = seq - 1`;
+ * its checkpoint, below, gives the holder), a start marker (left by deleting everything)
+ * states it, and otherwise the format before fences applies (`last` = the log start
+ * offset, event n having been at offset n - 1).
+ *
+ * Checkpoints: every data record (and fence) a journal instance writes carries
+ * `troupe.at: <offset>,<last>,<holder>`, the state of the history at an offset that
+ * instance had judged when it wrote (its own position). That is a fact about an immutable
+ * prefix of the log, true whoever wrote it and whether or not the record itself joined
+ * the history, so a reader may start judging at such an offset instead of at the log
+ * start: a recovery reads a page near its first event and a page near the end, not the
+ * whole log. `<holder>` is `-` (never claimed), `=` (the record's writer) or a writer uuid.
  */
 import type { IncomingRecord } from '../kafka-client.js';
 
@@ -38,8 +46,8 @@ export interface LogPosition {
 export const ControlHeaders = {
   /** On a fence record: the uuid of the writer that claimed the id. */
   fence: 'troupe.fence',
-  /** On a data record: `1` when written by the holder of a claim (restores the holder after deletion). */
-  claimed: 'troupe.claimed',
+  /** On data records and fences: a checkpoint, `<offset>,<last>,<holder>` (see above). */
+  at: 'troupe.at',
   /** On a start marker: the last sequence number before it (everything up to it was deleted). */
   start: 'troupe.start',
   /** On a start marker: the holder at that point (absent: never claimed). */
@@ -48,14 +56,14 @@ export const ControlHeaders = {
 
 /** A record as the rule sees it. */
 export type InspectedRecord =
-  | { readonly kind: 'fence'; readonly writer: string }
-  | { readonly kind: 'data'; readonly persistenceId: string; readonly sequenceNr: number; readonly writer: string; readonly claimed: boolean }
+  | { readonly kind: 'fence'; readonly writer: string; readonly at: Buffer | undefined }
+  | { readonly kind: 'data'; readonly persistenceId: string; readonly sequenceNr: number; readonly writer: string; readonly at: Buffer | undefined }
   | { readonly kind: 'start'; readonly state: HistoryState }
   | { readonly kind: 'other' };
 
 const names = {
   fence: Buffer.from(ControlHeaders.fence),
-  claimed: Buffer.from(ControlHeaders.claimed),
+  at: Buffer.from(ControlHeaders.at),
   start: Buffer.from(ControlHeaders.start),
   holder: Buffer.from(ControlHeaders.holder),
   version: Buffer.from('troupe.v'),
@@ -76,7 +84,7 @@ export function inspectRecord(record: Pick<IncomingRecord, 'headers'>): Inspecte
   let persistenceId: Buffer | undefined;
   let sequenceNr: Buffer | undefined;
   let writer: Buffer | undefined;
-  let claimed = false;
+  let at: Buffer | undefined;
   let fence: Buffer | undefined;
   let start: Buffer | undefined;
   let holder: Buffer | undefined;
@@ -99,14 +107,14 @@ export function inspectRecord(record: Pick<IncomingRecord, 'headers'>): Inspecte
         if (same(name, names.fence)) fence = value;
         else if (same(name, names.start)) start = value;
         break;
-      case 14:
-        if (same(name, names.claimed)) claimed = true;
+      case 9:
+        if (same(name, names.at)) at = value;
         break;
       default:
         break;
     }
   }
-  if (fence !== undefined) return { kind: 'fence', writer: fence.toString('utf8') };
+  if (fence !== undefined) return { kind: 'fence', writer: fence.toString('utf8'), at };
   if (start !== undefined) {
     const last = Number(start.toString('latin1'));
     if (!Number.isSafeInteger(last) || last < 0) return { kind: 'other' };
@@ -115,7 +123,7 @@ export function inspectRecord(record: Pick<IncomingRecord, 'headers'>): Inspecte
   if (!version || persistenceId === undefined || sequenceNr === undefined || writer === undefined) return { kind: 'other' };
   const seq = Number(sequenceNr.toString('latin1'));
   if (!Number.isSafeInteger(seq) || seq < 1) return { kind: 'other' };
-  return { kind: 'data', persistenceId: persistenceId.toString('utf8'), sequenceNr: seq, writer: writer.toString('utf8'), claimed };
+  return { kind: 'data', persistenceId: persistenceId.toString('utf8'), sequenceNr: seq, writer: writer.toString('utf8'), at };
 }
 
 /**
@@ -125,8 +133,33 @@ export function inspectRecord(record: Pick<IncomingRecord, 'headers'>): Inspecte
 export function stateAtLogStart(logStart: bigint, first: InspectedRecord | undefined, persistenceId: string): HistoryState {
   if (logStart === 0n) return { last: 0, holder: undefined };
   if (first?.kind === 'start') return first.state;
-  if (first?.kind === 'data' && first.persistenceId === persistenceId) return { last: first.sequenceNr - 1, holder: first.claimed ? first.writer : undefined };
+  if (first?.kind === 'data' && first.persistenceId === persistenceId) {
+    const checkpoint = checkpointOf(first);
+    if (checkpoint?.offset === logStart) return checkpoint.state;
+    return { last: first.sequenceNr - 1, holder: checkpoint?.state.holder };
+  }
   return { last: Number(logStart), holder: undefined };
+}
+
+/** The `troupe.at` header value stating `position`, on a record of `writer`. */
+export function encodeCheckpoint(position: LogPosition, writer: string): Buffer {
+  const { holder } = position.state;
+  return Buffer.from(`${position.offset},${position.state.last},${holder === undefined ? '-' : holder === writer ? '=' : holder}`, 'utf8');
+}
+
+/** The checkpoint a data record or fence carries; `undefined` when none or malformed. */
+export function checkpointOf(record: InspectedRecord): LogPosition | undefined {
+  if ((record.kind !== 'data' && record.kind !== 'fence') || record.at === undefined) return undefined;
+  const text = record.at.toString('utf8');
+  const first = text.indexOf(',');
+  const second = text.indexOf(',', first + 1);
+  if (first <= 0 || second <= first + 1) return undefined;
+  const offsetText = text.slice(0, first);
+  const last = Number(text.slice(first + 1, second));
+  const holderText = text.slice(second + 1);
+  if (!/^[0-9]+$/.test(offsetText) || !Number.isSafeInteger(last) || last < 0 || holderText === '') return undefined;
+  const holder = holderText === '-' ? undefined : holderText === '=' ? record.writer : holderText;
+  return { offset: BigInt(offsetText), state: { last, holder } };
 }
 
 /** The verdict on one record batch. */
