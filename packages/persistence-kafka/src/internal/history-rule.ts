@@ -72,10 +72,47 @@ const names = {
   writer: Buffer.from('troupe.writer'),
 };
 
+/** Byte equality in plain JavaScript (`Buffer.equals` crosses into C++), last byte first: header names share their `troupe.` start. */
 function same(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  for (let i = a.length - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/**
+ * The text of header bytes, reusing the last string made from the same bytes: a scan meets
+ * the same persistence id and writer uuid record after record.
+ */
+class Interned {
+  private bytes: Buffer | undefined;
+  private text = '';
+  of(bytes: Buffer): string {
+    if (this.bytes === undefined || !same(this.bytes, bytes)) {
+      this.text = bytes.toString('utf8');
+      // A copy, so a kept slice never pins a whole fetched response in memory.
+      this.bytes = Buffer.from(bytes);
+    }
+    return this.text;
+  }
+}
+const persistenceIds = new Interned();
+const writers = new Interned();
+
+/** True when the header has a value and is named `name`. */
+function named(header: readonly [Buffer | null, Buffer | null], name: Buffer): boolean {
+  return header[0] !== null && header[1] !== null && same(header[0], name);
+}
+
+/** A positive decimal from its ASCII bytes; NaN when not one. */
+function decimal(bytes: Buffer): number {
+  if (bytes.length === 0 || bytes.length > 15) return NaN;
+  let value = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const digit = bytes[i]! - 0x30;
+    if (digit < 0 || digit > 9) return NaN;
+    value = value * 10 + digit;
+  }
+  return value;
 }
 
 /** Reads only the headers the rule needs (no payload, no tags): cheap enough for every record. */
@@ -88,7 +125,17 @@ export function inspectRecord(record: Pick<IncomingRecord, 'headers'>): Inspecte
   let fence: Buffer | undefined;
   let start: Buffer | undefined;
   let holder: Buffer | undefined;
-  for (const [name, value] of record.headers) {
+  const headers = record.headers;
+  // Records of `encodeEnvelope` (plus the checkpoint) carry the headers in its order: look there first.
+  if (headers.length >= 9 && named(headers[0]!, names.version) && named(headers[1]!, names.persistenceId) && named(headers[2]!, names.sequenceNr) && named(headers[8]!, names.writer)) {
+    const seq = decimal(headers[2]![1]!);
+    if (!Number.isSafeInteger(seq) || seq < 1) return { kind: 'other' };
+    const checkpoint = headers.length > 9 && named(headers[9]!, names.at) ? (headers[9]![1] ?? undefined) : undefined;
+    return { kind: 'data', persistenceId: persistenceIds.of(headers[1]![1]!), sequenceNr: seq, writer: writers.of(headers[8]![1]!), at: checkpoint };
+  }
+  for (let i = 0; i < headers.length; i++) {
+    const name = headers[i]![0];
+    const value = headers[i]![1];
     if (name === null || value === null) continue;
     // Header names of one kind differ in length or in their 8th byte and later.
     switch (name.length) {
@@ -121,9 +168,9 @@ export function inspectRecord(record: Pick<IncomingRecord, 'headers'>): Inspecte
     return { kind: 'start', state: { last, holder: holder?.toString('utf8') } };
   }
   if (!version || persistenceId === undefined || sequenceNr === undefined || writer === undefined) return { kind: 'other' };
-  const seq = Number(sequenceNr.toString('latin1'));
+  const seq = decimal(sequenceNr);
   if (!Number.isSafeInteger(seq) || seq < 1) return { kind: 'other' };
-  return { kind: 'data', persistenceId: persistenceId.toString('utf8'), sequenceNr: seq, writer: writer.toString('utf8'), at };
+  return { kind: 'data', persistenceId: persistenceIds.of(persistenceId), sequenceNr: seq, writer: writers.of(writer), at };
 }
 
 /**
