@@ -438,7 +438,7 @@ export class KafkaJournal implements Journal {
   private async seek(persistenceId: string, topic: string, offset: bigint): Promise<{ readonly position: LogPosition; readonly read: PartitionRead } | 'missing' | undefined> {
     const readAt = async (at: bigint): Promise<PartitionRead | 'missing' | undefined> => {
       try {
-        return (await this.client.read(topic, PARTITION, at, FIRST_READ_BYTES)) ?? 'missing';
+        return (await this.client.read(topic, PARTITION, at, FIRST_READ_BYTES, true)) ?? 'missing';
       } catch (error) {
         if (error instanceof OffsetOutOfRangeError) return undefined;
         throw error;
@@ -450,11 +450,13 @@ export class KafkaJournal implements Journal {
       const head = read.records[0];
       return { position: { offset: read.logStartOffset, state: stateAtLogStart(read.logStartOffset, head !== undefined && head.offset === read.logStartOffset ? inspectRecord(head) : undefined, persistenceId) }, read };
     }
+    // The read holds the whole first batch, which may start below `offset`.
+    const held = read.records[0]?.offset ?? offset;
     for (const record of read.records) {
       if (record.offset < offset) continue;
       const checkpoint = checkpointOf(inspectRecord(record));
       if (checkpoint === undefined || checkpoint.offset < read.logStartOffset || checkpoint.offset > record.offset) continue;
-      if (checkpoint.offset >= offset) return { position: checkpoint, read };
+      if (checkpoint.offset >= held) return { position: checkpoint, read };
       const earlier = await readAt(checkpoint.offset);
       return earlier === undefined || earlier === 'missing' ? undefined : { position: checkpoint, read: earlier };
     }
