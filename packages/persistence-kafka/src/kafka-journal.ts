@@ -295,6 +295,9 @@ export class KafkaJournal implements Journal {
   async claimWriter(persistenceId: string, writerUuid: string): Promise<void> {
     const topic = this.topicOf(persistenceId);
     this.prefetched.delete(persistenceId);
+    // Recovering an existing actor is the common case: one metadata request instead of a
+    // CreateTopics and the wait for its leader.
+    if (!this.knownTopics.has(topic) && (await this.client.topicExists(topic))) this.knownTopics.add(topic);
     await this.ensureJournalTopics([topic]);
     const key = Buffer.from(persistenceId, 'utf8');
     const headers: [string, Buffer][] = [[ControlHeaders.fence, Buffer.from(writerUuid, 'utf8')], ['troupe.pid', key]];
