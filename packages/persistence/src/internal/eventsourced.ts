@@ -101,11 +101,15 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
     try {
       this.journalHandle = await persistence.journalFor(this.hooks.journalId());
       this.batcher = batcherOf(this.journalHandle);
-      // Fence every older incarnation (another node, a double spawn, the instance before a
-      // restart) before reading the highest number: their writes are refused from now on.
-      // Every recovery has a fresh writerUuid, so a restart claims anew.
-      const claim = this.journalHandle.journal.claimWriter;
-      if (typeof claim === 'function') await claim.call(this.journalHandle.journal, pid, this.writerUuid);
+      const journal = this.journalHandle.journal;
+      // A write of this id that timed out (the instance before a restart) may still land:
+      // let it settle before claiming, so the highest number read below includes it.
+      const hung = this.batcher.settledFor(pid);
+      if (hung !== undefined) await hung;
+      // Fence every older incarnation (another node, a double spawn, a zombie after
+      // failover) before reading the highest number: the journal refuses their writes from
+      // now on. Every recovery has a fresh writerUuid, so a restart claims anew.
+      if (typeof journal.claimWriter === 'function') await journal.claimWriter(pid, this.writerUuid);
       const snapshotStoreId = this.hooks.snapshotStoreId();
       this.snapshotter = new Snapshotter(pid, this.serialization, () => persistence.snapshotStoreFor(snapshotStoreId));
       let last = 0;
@@ -117,10 +121,6 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
           last = loaded.metadata.sequenceNr;
         }
       }
-      const journal = this.journalHandle.journal;
-      // A write of this id that timed out may still land: read the highest number after it.
-      const hung = this.batcher.settledFor(pid);
-      if (hung !== undefined) await hung;
       const highest = await journal.readHighestSequenceNr(pid, last + 1);
       const to = Math.min(recovery.toSequenceNr, highest);
       if (to > last && recovery.replayMax > 0) {
@@ -211,15 +211,25 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
     }
     this.handling = false;
     if (this.failure !== undefined) throw this.failure;
-    // Stop once the handler has seen its rejection (it may reply to the sender first).
-    if (this.phase === STALE) this.hooks.stopSelf();
+    if (this.phase === STALE) {
+      // Stop once the handler has seen its rejection (it may reply to the sender first).
+      // Its own error, if any, must not reach the supervisor: a restart would claim the id
+      // back from the newer incarnation.
+      if (threw && !this.isOwnRejection(handlerError)) this.log.error(`${this.pid}: command handler failed while stopping a stale incarnation: ${describeCause(handlerError)}`, { error: handlerError });
+      this.hooks.stopSelf();
+      return;
+    }
     if (threw) this.rethrow(handlerError);
   }
 
   /** A rejection was already reported (onPersistRejected) and must not fail the actor. */
   private rethrow(error: unknown): void {
-    if (error instanceof JournalRejectedError && this.ownRejections.has(error)) return;
+    if (this.isOwnRejection(error)) return;
     throw error;
+  }
+
+  private isOwnRejection(error: unknown): boolean {
+    return error instanceof JournalRejectedError && this.ownRejections.has(error);
   }
 
   private readonly ownRejections = new WeakSet<JournalRejectedError>();

@@ -137,21 +137,28 @@ export function twoIncarnationsSpec(name: string, options: TwoIncarnationsOption
       let aWriting!: () => void;
       const aIsWriting = new Promise<void>((resolve) => (aWriting = resolve));
       let aRefusal: string | undefined;
+      let bHasWritten = false;
       const loopA = (async () => {
-        for (let n = 6; n <= 5000; n++) {
+        for (let n = 6; ; n++) {
           if (n === 8) aWriting();
+          // Once B's first write is acknowledged B has claimed the id: this write must be refused.
+          const mustBeRefused = bHasWritten;
           const reply = await write(systemA, a, 'a', n);
           if (!reply.ok) {
             aRefusal = reply.code;
             return;
           }
+          if (mustBeRefused) return;
         }
       })();
       const loopB = (async () => {
         await aIsWriting;
         const systemB = await start('b');
         const b = spawn(systemB, 'b');
-        for (let n = 1; n <= 20; n++) expect((await write(systemB, b, 'b', n)).ok, `B's write ${n}`).toBe(true);
+        for (let n = 1; n <= 20; n++) {
+          expect((await write(systemB, b, 'b', n)).ok, `B's write ${n}`).toBe(true);
+          bHasWritten = true;
+        }
         return { systemB, b };
       })();
       const [, { systemB, b }] = await Promise.all([loopA, loopB]);
