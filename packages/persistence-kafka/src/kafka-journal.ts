@@ -151,22 +151,28 @@ export class KafkaJournal implements Journal {
   async writeMessages(writes: readonly AtomicWrite[]): Promise<readonly (Error | undefined)[]> {
     const results: (Error | undefined)[] = writes.map(() => undefined);
     const accepted: AcceptedWrite[] = [];
+    const refusedHere: Promise<void>[] = [];
+    const refuse = (index: number, write: AtomicWrite, refusal: Error) => {
+      refusedHere.push(this.fencedOr(write, refusal).then((final) => void (results[index] = final)));
+    };
     writes.forEach((write, index) => {
       this.prefetched.delete(write.persistenceId);
       const rejection = this.check(write);
       if (rejection !== undefined) {
-        results[index] = rejection;
+        refuse(index, write, rejection);
         return;
       }
       const encoded = write.events.map(encodeEnvelope);
       const bytes = encoded.reduce((sum, e) => sum + e.size, 0);
       // One atomic write is one record batch: it cannot be split across requests.
       if (bytes > this.options.maxRequestBytes) {
-        results[index] = new PayloadTooLargeError(bytes, this.options.maxRequestBytes);
+        refuse(index, write, new PayloadTooLargeError(bytes, this.options.maxRequestBytes));
         return;
       }
       accepted.push({ index, write, topic: this.topicOf(write.persistenceId), encoded, bytes });
     });
+    // Settled before anything is produced, so no read of an id races its own write.
+    if (refusedHere.length > 0) await Promise.all(refusedHere);
     if (accepted.length === 0) return results;
 
     await this.ensureJournalTopics(accepted.map((a) => a.topic));
@@ -194,6 +200,21 @@ export class KafkaJournal implements Journal {
     await this.publishToEventTopics(stored);
     if (stored.length > 0 && this.listeners.size > 0) setImmediate(() => this.notify());
     return results;
+  }
+
+  /**
+   * A write refused without producing it (too large, or a number this instance has seen
+   * taken) is still refused as fenced when another writer holds the id: fenced wins over
+   * every other refusal (the SPI contract). This instance may not have seen the latest
+   * fence, so it reads on to the log's end first; a rare path, never taken by good writes.
+   */
+  private async fencedOr(write: AtomicWrite, refusal: Error): Promise<Error> {
+    const persistenceId = write.persistenceId;
+    const writer = write.events[0]!.writerUuid;
+    await this.readHighestSequenceNr(persistenceId, (this.positions.get(persistenceId)?.state.last ?? 0) + 1);
+    this.prefetched.delete(persistenceId);
+    const holder = this.positions.get(persistenceId)?.state.holder;
+    return holder !== undefined && holder !== writer ? new WriterFencedError(persistenceId, writer) : refusal;
   }
 
   private check(write: AtomicWrite): Error | undefined {
