@@ -39,3 +39,14 @@ export function describeDriverError(error: unknown): string {
   }
   return `${error.name}: ${error.message}`;
 }
+
+/**
+ * `claimWriter` gave up: the id's history kept moving into new partitions while it claimed
+ * (another writer still writing fast across partition boundaries). Recovery fails with it,
+ * and the actor's backoff restart claims again.
+ */
+export class CassandraClaimContendedError extends TroupeError {
+  constructor(persistenceId: string, rounds: number) {
+    super('ERR_CASSANDRA_CLAIM_CONTENDED', `claiming "${persistenceId}" did not settle after ${rounds} rounds: another writer keeps opening new partitions`);
+  }
+}

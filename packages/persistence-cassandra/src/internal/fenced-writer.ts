@@ -1,0 +1,287 @@
+/**
+ * The single-writer protocol of the Cassandra journal: every atomic write is one
+ * lightweight transaction (Paxos) on its partition, conditional on three static columns
+ * of that partition, so two writers of one persistence id can never both be acknowledged
+ * for one sequence number, and a claimed id accepts only its claimant's writes.
+ *
+ * Per partition `(persistence_id, partition_nr)`:
+ * - `high`: the highest sequence number a write stored here. A write of `n..m` applies only
+ *   `IF high = <what it expects, below n>`, and sets `high = m`. Rows are never overwritten:
+ *   a taken number fails the condition (`SequenceNumberTakenError`), deleted rows included
+ *   (`high` is static: range deletes of rows leave it).
+ * - `sealed`: set, conditionally on `high`, by the write that opens the next partition
+ *   (its events move there whole, see partitioning.ts). A sealed partition takes no more
+ *   events, so a number can never be stored both here and in the next partition: without
+ *   it, a write `n..m` into partition p + 1 could not see an `n` another writer stored in p.
+ * - `fence`: the writer uuid that claimed the id (`claimWriter`), null when never claimed.
+ *   Every write also applies only `IF fence = <the fence it expects>`, and a fence that names
+ *   another writer refuses it (`WriterFencedError`). The fence moves forward with the
+ *   history: the write that opens a partition copies it from the partition it seals.
+ *
+ * A claim (at the start of every recovery) reads the highest number `h`, sets the fence of
+ * the partitions `partitionNr(h + 1)` and the one after (every write starting at `h + 1`
+ * lands in one of them), and reads `h` again; when new events moved the next write's
+ * partition meanwhile, it claims again there. Writes further on must first seal one of
+ * those two partitions, whose fence refuses them. The README walks through the races.
+ *
+ * On a failed condition Cassandra returns the current static values: the writer then
+ * knows whether the write is refused (taken, fenced) or only guessed the state wrong
+ * (a gap in the numbers, a partition created before fencing, a partition sealed by a
+ * writer that crashed before writing the next one) and retries with the real values.
+ */
+import { type AtomicWrite, type PersistentRepr, SequenceNumberTakenError, WriterFencedError } from '@troupe/persistence';
+import type cassandra from 'cassandra-driver';
+import { CassandraClaimContendedError, CassandraWriteRejectedError } from '../errors.js';
+import type { JournalStatements } from '../journal-statements.js';
+import { partitionNr } from '../partitioning.js';
+import { type CassandraSession, toNumber } from './cassandra-session.js';
+import type { WriterStateCache } from './writer-state-cache.js';
+
+type Client = cassandra.Client;
+
+/** The static columns of one partition, as a failed condition returned them. */
+interface PartitionState {
+  readonly high: number | null;
+  readonly sealed: boolean;
+  readonly fence: string | null;
+}
+
+/** How many conditions may guess wrong before a write gives up (as a failure, not a rejection). */
+const MAX_ATTEMPTS = 8;
+/** How many times a claim follows a moving history before it gives up. */
+const MAX_CLAIM_ROUNDS = 10;
+
+/** Collaborators the writer needs from the journal. */
+export interface FencedWriterContext {
+  readonly session: CassandraSession;
+  readonly statements: JournalStatements;
+  readonly cache: WriterStateCache;
+  readonly targetPartitionSize: number;
+  /** Options of every lightweight transaction: not idempotent (a retried LWT that applied would look refused). */
+  readonly lwtOptions: cassandra.QueryOptions;
+  /** Options of reads that must see every committed lightweight transaction (consistency SERIAL). */
+  readonly serialReadOptions: cassandra.QueryOptions;
+  /** Highest sequence number of the id from the `fromSequenceNr` hint on (the journal's reader). */
+  readonly highest: (client: Client, persistenceId: string, hint: number) => Promise<number>;
+  /** Highest row of one partition, null when it has none. */
+  readonly highestRow: (client: Client, persistenceId: string, partition: number) => Promise<number | null>;
+  /** The `deleted_to` mark of the id. */
+  readonly deletedTo: (client: Client, persistenceId: string) => Promise<number>;
+  /** Bound parameters of one event row, in `insertEvent` order. */
+  readonly eventParams: (persistenceId: string, partition: number | string, event: PersistentRepr) => unknown[];
+}
+
+/** Stores atomic writes with the single-writer conditions and claims ids; see the file comment. */
+export class FencedWriter {
+  constructor(private readonly ctx: FencedWriterContext) {}
+
+  /**
+   * Stores one atomic write; resolves with the rejection (`SequenceNumberTakenError`,
+   * `WriterFencedError`, `CassandraWriteRejectedError`) when refused, nothing stored;
+   * rejects when Cassandra failed (the outcome is then unknown).
+   */
+  async store(client: Client, write: AtomicWrite): Promise<Error | undefined> {
+    const { cache, targetPartitionSize: size } = this.ctx;
+    const pid = write.persistenceId;
+    const events = write.events;
+    const n = (events[0] as PersistentRepr).sequenceNr;
+    const m = (events[events.length - 1] as PersistentRepr).sequenceNr;
+    const writer = (events[0] as PersistentRepr).writerUuid;
+    const cached = cache.get(pid);
+    let target = partitionNr(m, size);
+    // An earlier write of this instance went on in the next partition (see `sealed` below).
+    if (cached?.partition === target + 1 && partitionNr(n, size) === target) target++;
+    // The fence a write conditions on is only ever null (never claimed) or its own writer:
+    // the condition is what refuses every other writer.
+    let fence: string | null = cached?.fence === writer ? writer : null;
+    // The single writer's usual case: the previous number is stored in the same partition.
+    let expectedHigh: number | null = n > 1 && (partitionNr(n - 1, size) === target || cached?.partition === target) ? n - 1 : null;
+    let carry: string | undefined;
+    let predecessorSealed = false;
+    // Set when the write may only go in under this writer's own claim of the target partition.
+    let claimedTarget = false;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      if (expectedHigh === null && target > 0 && !predecessorSealed) {
+        // Opening a partition: close the one before it first, and carry its fence forward.
+        const sealed = await this.seal(client, pid, target - 1, target, n, writer, fence);
+        if (sealed instanceof Error) return sealed;
+        predecessorSealed = true;
+        if (sealed.claimedTarget) {
+          // The partition before is an older writer's; this one was claimed by this writer.
+          claimedTarget = true;
+          fence = writer;
+          carry = undefined;
+        } else {
+          carry = sealed.fence ?? undefined;
+          fence = null;
+        }
+      }
+      const state = await this.conditionalWrite(client, pid, target, events, m, expectedHigh, fence, carry);
+      if (state === undefined) {
+        cache.set(pid, { fence: carry ?? fence, partition: target === partitionNr(m, size) ? undefined : target });
+        return undefined;
+      }
+      if ((state.fence !== null && state.fence !== writer) || (claimedTarget && state.fence !== writer)) {
+        cache.set(pid, { fence: state.fence, partition: cached?.partition });
+        return new WriterFencedError(pid, writer);
+      }
+      if (state.high !== null && state.high >= n) return new SequenceNumberTakenError(pid, n, await this.highestFor(client, pid, state.high));
+      if (state.sealed) {
+        // Closed by a write that opened the next partition. What follows its numbers goes on
+        // there, unless the write does not start in this partition (then something above it
+        // is stored: the next partition holds numbers beyond this one's).
+        if (target !== partitionNr(n, size)) return new SequenceNumberTakenError(pid, n, await this.highestFor(client, pid, n));
+        target++;
+        expectedHigh = null;
+        predecessorSealed = true;
+        carry = state.fence ?? undefined;
+        fence = null;
+        continue;
+      }
+      if (expectedHigh === null && state.high === null && state.fence === fence) {
+        // Every static condition held, so a row condition failed (IF NOT EXISTS): a partition
+        // written before fencing holds one of these numbers.
+        return new SequenceNumberTakenError(pid, n, await this.highestFor(client, pid, n));
+      }
+      // Guessed wrong (a gap before n, the fence already ours, a partition written before
+      // fencing): condition on what is there. The checks above refused everything else.
+      if (expectedHigh !== null && state.high === null) {
+        // Nothing written here with fencing: rows of an older version, or an empty partition to open.
+        const rows = await this.ctx.highestRow(client, pid, target);
+        if (rows !== null && rows >= n) return new SequenceNumberTakenError(pid, n, await this.highestFor(client, pid, rows));
+      }
+      expectedHigh = state.high;
+      fence = state.fence;
+      if (fence !== null) carry = undefined;
+    }
+    throw new Error(`CassandraJournal: the write of "${pid}" ${n}..${m} found a changing partition state ${MAX_ATTEMPTS} times in a row; giving up`);
+  }
+
+  /**
+   * Makes `writer` the only accepted writer of the id from its next write on; see the file
+   * comment. Resolves once no write of another writer can be acknowledged any more.
+   * @throws CassandraClaimContendedError when the history keeps moving to new partitions
+   */
+  async claim(client: Client, pid: string, writer: string): Promise<void> {
+    const size = this.ctx.targetPartitionSize;
+    let highest = await this.ctx.highest(client, pid, 1);
+    for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
+      const partition = partitionNr(highest + 1, size);
+      await Promise.all(
+        [partition, partition + 1].map((p) => this.ctx.session.execute(client, this.ctx.statements.claim, [writer, pid, this.ctx.session.long(p), writer], this.ctx.lwtOptions)),
+      );
+      // A write that landed before a claim above may have moved the next write's partition.
+      const again = await this.ctx.highest(client, pid, highest + 1);
+      if (partitionNr(again + 1, size) === partition) {
+        this.ctx.cache.set(pid, { fence: writer, partition: undefined });
+        return;
+      }
+      highest = again;
+    }
+    throw new CassandraClaimContendedError(pid, MAX_CLAIM_ROUNDS);
+  }
+
+  /**
+   * Seals `partition`, the one before the partition `target` a write opens. Only a writer
+   * the partition accepts (its fence is null or this writer) may seal it, or the writer whose
+   * claim is on `target` (a claim covers the partition of the next number and the one after,
+   * so the newest writer may have to close a partition an older one claimed). Resolves with
+   * the sealed partition's fence and whether the target's claim authorised it, or the rejection.
+   */
+  private async seal(
+    client: Client,
+    pid: string,
+    partition: number,
+    target: number,
+    n: number,
+    writer: string,
+    guessedFence: string | null,
+  ): Promise<Error | { fence: string | null; claimedTarget: boolean }> {
+    const { session, statements, lwtOptions, targetPartitionSize: size } = this.ctx;
+    let expectedHigh: number | null = n - 1;
+    let fence = guessedFence;
+    let legacyHigh: number | undefined;
+    let claimedTarget = false;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const params = [legacyHigh === undefined ? undefined : session.long(legacyHigh), pid, session.long(partition), expectedHigh === null ? null : session.long(expectedHigh), fence];
+      const state = stateOf(await session.execute(client, statements.seal, params, lwtOptions));
+      if (state === undefined) return { fence, claimedTarget };
+      if (state.fence !== null && state.fence !== writer) {
+        if (!(await this.fenceIs(client, pid, target, writer))) return new WriterFencedError(pid, writer);
+        claimedTarget = true;
+      }
+      if (state.high !== null && state.high >= n) return new SequenceNumberTakenError(pid, n, await this.highestFor(client, pid, state.high));
+      // Sealed before by a writer that crashed before writing the next partition (or by this one).
+      if (state.sealed) return { fence: state.fence, claimedTarget };
+      legacyHigh = undefined;
+      if (state.high === null) {
+        // Rows of an older version (no `high`), rows all deleted, or nothing at all.
+        const rows = await this.ctx.highestRow(client, pid, partition);
+        if (rows !== null && rows >= n) return new SequenceNumberTakenError(pid, n, await this.highestFor(client, pid, rows));
+        if (rows === null && (await this.ctx.deletedTo(client, pid)) < partition * size + 1) {
+          return new CassandraWriteRejectedError(
+            `a write of "${pid}" starting at ${n} would leave partition ${partition} empty: sequence numbers must follow the highest stored (is the write far ahead of its history?)`,
+          );
+        }
+        // Record the old rows' highest, so writes redirected past the sealed partition still see it.
+        if (rows !== null) legacyHigh = rows;
+      }
+      expectedHigh = state.high;
+      fence = state.fence;
+    }
+    throw new Error(`CassandraJournal: sealing partition ${partition} of "${pid}" found a changing state ${MAX_ATTEMPTS} times in a row; giving up`);
+  }
+
+  /** True when the fence of `partition` names `writer` (a serial read: it sees every committed claim). */
+  private async fenceIs(client: Client, pid: string, partition: number, writer: string): Promise<boolean> {
+    const { session, statements } = this.ctx;
+    const result = await session.execute(client, statements.selectFence, [pid, session.long(partition)], this.ctx.serialReadOptions);
+    return result.first()?.['fence'] === writer;
+  }
+
+  /** One conditional batch: the static update and the event rows; undefined when applied, else the state found. */
+  private async conditionalWrite(
+    client: Client,
+    pid: string,
+    partition: number,
+    events: readonly PersistentRepr[],
+    m: number,
+    expectedHigh: number | null,
+    fence: string | null,
+    carry: string | undefined,
+  ): Promise<PartitionState | undefined> {
+    const { session, statements, lwtOptions } = this.ctx;
+    const p = session.long(partition);
+    // A partition opened now may hold rows of an older version: check each row as well.
+    const insert = expectedHigh === null ? statements.insertEventIfNotExists : statements.insertEvent;
+    const queries = [
+      { query: statements.writeHigh, params: [session.long(m), carry, pid, p, expectedHigh === null ? null : session.long(expectedHigh), fence] },
+      ...events.map((event) => ({ query: insert, params: this.ctx.eventParams(pid, p, event) })),
+    ];
+    const result = await session.batch(client, queries, lwtOptions);
+    return stateOf(result);
+  }
+
+  /** The highest number for an error message: at least `known`, the stored highest when it can be read. */
+  private async highestFor(client: Client, pid: string, known: number): Promise<number> {
+    try {
+      return Math.max(known, await this.ctx.highest(client, pid, known));
+    } catch {
+      return known;
+    }
+  }
+}
+
+/** Undefined when the conditional statement applied; else the static values Cassandra returned. */
+function stateOf(result: cassandra.types.ResultSet): PartitionState | undefined {
+  const rows = result.rows;
+  const first = rows[0];
+  if (first === undefined || first['[applied]'] === true) return undefined;
+  // Every returned row of one partition carries the same static values.
+  const high = first['high'];
+  return {
+    high: high === null || high === undefined ? null : toNumber(high),
+    sealed: first['sealed'] === true,
+    fence: typeof first['fence'] === 'string' ? first['fence'] : null,
+  };
+}
