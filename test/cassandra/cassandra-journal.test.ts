@@ -35,7 +35,8 @@ async function partitionsOf(pid: string, partitions: number): Promise<Record<num
   const placed: Record<number, number> = {};
   for (let p = 0; p < partitions; p++) {
     const result = await client.execute(`SELECT sequence_nr FROM ${keyspace}.messages WHERE persistence_id = ? AND partition_nr = ?`, [pid, p], { prepare: true });
-    for (const row of result.rows) placed[Number(row['sequence_nr'])] = p;
+    // A partition whose rows are all deleted still holds its static columns (a row without sequence_nr).
+    for (const row of result.rows) if (row['sequence_nr'] !== null) placed[Number(row['sequence_nr'])] = p;
   }
   return placed;
 }
