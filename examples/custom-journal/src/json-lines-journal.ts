@@ -1,18 +1,26 @@
 /**
  * A journal plugin as a user would write one: only `@troupe/persistence`'s public SPI,
- * one append-only file of JSON lines. Each line is one atomic write (or a deletion), so
- * a crash can tear at most the last line, which loading ignores: all or nothing.
+ * one append-only file of JSON lines. Each line is one atomic write, a deletion or a
+ * writer claim, so a crash can tear at most the last line, which loading ignores: all or
+ * nothing.
+ *
+ * Single writer: every instance reads what other instances appended before it checks
+ * or answers anything (it follows the file), and refuses a write whose sequence number is
+ * taken or whose writer was fenced by a later claim. Check and append are one synchronous
+ * step, so instances in one process are safe; instances in two processes are not (that
+ * would need a file lock), which is one reason this journal is an example only.
  *
  * Not for production: it keeps every event in memory and never compacts the file.
  */
-import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { AtomicWrite, Journal, JournalCapabilities, PersistentRepr, ReplayRange } from '@troupe/persistence';
+import { type AtomicWrite, type Journal, type JournalCapabilities, type PersistentRepr, type ReplayRange, SequenceNumberTakenError, WriterFencedError } from '@troupe/persistence';
 
 /** One line of the file. Payloads are base64 so the file stays text. */
 type Line =
   | { readonly op: 'write'; readonly events: readonly StoredEvent[] }
-  | { readonly op: 'delete'; readonly persistenceId: string; readonly toSequenceNr: number };
+  | { readonly op: 'delete'; readonly persistenceId: string; readonly toSequenceNr: number }
+  | { readonly op: 'claim'; readonly persistenceId: string; readonly writerUuid: string };
 
 type StoredEvent = Omit<PersistentRepr, 'payload'> & { readonly payload: string };
 
@@ -29,7 +37,11 @@ export interface JsonLinesJournalOptions {
 interface Stream {
   events: PersistentRepr[];
   highest: number;
+  /** The writer uuid that claimed the id last; any writer while unclaimed. */
+  writer: string | undefined;
 }
+
+const NEWLINE = 0x0a;
 
 /** Append-only JSON-lines journal. Declares no query capability. */
 export class JsonLinesJournal implements Journal {
@@ -38,41 +50,43 @@ export class JsonLinesJournal implements Journal {
   private readonly fd: number;
   private readonly fsync: boolean;
   private readonly maxPayloadBytes: number;
+  /** Bytes of the file already applied to `streams`. */
+  private position = 0;
 
   constructor(readonly options: JsonLinesJournalOptions) {
     if (typeof options?.path !== 'string' || options.path === '') throw new TypeError('JsonLinesJournal: path must be a non-empty string');
     this.fsync = options.fsync ?? false;
     this.maxPayloadBytes = options.maxPayloadBytes ?? 1024 * 1024;
     mkdirSync(dirname(options.path), { recursive: true });
-    this.load(options.path);
-    this.fd = openSync(options.path, 'a');
+    this.fd = openSync(options.path, 'a+');
+    // A crash may have torn the last line: end it, so the next append starts a line of its own.
+    const size = fstatSync(this.fd).size;
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      readSync(this.fd, last, 0, 1, size - 1);
+      if (last[0] !== NEWLINE) appendFileSync(this.fd, '\n');
+    }
+    this.follow();
   }
 
   async writeMessages(writes: readonly AtomicWrite[]): Promise<readonly (Error | undefined)[]> {
+    this.follow();
     const results: (Error | undefined)[] = [];
     let text = '';
-    const accepted: AtomicWrite[] = [];
     for (const write of writes) {
-      const tooBig = write.events.find((e) => e.payload.byteLength > this.maxPayloadBytes);
-      if (tooBig !== undefined) {
-        results.push(new RangeError(`payload of ${tooBig.payload.byteLength} bytes is above ${this.maxPayloadBytes}`));
-        continue;
-      }
-      results.push(undefined);
-      accepted.push(write);
+      const refusal = this.refusal(write);
+      results.push(refusal);
+      if (refusal !== undefined) continue;
       const line: Line = { op: 'write', events: write.events.map((e) => ({ ...e, payload: Buffer.from(e.payload).toString('base64') })) };
       text += `${JSON.stringify(line)}\n`;
     }
     // One append per batch; a throw here rejects the whole call (a failure, as the SPI says).
-    if (text !== '') {
-      appendFileSync(this.fd, text);
-      if (this.fsync) fsyncSync(this.fd);
-    }
-    for (const write of accepted) this.apply({ op: 'write', events: [] }, write.events);
+    this.append(text);
     return results;
   }
 
   async *replayMessages(persistenceId: string, range: ReplayRange): AsyncIterable<readonly PersistentRepr[]> {
+    this.follow();
     const events = this.streams.get(persistenceId)?.events ?? [];
     let page: PersistentRepr[] = [];
     let count = 0;
@@ -90,30 +104,58 @@ export class JsonLinesJournal implements Journal {
     if (page.length > 0) yield page;
   }
 
+  async claimWriter(persistenceId: string, writerUuid: string): Promise<void> {
+    const line: Line = { op: 'claim', persistenceId, writerUuid };
+    this.append(`${JSON.stringify(line)}\n`);
+  }
+
   async readHighestSequenceNr(persistenceId: string): Promise<number> {
+    this.follow();
     return this.streams.get(persistenceId)?.highest ?? 0;
   }
 
   async deleteMessagesTo(persistenceId: string, toSequenceNr: number): Promise<void> {
     const to = Number.isFinite(toSequenceNr) ? toSequenceNr : Number.MAX_SAFE_INTEGER;
     const line: Line = { op: 'delete', persistenceId, toSequenceNr: to };
-    appendFileSync(this.fd, `${JSON.stringify(line)}\n`);
-    if (this.fsync) fsyncSync(this.fd);
-    this.apply(line, []);
+    this.append(`${JSON.stringify(line)}\n`);
   }
 
   async close(): Promise<void> {
     closeSync(this.fd);
   }
 
-  private load(path: string): void {
-    let content: string;
-    try {
-      content = readFileSync(path, 'utf8');
-    } catch {
-      return; // no file yet
+  /** Why `write` must be refused (the single-writer contract, the size limit), or undefined. */
+  private refusal(write: AtomicWrite): Error | undefined {
+    const stream = this.streams.get(write.persistenceId);
+    const first = write.events[0];
+    if (stream !== undefined && first !== undefined) {
+      const stale = stream.writer === undefined ? undefined : write.events.find((e) => e.writerUuid !== stream.writer);
+      if (stale !== undefined) return new WriterFencedError(write.persistenceId, stale.writerUuid);
+      if (first.sequenceNr <= stream.highest) return new SequenceNumberTakenError(write.persistenceId, first.sequenceNr, stream.highest);
     }
-    for (const text of content.split('\n')) {
+    const tooBig = write.events.find((e) => e.payload.byteLength > this.maxPayloadBytes);
+    if (tooBig !== undefined) return new RangeError(`payload of ${tooBig.payload.byteLength} bytes is above ${this.maxPayloadBytes}`);
+    return undefined;
+  }
+
+  /** Appends lines (durably when `fsync`), then reads them back like any other instance's. */
+  private append(text: string): void {
+    if (text !== '') {
+      appendFileSync(this.fd, text);
+      if (this.fsync) fsyncSync(this.fd);
+    }
+    this.follow();
+  }
+
+  /** Applies every complete line appended since the last call, by this or another instance. */
+  private follow(): void {
+    const size = fstatSync(this.fd).size;
+    if (size <= this.position) return;
+    const bytes = Buffer.alloc(size - this.position);
+    const read = readSync(this.fd, bytes, 0, bytes.length, this.position);
+    const end = bytes.lastIndexOf(NEWLINE, read - 1);
+    if (end < 0) return; // only part of a line so far
+    for (const text of bytes.subarray(0, end).toString('utf8').split('\n')) {
       if (text === '') continue;
       let line: Line;
       try {
@@ -121,22 +163,36 @@ export class JsonLinesJournal implements Journal {
       } catch {
         continue; // a line torn by a crash: that write was never acknowledged
       }
-      const events = line.op === 'write' ? line.events.map((e) => ({ ...e, payload: new Uint8Array(Buffer.from(e.payload, 'base64')) })) : [];
-      this.apply(line, events);
+      this.apply(line);
     }
+    this.position += end + 1;
   }
 
-  private apply(line: Line, events: readonly PersistentRepr[]): void {
+  private apply(line: Line): void {
     if (line.op === 'delete') {
       const stream = this.streams.get(line.persistenceId);
       if (stream !== undefined) stream.events = stream.events.filter((e) => e.sequenceNr > line.toSequenceNr);
       return;
     }
-    for (const event of events) {
-      let stream = this.streams.get(event.persistenceId);
-      if (stream === undefined) this.streams.set(event.persistenceId, (stream = { events: [], highest: 0 }));
-      stream.events.push(event);
+    if (line.op === 'claim') {
+      this.stream(line.persistenceId).writer = line.writerUuid;
+      return;
+    }
+    const first = line.events[0];
+    if (first === undefined) return;
+    const stream = this.stream(first.persistenceId);
+    // Only lines that passed the checks are ever appended by this process; a line that
+    // breaks them (two processes racing) is ignored, so the file's first writer wins.
+    if (first.sequenceNr <= stream.highest || (stream.writer !== undefined && line.events.some((e) => e.writerUuid !== stream.writer))) return;
+    for (const event of line.events) {
+      stream.events.push({ ...event, payload: new Uint8Array(Buffer.from(event.payload, 'base64')) });
       stream.highest = Math.max(stream.highest, event.sequenceNr);
     }
+  }
+
+  private stream(persistenceId: string): Stream {
+    let stream = this.streams.get(persistenceId);
+    if (stream === undefined) this.streams.set(persistenceId, (stream = { events: [], highest: 0, writer: undefined }));
+    return stream;
   }
 }

@@ -19,6 +19,8 @@ persistencePluginTck({
       await journal.close?.();
       return new JsonLinesJournal((journal as JsonLinesJournal).options);
     },
+    // Another instance following the same file, as the single-writer cases need.
+    openSibling: (journal) => new JsonLinesJournal((journal as JsonLinesJournal).options),
     rejectsPayloadsAbove: 2 * 1024 * 1024,
   },
   snapshotStore: {

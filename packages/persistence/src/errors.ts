@@ -100,11 +100,13 @@ export class WriterFencedError extends TroupeError {
 /**
  * True for the rejections that mean "another incarnation owns this persistence id":
  * `SequenceNumberTakenError` and `WriterFencedError`, also when wrapped as the `cause` of
- * a `JournalRejectedError`.
+ * a `JournalRejectedError`. Matched by `code`, not class, because a plugin may load its
+ * own copy of this package and so construct errors of another class with the same code.
  */
 export function isStaleWriterRejection(error: unknown): boolean {
   for (let e = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
-    if (e instanceof SequenceNumberTakenError || e instanceof WriterFencedError) return true;
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ERR_SEQUENCE_NUMBER_TAKEN' || code === 'ERR_WRITER_FENCED') return true;
   }
   return false;
 }

@@ -81,8 +81,13 @@ export interface JournalCapabilities {
  *   before `readHighestSequenceNr`. Once it resolves, the journal MUST refuse every write
  *   of that id whose events carry another `writerUuid` (a `WriterFencedError` rejection,
  *   nothing stored), whether or not its sequence numbers collide, until a later claim by
- *   another writer. A claim MUST NOT lose, hide or reorder stored events, and MUST be
- *   durable as writes are (a restarted journal still fences the old writer).
+ *   another writer; a fenced writer's write that also collides is still a
+ *   `WriterFencedError`. A claim MUST NOT lose, hide or reorder stored events, and MUST be
+ *   durable as writes are (a restarted journal still fences the old writer). Ids never
+ *   claimed accept writes of any `writerUuid`.
+ * - Refusals are recognised by their `code` (`ERR_SEQUENCE_NUMBER_TAKEN`,
+ *   `ERR_WRITER_FENCED`; see `isStaleWriterRejection`): the runtime stops the actor that
+ *   made the write instead of letting it retry.
  * - A journal MUST NOT acknowledge a write that it stored but later hides from replay.
  *   An acknowledged event is in every later replay, in order, until deleted.
  *
@@ -124,7 +129,11 @@ export interface Journal {
   writeMessages(writes: readonly AtomicWrite[], onWritten?: WriteReport): Promise<readonly (Error | undefined)[]>;
   /** Reads stored events in pages, lazily; see the contract above. */
   replayMessages(persistenceId: string, range: ReplayRange): AsyncIterable<readonly PersistentRepr[]>;
-  /** Makes `writerUuid` the only writer of the id and fences every other; see the contract above. */
+  /**
+   * Makes `writerUuid` the only writer of the id and fences every other; see the contract
+   * above. Optional in this type only until every plugin has it: the TCK fails without it,
+   * and the runtime then has only the sequence-number check to stop a second writer.
+   */
   claimWriter?(persistenceId: string, writerUuid: string): Promise<void>;
   /** Highest sequence number ever stored for the id; 0 when unknown. */
   readHighestSequenceNr(persistenceId: string, fromSequenceNr: number): Promise<number>;

@@ -1,5 +1,5 @@
-import { Actor } from '@troupe/core';
-import type { JournalRejectedError, JournalWriteError, RecoveryError } from './errors.js';
+import { Actor, type ActorRef } from '@troupe/core';
+import { type JournalRejectedError, type JournalWriteError, type RecoveryError, isStaleWriterRejection } from './errors.js';
 import type { EventAdapter } from './event-adapter.js';
 import { Eventsourced } from './internal/eventsourced.js';
 import { Recovery } from './recovery.js';
@@ -23,7 +23,12 @@ import type { SnapshotMetadata, SnapshotSelectionCriteria } from './snapshot-sto
  *   actor, so its supervisor applies; spawn it with
  *   `supervision: SupervisorStrategy.restartWithBackoff({...})` to recover once the journal is back.
  * - A rejected write (serializer or journal refused it) rejects `persist` with
- *   `JournalRejectedError`, calls `onPersistRejected`, and the actor keeps running.
+ *   `JournalRejectedError`, calls `onPersistRejected`, and the actor keeps running —
+ *   except a stale-writer rejection (`isStaleWriterRejection`: another incarnation of the
+ *   persistence id claimed it or stored the number first), after which the actor logs an
+ *   error once and stops when the command has settled, instead of restarting into a loop
+ *   of two writers fencing each other. Every recovery claims the id with a fresh writer
+ *   uuid (`Journal.claimWriter`), so the newest incarnation is the one that keeps writing.
  *
  * Hooks that customise it are methods or fields to override: `journalId`,
  * `snapshotStoreId`, `snapshotEvery`, `recovery()`, `tagsFor()`, `eventAdapter()`,
@@ -77,6 +82,7 @@ export abstract class PersistentActor<C, E, S = never> extends Actor<C> {
       onRecoveryFailure: (error) => this.onRecoveryFailure(error),
       onPersistRejected: (error, events) => this.onPersistRejected(error, events),
       onPersistFailure: (error, events) => this.onPersistFailure(error, events),
+      stopSelf: () => this.context.stop(this.context.self as ActorRef<never>),
     });
   }
 
@@ -117,8 +123,10 @@ export abstract class PersistentActor<C, E, S = never> extends Actor<C> {
     this.context.log.error(error.message, { error });
   }
 
-  /** A write was rejected; `persist` rejects and the actor keeps running. @default logs a warning */
+  /** A write was rejected; `persist` rejects and the actor keeps running (or stops, when stale). @default logs a warning */
   onPersistRejected(error: JournalRejectedError, _events: readonly E[]): void {
+    // A stale writer's rejections are logged once by the runtime as it stops the actor.
+    if (isStaleWriterRejection(error)) return;
     this.context.log.warn(error.message, { error });
   }
 

@@ -2,7 +2,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { openDatabase, toSqlInteger } from './internal/open-database.js';
 import { type Journal, type JournalCapabilities, type OrderedPersistenceId, type OrderedRepr, type ReplayRange, checkReplayRange } from './journal.js';
 import { JournalListeners } from './journal-listeners.js';
-import { PayloadTooLargeError } from './errors.js';
+import { PayloadTooLargeError, SequenceNumberTakenError, WriterFencedError } from './errors.js';
 import type { AtomicWrite, PersistentRepr } from './persistent-repr.js';
 import { type ResolvedSqliteOptions, type SqliteOptions, resolveSqliteOptions } from './sqlite-options.js';
 
@@ -31,6 +31,10 @@ CREATE TABLE IF NOT EXISTS persistence_id (
   highest_sequence_nr INTEGER NOT NULL,
   deleted_to INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS writer (
+  persistence_id TEXT PRIMARY KEY,
+  writer_uuid TEXT NOT NULL
+) WITHOUT ROWID;
 `;
 
 interface Row {
@@ -64,6 +68,8 @@ export class SqliteJournal implements Journal {
   private readonly insertEvent: StatementSync;
   private readonly insertTag: StatementSync;
   private readonly upsertId: StatementSync;
+  private readonly upsertWriter: StatementSync;
+  private readonly selectOwnership: StatementSync;
   private readonly selectPage: StatementSync;
   private readonly selectHighest: StatementSync;
   private readonly selectIds: StatementSync;
@@ -85,6 +91,10 @@ export class SqliteJournal implements Journal {
     this.upsertId = db.prepare(
       'INSERT INTO persistence_id (persistence_id, highest_sequence_nr) VALUES (?, ?) ON CONFLICT (persistence_id) DO UPDATE SET highest_sequence_nr = max(highest_sequence_nr, excluded.highest_sequence_nr)',
     );
+    this.upsertWriter = db.prepare('INSERT INTO writer (persistence_id, writer_uuid) VALUES (?, ?) ON CONFLICT (persistence_id) DO UPDATE SET writer_uuid = excluded.writer_uuid');
+    this.selectOwnership = db.prepare(
+      'SELECT (SELECT highest_sequence_nr FROM persistence_id WHERE persistence_id = ?1) AS highest, (SELECT writer_uuid FROM writer WHERE persistence_id = ?1) AS writer',
+    );
     this.selectPage = db.prepare('SELECT * FROM journal WHERE persistence_id = ? AND sequence_nr >= ? AND sequence_nr <= ? ORDER BY sequence_nr LIMIT ?');
     this.selectHighest = db.prepare('SELECT highest_sequence_nr AS highest FROM persistence_id WHERE persistence_id = ?');
     this.selectIds = db.prepare('SELECT id_offset, persistence_id FROM persistence_id WHERE id_offset > ? ORDER BY id_offset LIMIT ?');
@@ -95,18 +105,30 @@ export class SqliteJournal implements Journal {
   }
 
   writeMessages(writes: readonly AtomicWrite[]): Promise<readonly (Error | undefined)[]> {
+    if (writes.length === 0) return Promise.resolve([]);
     try {
       const results: (Error | undefined)[] = writes.map((write) => this.check(write));
-      const accepted = writes.filter((_, i) => results[i] === undefined);
       // Fast path: the whole batch in one transaction. If any write fails inside SQLite,
       // redo the batch with a savepoint per write so only that write is rejected.
+      // BEGIN IMMEDIATE takes the database's write lock before the single-writer checks,
+      // so another connection (another process) cannot write between check and insert.
       try {
         this.db.exec('BEGIN IMMEDIATE');
-        for (const write of accepted) this.insert(write);
+        for (let i = 0; i < writes.length; i++) {
+          if (results[i] !== undefined) continue;
+          const write = writes[i] as AtomicWrite;
+          const refusal = this.refusal(write);
+          if (refusal === undefined) this.insert(write);
+          else results[i] = refusal;
+        }
         this.db.exec('COMMIT');
       } catch (error) {
         this.rollbackQuietly();
         if (!isConstraintError(error)) throw error;
+        // The single-writer checks run again inside the new transaction.
+        results.forEach((result, i) => {
+          if (result !== undefined && isStaleWriterError(result)) results[i] = undefined;
+        });
         this.writeOneByOne(writes, results);
       }
       this.listeners.notify();
@@ -130,6 +152,17 @@ export class SqliteJournal implements Journal {
       from = (page[page.length - 1] as PersistentRepr).sequenceNr + 1;
       yield page;
       if (rows.length < limit) return;
+    }
+  }
+
+  claimWriter(persistenceId: string, writerUuid: string): Promise<void> {
+    try {
+      // One statement commits on its own: durable like a write, and ordered with writes by
+      // SQLite's write lock, so a write that commits after the claim sees it.
+      this.upsertWriter.run(persistenceId, writerUuid);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
     }
   }
 
@@ -199,6 +232,18 @@ export class SqliteJournal implements Journal {
     return undefined;
   }
 
+  /** The single-writer checks, run inside the write transaction: fenced writer first, then a taken number. */
+  private refusal(write: AtomicWrite): Error | undefined {
+    const first = write.events[0];
+    if (first === undefined) return undefined;
+    const { highest, writer } = this.selectOwnership.get(write.persistenceId) as { highest: number | null; writer: string | null };
+    if (writer !== null) {
+      for (const event of write.events) if (event.writerUuid !== writer) return new WriterFencedError(write.persistenceId, event.writerUuid);
+    }
+    if (highest !== null && first.sequenceNr <= highest) return new SequenceNumberTakenError(write.persistenceId, first.sequenceNr, highest);
+    return undefined;
+  }
+
   private insert(write: AtomicWrite): void {
     let highest = 0;
     for (const e of write.events) {
@@ -215,6 +260,11 @@ export class SqliteJournal implements Journal {
     try {
       writes.forEach((write, i) => {
         if (results[i] !== undefined) return;
+        const refusal = this.refusal(write);
+        if (refusal !== undefined) {
+          results[i] = refusal;
+          return;
+        }
         this.db.exec('SAVEPOINT atomic_write');
         try {
           this.insert(write);
@@ -242,7 +292,11 @@ export class SqliteJournal implements Journal {
   }
 }
 
-/** A constraint violation (e.g. a sequence number already stored) rejects one write; anything else is a failure. */
+function isStaleWriterError(error: Error): boolean {
+  return error instanceof SequenceNumberTakenError || error instanceof WriterFencedError;
+}
+
+/** A constraint violation rejects one write; anything else is a failure. */
 function isConstraintError(error: unknown): boolean {
   return error instanceof Error && /constraint/i.test(error.message);
 }

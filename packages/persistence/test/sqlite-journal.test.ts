@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ActorSystem, silentLogger } from '@troupe/core';
-import { TestProbe } from '@troupe/testkit';
+import { TestProbe, runNodeProgram } from '@troupe/testkit';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Persistence, SqliteJournal, SqliteSnapshotStore } from '../src/index.js';
 import { Counter, type Note, type Reply } from './fixtures/counter-actor.js';
@@ -57,6 +58,59 @@ describe('SqliteJournal', () => {
     expect(full.options.synchronous).toBe('full');
     void full.close();
   });
+
+  it('opens a database from before writer claims existed, keeps every event, and fences from then on', async () => {
+    const path = join(dir, 'before-claims.db');
+    const event = (sequenceNr: number, writerUuid: string) => ({ persistenceId: 'old', sequenceNr, payload: new Uint8Array([sequenceNr]), serializerId: 'json', manifest: '', eventManifest: '', tags: [], timestamp: 0, writerUuid });
+    const journal = new SqliteJournal({ path });
+    expect(await journal.writeMessages([{ persistenceId: 'old', events: [event(1, 'w1'), event(2, 'w1')] }])).toEqual([undefined]);
+    await journal.close();
+    // What an older release left on disk: the same tables without the writer table.
+    const { DatabaseSync } = await import('node:sqlite');
+    const raw = new DatabaseSync(path);
+    raw.exec('DROP TABLE writer');
+    raw.close();
+
+    const reopened = new SqliteJournal({ path });
+    const replayed: number[] = [];
+    for await (const page of reopened.replayMessages('old', { fromSequenceNr: 1, toSequenceNr: Infinity, max: Infinity })) replayed.push(...page.map((e) => e.sequenceNr));
+    expect(replayed).toEqual([1, 2]);
+    expect(await reopened.readHighestSequenceNr('old', 1)).toBe(2);
+    // Unclaimed: any writer; a taken number is a typed rejection, not SQLite's UNIQUE error.
+    expect((await reopened.writeMessages([{ persistenceId: 'old', events: [event(2, 'w2')] }]))[0]).toMatchObject({ code: 'ERR_SEQUENCE_NUMBER_TAKEN' });
+    expect(await reopened.writeMessages([{ persistenceId: 'old', events: [event(3, 'w2')] }])).toEqual([undefined]);
+    await reopened.claimWriter('old', 'w3');
+    expect((await reopened.writeMessages([{ persistenceId: 'old', events: [event(4, 'w2')] }]))[0]).toMatchObject({ code: 'ERR_WRITER_FENCED' });
+    expect(await reopened.writeMessages([{ persistenceId: 'old', events: [event(4, 'w3')] }])).toEqual([undefined]);
+    await reopened.close();
+  });
+
+  it('acknowledges each sequence number once when two processes write one id of one file at once', async () => {
+    const racers = join(dir, 'racers');
+    mkdirSync(racers, { recursive: true });
+    const path = join(racers, 'journal.db');
+    const target = 2000;
+    const script = fileURLToPath(new URL('./fixtures/sqlite-racer.mjs', import.meta.url));
+    const runs = await Promise.all(['a', 'b'].map((label) => runNodeProgram([script, path, 'raced', label, String(target), racers], { cwd: racers, timeoutMs: 60_000 })));
+    const reports = runs.map((run) => {
+      expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+      return JSON.parse(run.stdout) as { label: string; acknowledged: number[]; refused: Record<string, number> };
+    });
+    // Every refusal is the typed one (no raw UNIQUE error, no busy failure), and the race happened.
+    for (const report of reports) expect(Object.keys(report.refused).filter((code) => code !== 'ERR_SEQUENCE_NUMBER_TAKEN')).toEqual([]);
+    expect(reports.reduce((sum, r) => sum + (r.refused.ERR_SEQUENCE_NUMBER_TAKEN ?? 0), 0)).toBeGreaterThan(0);
+    const owner = new Map<number, string>();
+    for (const report of reports) for (const seq of report.acknowledged) {
+      expect(owner.has(seq), `sequence number ${seq} acknowledged twice`).toBe(false);
+      owner.set(seq, report.label);
+    }
+    expect(owner.size).toBe(target);
+    const journal = new SqliteJournal({ path });
+    const stored: string[] = [];
+    for await (const page of journal.replayMessages('raced', { fromSequenceNr: 1, toSequenceNr: Infinity, max: Infinity })) stored.push(...page.map((e) => `${e.sequenceNr}:${e.writerUuid}`));
+    await journal.close();
+    expect(stored).toEqual(Array.from({ length: target }, (_, i) => `${i + 1}:${owner.get(i + 1)}`));
+  }, 90_000);
 
   it('validates its options, naming the bad field', () => {
     expect(() => new SqliteJournal({ path: join(dir, 'x.db'), synchronous: 'off' as never })).toThrow(/synchronous/);

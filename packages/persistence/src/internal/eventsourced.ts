@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ActorSystem, Logger, SerializationRegistry } from '@troupe/core';
-import { JournalDeleteError, JournalRejectedError, JournalWriteError, RecoveryError, describeCause } from '../errors.js';
+import { JournalDeleteError, JournalRejectedError, JournalWriteError, RecoveryError, describeCause, isStaleWriterRejection } from '../errors.js';
 import type { EventAdapter } from '../event-adapter.js';
 import type { JournalBatcher } from '../journal-batcher.js';
 import { type JournalHandle, Persistence, batcherOf } from '../persistence.js';
@@ -28,12 +28,16 @@ export interface EventsourcedHooks<E, S> {
   readonly onRecoveryFailure: (error: RecoveryError) => void;
   readonly onPersistRejected: (error: JournalRejectedError, events: readonly E[]) => void;
   readonly onPersistFailure: (error: JournalWriteError, events: readonly E[]) => void;
+  /** Stops the actor (not a failure: no supervision, no restart). */
+  readonly stopSelf: () => void;
 }
 
 const IDLE = 0;
 const RECOVERING = 1;
 const RUNNING = 2;
 const FAILED = 3;
+/** A newer incarnation owns the persistence id: the journal refused a write as stale. */
+const STALE = 4;
 
 /**
  * The event-sourcing engine behind `PersistentActor`: recovery, sequence numbers, the
@@ -56,6 +60,8 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
   private pending = 0;
   private drained: { promise: Promise<void>; resolve: () => void } | undefined;
   private failure: JournalWriteError | Error | undefined;
+  /** The journal's stale-writer rejection that made this incarnation stop. */
+  private staleBy: Error | undefined;
   /** True while a command handler (or `onRecoveryCompleted`) may persist. */
   private handling = false;
 
@@ -95,6 +101,15 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
     try {
       this.journalHandle = await persistence.journalFor(this.hooks.journalId());
       this.batcher = batcherOf(this.journalHandle);
+      const journal = this.journalHandle.journal;
+      // A write of this id that timed out (the instance before a restart) may still land:
+      // let it settle before claiming, so the highest number read below includes it.
+      const hung = this.batcher.settledFor(pid);
+      if (hung !== undefined) await hung;
+      // Fence every older incarnation (another node, a double spawn, a zombie after
+      // failover) before reading the highest number: the journal refuses their writes from
+      // now on. Every recovery has a fresh writerUuid, so a restart claims anew.
+      if (typeof journal.claimWriter === 'function') await journal.claimWriter(pid, this.writerUuid);
       const snapshotStoreId = this.hooks.snapshotStoreId();
       this.snapshotter = new Snapshotter(pid, this.serialization, () => persistence.snapshotStoreFor(snapshotStoreId));
       let last = 0;
@@ -106,10 +121,6 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
           last = loaded.metadata.sequenceNr;
         }
       }
-      const journal = this.journalHandle.journal;
-      // A write of this id that timed out may still land: read the highest number after it.
-      const hung = this.batcher.settledFor(pid);
-      if (hung !== undefined) await hung;
       const highest = await journal.readHighestSequenceNr(pid, last + 1);
       const to = Math.min(recovery.toSequenceNr, highest);
       if (to > last && recovery.replayMax > 0) {
@@ -160,6 +171,8 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
    * happened (even if the handler caught it), so supervision applies.
    */
   handle(run: () => void | Promise<void>): void | Promise<void> {
+    // Stale: the actor is stopping; commands that slipped in are not handled.
+    if (this.phase === STALE) return;
     if (this.phase !== RUNNING) {
       throw new TypeError(
         this.phase === FAILED ? `PersistentActor ${this.pid}: handling a command after a failed write` : 'PersistentActor: recovery has not run; if you override preStart, call `await super.preStart()` first',
@@ -198,13 +211,25 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
     }
     this.handling = false;
     if (this.failure !== undefined) throw this.failure;
+    if (this.phase === STALE) {
+      // Stop once the handler has seen its rejection (it may reply to the sender first).
+      // Its own error, if any, must not reach the supervisor: a restart would claim the id
+      // back from the newer incarnation.
+      if (threw && !this.isOwnRejection(handlerError)) this.log.error(`${this.pid}: command handler failed while stopping a stale incarnation: ${describeCause(handlerError)}`, { error: handlerError });
+      this.hooks.stopSelf();
+      return;
+    }
     if (threw) this.rethrow(handlerError);
   }
 
   /** A rejection was already reported (onPersistRejected) and must not fail the actor. */
   private rethrow(error: unknown): void {
-    if (error instanceof JournalRejectedError && this.ownRejections.has(error)) return;
+    if (this.isOwnRejection(error)) return;
     throw error;
+  }
+
+  private isOwnRejection(error: unknown): boolean {
+    return error instanceof JournalRejectedError && this.ownRejections.has(error);
   }
 
   private readonly ownRejections = new WeakSet<JournalRejectedError>();
@@ -212,6 +237,7 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
   // ---- Persisting ---------------------------------------------------------------
 
   persist(events: readonly E[]): Promise<void> {
+    if (this.phase === STALE) return rejected(this.ownRejection(this.staleBy));
     if (this.phase !== RUNNING) {
       if (this.phase === FAILED && this.failure !== undefined) return rejected(new JournalWriteError(this.pid, this.failure));
       throw new TypeError(this.phase === FAILED ? `PersistentActor ${this.pid}: cannot persist after recovery failed` : 'PersistentActor: cannot persist during recovery');
@@ -284,17 +310,49 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
         write.resolve();
       }
     } else {
-      const error = new JournalRejectedError(this.pid, rejection);
-      this.ownRejections.add(error);
+      const error = this.ownRejection(rejection);
+      if (this.phase === RUNNING && isStaleWriterRejection(rejection)) this.becomeStale(rejection);
       this.guard('onPersistRejected', () => this.hooks.onPersistRejected(error, write.userEvents));
       write.reject(error);
     }
     this.settled();
+    if (this.phase === STALE) {
+      // Never sent: the journal would refuse them too, and nothing of them is stored.
+      while (this.queue.length > 0) {
+        const queued = this.queue.shift() as PendingWrite<E>;
+        const error = this.ownRejection(this.staleBy);
+        this.guard('onPersistRejected', () => this.hooks.onPersistRejected(error, queued.userEvents));
+        queued.reject(error);
+        this.settled();
+      }
+      return;
+    }
     const next = this.queue.shift();
     if (next !== undefined) {
       if (this.failure === undefined) this.send(next);
       else this.onFailed(next, this.failure);
     }
+  }
+
+  /** A rejection reported to the caller (and `onPersistRejected`) that must not fail the actor. */
+  private ownRejection(cause: unknown): JournalRejectedError {
+    const error = new JournalRejectedError(this.pid, cause);
+    this.ownRejections.add(error);
+    return error;
+  }
+
+  /**
+   * The journal refused a write because another incarnation owns the id. Restarting would
+   * recover, claim the id back and fence the newer incarnation in turn (two writers taking
+   * turns forever), so this one stops once the current command has settled.
+   */
+  private becomeStale(rejection: Error): void {
+    this.phase = STALE;
+    this.staleBy = rejection;
+    this.log.error(
+      `${this.pid}: the journal refused a write because another incarnation of this persistence id is writing (${describeCause(rejection)}); stopping this one, which is stale. Two actors with one persistence id ran at once (a split brain, a double spawn, or a node that came back after failover).`,
+      { persistenceId: this.pid, error: rejection },
+    );
   }
 
   onFailed(write: PendingWrite<E>, cause: unknown): void {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Journal, OrderedRepr } from '../journal.js';
-import { atomic, freshId } from './tck-fixtures.js';
+import { atomic, freshId, openSibling } from './tck-fixtures.js';
 import type { JournalTckOptions } from './tck-options.js';
 
 /**
@@ -64,6 +64,57 @@ export function querySpec(name: string, options: JournalTckOptions): void {
       const later = await journal.currentEventsByTag(tag, rest[1]!.offset, 100);
       expect(later.map((e) => e.repr.sequenceNr)).toEqual([7]);
       expect(await journal.currentEventsByTag(freshId('no-such-tag'), 0, 100)).toEqual([]);
+    });
+
+    it('eventsByTag: never places an event written after a query returned an offset at or before that offset (concurrent writers)', async (ctx) => {
+      if (!journal.capabilities.eventsByTagQuery || journal.currentEventsByTag === undefined) return ctx.skip();
+      const other = await openSibling(journal, options.openSibling);
+      try {
+        const tag = freshId('tag');
+        const writers = [journal, other, journal, other].map((on) => ({ on, id: freshId('tag-writer') }));
+        const perWriter = 15;
+        // A logical clock orders "a write started" against "a query returned".
+        let step = 0;
+        const writeStartedAt = new Map<string, number>();
+        const queries: { returnedAt: number; highestOffset: number }[] = [];
+        let writing = true;
+        const writes = Promise.all(
+          writers.map(async ({ on, id }) => {
+            for (let seq = 1; seq <= perWriter; seq++) {
+              writeStartedAt.set(`${id}:${seq}`, ++step);
+              const [result] = await on.writeMessages([atomic(id, seq, seq, { tags: [tag] })]);
+              if (result !== undefined) throw result;
+            }
+          }),
+        ).finally(() => (writing = false));
+        const reads = (async () => {
+          let after = 0;
+          while (writing) {
+            const page = await journal.currentEventsByTag!(tag, after, 1000);
+            const returnedAt = ++step;
+            if (page.length > 0) after = page[page.length - 1]!.offset;
+            expectIncreasing(page);
+            queries.push({ returnedAt, highestOffset: after });
+            await new Promise<void>((resolve) => setImmediate(resolve));
+          }
+        })();
+        await Promise.all([writes, reads]);
+        const all = await journal.currentEventsByTag(tag, 0, 10_000);
+        expect(all).toHaveLength(writers.length * perWriter);
+        expectIncreasing(all);
+        for (const { id } of writers) {
+          expect(all.filter((e) => e.repr.persistenceId === id).map((e) => e.repr.sequenceNr), `events of ${id} in sequence order`).toEqual(Array.from({ length: perWriter }, (_, i) => i + 1));
+        }
+        for (const event of all) {
+          const started = writeStartedAt.get(`${event.repr.persistenceId}:${event.repr.sequenceNr}`) as number;
+          // The newest offset any query had returned before this write started.
+          let returnedBefore = 0;
+          for (const q of queries) if (q.returnedAt < started) returnedBefore = Math.max(returnedBefore, q.highestOffset);
+          expect(event.offset, `${event.repr.persistenceId}:${event.repr.sequenceNr} was written after a query returned offset ${returnedBefore}`).toBeGreaterThan(returnedBefore);
+        }
+      } finally {
+        if (other !== journal) await other.close?.();
+      }
     });
 
     it('subscribe: notifies listeners after a write and stops after unsubscribing', async (ctx) => {

@@ -21,6 +21,13 @@ export interface JournalTckOptions {
    * survive; leave out for in-memory journals.
    */
   readonly reopen?: (journal: Journal) => Journal | Promise<Journal>;
+  /**
+   * A second, independent instance on the same storage as `journal` — its own connections
+   * and caches — as a second process would open it; the TCK closes it. The single-writer
+   * cases (two writers of one id, two calls in flight) then run across two instances, as in
+   * a split brain. Without it they use `journal` for both writers, which proves less.
+   */
+  readonly openSibling?: (journal: Journal) => Journal | Promise<Journal>;
 }
 
 /** How the TCK gets a snapshot store under test. */
