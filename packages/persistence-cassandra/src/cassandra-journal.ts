@@ -123,8 +123,15 @@ export class CassandraJournal implements Journal {
     const client = await this.session.connected();
     const accepted: number[] = [];
     for (let i = 0; i < writes.length; i++) if (results[i] === undefined) accepted.push(i);
+    // Writes of different ids run in parallel; two of one id (the runtime never sends them,
+    // other callers may) run in order, so a later one cannot take its numbers first.
+    const previousOfId = new Map<string, Promise<unknown>>();
     await forEachLimited(accepted, this.options.maxConcurrentWrites, async (index) => {
-      const rejection = await this.store(client, writes[index] as AtomicWrite);
+      const write = writes[index] as AtomicWrite;
+      const previous = previousOfId.get(write.persistenceId);
+      const storing = previous === undefined ? this.store(client, write) : previous.then(() => this.store(client, write));
+      previousOfId.set(write.persistenceId, storing.catch(() => undefined));
+      const rejection = await storing;
       if (rejection !== undefined) results[index] = rejection;
       onWritten?.(index, rejection);
     });
