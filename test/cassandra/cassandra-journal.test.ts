@@ -88,6 +88,26 @@ describe.skipIf(!cassandraAvailable())('CassandraJournal', () => {
       await journal.close();
     });
 
+    it('finds the highest sequence number from fromSequenceNr hints beyond the first partition, before and after deletes', async () => {
+      // The TCK's hint case on 3-event partitions (the TCK itself needs 300-event partitions).
+      const journal = journalWithPartitionsOf(3);
+      const pid = freshPid();
+      for (let seq = 1; seq <= 25; seq++) expect(await journal.writeMessages([write(pid, seq, seq)])).toEqual([undefined]);
+      for (const hint of [1, 4, 10, 20, 24, 25, 26]) expect(await journal.readHighestSequenceNr(pid, hint), `hint ${hint}`).toBe(25);
+      await journal.deleteMessagesTo(pid, 20);
+      for (const hint of [1, 21, 22, 26]) expect(await journal.readHighestSequenceNr(pid, hint), `hint ${hint} after deleting 1..20`).toBe(25);
+      await journal.deleteMessagesTo(pid, Infinity);
+      for (const hint of [1, 26]) expect(await journal.readHighestSequenceNr(pid, hint), `hint ${hint} after deleting all`).toBe(25);
+      expect(await journal.writeMessages([write(pid, 26, 26)])).toEqual([undefined]);
+      for (const hint of [1, 26, 27]) expect(await journal.readHighestSequenceNr(pid, hint), `hint ${hint} after writing 26`).toBe(26);
+      expect(await replayed(journal, pid)).toEqual([26]);
+      // A deleted number is never written again.
+      const second = journalWithPartitionsOf(3);
+      expect((await second.writeMessages([write(pid, 20, 20)]))[0]).toMatchObject({ code: 'ERR_SEQUENCE_NUMBER_TAKEN' });
+      await second.close();
+      await journal.close();
+    });
+
     it('rejects an atomic write with more events than a partition holds, storing nothing of it', async () => {
       const journal = journalWithPartitionsOf(3);
       const pid = freshPid();

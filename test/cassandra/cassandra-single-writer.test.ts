@@ -8,6 +8,7 @@
 import { ActorSystem, type ActorRef, SupervisorStrategy, silentLogger } from '@troupe/core';
 import { type AtomicWrite, type Journal, Persistence, PersistentActor, type PersistentRepr, isStaleWriterRejection } from '@troupe/persistence';
 import { CassandraJournal } from '@troupe/persistence-cassandra';
+import { TestProbe } from '@troupe/testkit';
 import type cassandra from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CASSANDRA_LOCAL_DATA_CENTER, cassandraAvailable, cassandraContactPoints } from '../setup/services-env.js';
@@ -237,24 +238,37 @@ describe.skipIf(!cassandraAvailable())('CassandraJournal single writer', () => {
       }
     }
 
-    it('loses none of the events acknowledged by either incarnation (40 sent, every acknowledged one recovered)', async () => {
+    it('loses none of the events acknowledged by either incarnation, stops the stale one, and the newer keeps writing', async () => {
       const pid = freshPid('two-systems');
       const systems = [0, 1].map((i) => ActorSystem.create({ name: `split-${i}`, logger: silentLogger }));
       const acknowledged: string[] = [];
+      let survivor = -1;
       try {
         const refs = systems.map((system) => {
           Persistence.configure(system, { journals: { default: new CassandraJournal({ contactPoints: cassandraContactPoints(), localDataCenter: CASSANDRA_LOCAL_DATA_CENTER, keyspace }) } });
           return system.spawn(() => new Recorder(pid), { name: 'recorder', supervision: SupervisorStrategy.restartWithBackoff({ minBackoffMs: 10, maxBackoffMs: 50 }) });
         });
-        // Both incarnations recovered the same (empty) history before either writes.
-        await Promise.all(refs.map((ref) => ref.ask<string>((replyTo) => ({ type: 'add', text: 'warm-up', replyTo }), { timeoutMs: 30_000 }).then((t) => acknowledged.push(t), () => undefined)));
+        const probes = systems.map((system, i) => {
+          const probe = TestProbe.create<never>(system);
+          probe.watch(refs[i] as ActorRef<never>);
+          return probe;
+        });
+        // 20 commands to each incarnation at once: both recovered (and claimed) the same empty history.
         const asks = refs.flatMap((ref, i) =>
-          Array.from({ length: 20 }, (_, k) => ref.ask<string>((replyTo) => ({ type: 'add', text: `s${i}-${k}`, replyTo }), { timeoutMs: 15_000 }).then(
-            (text) => acknowledged.push(text),
-            () => undefined,
-          )),
+          Array.from({ length: 20 }, (_, k) =>
+            ref.ask<string>((replyTo) => ({ type: 'add', text: `s${i}-${k}`, replyTo }), { timeoutMs: 10_000 }).then(
+              (text) => acknowledged.push(text),
+              () => undefined,
+            ),
+          ),
         );
         await Promise.all(asks);
+        // The incarnation whose claim came first is fenced at its first write and stops (not restarts).
+        const stopped = await Promise.any(probes.map((probe, i) => probe.expectTerminated(refs[i] as ActorRef<never>, 20_000).then(() => i)));
+        survivor = 1 - stopped;
+        expect(acknowledged.filter((text) => text.startsWith(`s${survivor}-`))).toHaveLength(20);
+        const next = await (refs[survivor] as ActorRef<Cmd>).ask<string>((replyTo) => ({ type: 'add', text: 'after', replyTo }), { timeoutMs: 20_000 });
+        acknowledged.push(next);
       } finally {
         await Promise.all(systems.map((system) => system.terminate()));
       }
@@ -265,6 +279,7 @@ describe.skipIf(!cassandraAvailable())('CassandraJournal single writer', () => {
         const lost = acknowledged.filter((text) => !recovered.includes(text));
         expect(lost, `${acknowledged.length} acknowledged, ${recovered.length} recovered`).toEqual([]);
         expect(recovered.length).toBe(acknowledged.length);
+        expect(recovered.at(-1)).toBe('after');
       } finally {
         await third.terminate();
       }
