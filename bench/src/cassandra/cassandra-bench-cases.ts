@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { type ActorRef, ActorSystem, silentLogger } from '@troupe/core';
 import { Persistence, PersistentActor } from '@troupe/persistence';
 import { CassandraJournal } from '@troupe/persistence-cassandra';
+import { type JournalPerformance, measureJournalPerformance } from '@troupe/persistence/tck';
 import cassandra from 'cassandra-driver';
 
 /** What every case needs: the keyspace, a raw client, and how to build a journal on it. */
@@ -160,4 +161,17 @@ export async function rawRecovery(ctx: BenchContext, pid: string, count: number,
   const seconds = (performance.now() - start) / 1000;
   if (total !== count) throw new Error(`raw recovery summed ${total}, expected ${count}`);
   return count / seconds;
+}
+
+/**
+ * The compliance kit's performance section (`measureJournalPerformance`: one id, `events`
+ * awaited one-event writes, then one replay) on a fresh journal instance of `mode`.
+ */
+export async function journalPerformance(ctx: BenchContext, events: number, mode: WriteMode): Promise<JournalPerformance> {
+  const journal = await CassandraJournal.connect({ contactPoints: ctx.contactPoints, localDataCenter: ctx.localDataCenter, keyspace: ctx.keyspace, unsafeUnconditionalWrites: mode === 'unsafe' });
+  try {
+    return await measureJournalPerformance(journal, { events, eventsPerWrite: 1, persistenceId: `perf-${mode}-${randomUUID().slice(0, 8)}` });
+  } finally {
+    await journal.close();
+  }
 }

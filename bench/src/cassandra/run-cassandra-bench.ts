@@ -13,10 +13,10 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { CassandraJournal } from '@troupe/persistence-cassandra';
 import cassandra from 'cassandra-driver';
-import { type BenchContext, rawRecovery, rawWrites, seedHistory, troupeRecovery, troupeWrites } from './cassandra-bench-cases.js';
+import { type BenchContext, journalPerformance, rawRecovery, rawWrites, seedHistory, troupeRecovery, troupeWrites } from './cassandra-bench-cases.js';
 
 const RUNS = 7;
-const COUNTS = { oneActor: 2000, manyActors: 1000, perActor: 20, recovery: 100_000 } as const;
+const COUNTS = { oneActor: 2000, manyActors: 1000, perActor: 20, recovery: 100_000, journalPerf: 2000 } as const;
 const RAW_FETCH_SIZE = 5000; // the driver's default fetch size, and the journal's default replayPageSize
 
 /**
@@ -103,6 +103,10 @@ async function main(): Promise<void> {
         })),
       );
     }
+    // The TCK's performance section, without actors: the journal alone, conditional and unsafe.
+    // (Its replay of 2,000 events is too short to time; recovery-100k measures replay.)
+    const perf = (mode: 'conditional' | 'unsafe') => async (): Promise<number> => (await journalPerformance(ctx, COUNTS.journalPerf, mode)).writeEventsPerSec;
+    figures.push(...(await sideBySide('tck-journal-perf-write', { troupe: perf('conditional'), 'troupe-unsafe': perf('unsafe') })));
     const pid = await seedHistory(ctx, COUNTS.recovery);
     figures.push(...(await sideBySide('recovery-100k', { troupe: () => troupeRecovery(ctx, pid, COUNTS.recovery), raw: () => rawRecovery(ctx, pid, COUNTS.recovery, RAW_FETCH_SIZE) })));
   } finally {
@@ -147,6 +151,7 @@ async function main(): Promise<void> {
       'write-1-actor': { events: COUNTS.oneActor, writers: 1 },
       'write-1000-actors': { events: COUNTS.manyActors * COUNTS.perActor, writers: COUNTS.manyActors, perWriter: COUNTS.perActor },
       'recovery-100k': { events: COUNTS.recovery, rawFetchSize: RAW_FETCH_SIZE },
+      'tck-journal-perf-write': { events: COUNTS.journalPerf, eventsPerWrite: 1, via: 'measureJournalPerformance of @troupe/persistence/tck' },
     },
   };
   const file = fileURLToPath(new URL('../../results/cassandra.json', import.meta.url));
