@@ -15,6 +15,7 @@ describe('JournalStatements', () => {
     const statements = new JournalStatements(names);
     expect(statements.createMessages).toContain('fence text static, high bigint static, sealed boolean static');
     expect(statements.writeHigh).toMatch(/^UPDATE ks\.messages SET high = \?, fence = \? WHERE .* IF high = \? AND sealed = null AND fence = \?$/);
+    expect(statements.writeEventAndHigh).toMatch(/^UPDATE ks\.messages SET high = \?, fence = \?, timestamp = \?, .* WHERE persistence_id = \? AND partition_nr = \? AND sequence_nr = \? IF high = \? AND sealed = null AND fence = \?$/);
     expect(statements.seal).toMatch(/IF high = \? AND sealed = null AND fence = \?$/);
     expect(statements.claim).toMatch(/SET fence = \? WHERE .* IF fence != \?$/);
     expect(statements.insertEventIfNotExists).toBe(`${statements.insertEvent} IF NOT EXISTS`);

@@ -252,10 +252,17 @@ export class FencedWriter {
   ): Promise<PartitionState | undefined> {
     const { session, statements, lwtOptions } = this.ctx;
     const p = session.long(partition);
+    const expected = expectedHigh === null ? null : session.long(expectedHigh);
+    if (events.length === 1 && expectedHigh !== null) {
+      // eventParams: persistence_id, partition_nr, sequence_nr, then the value columns in statement order.
+      const [, , sequenceNr, ...values] = this.ctx.eventParams(pid, p, events[0] as PersistentRepr);
+      const params = [session.long(m), carry, ...values, pid, p, sequenceNr, expected, fence];
+      return stateOf(await session.execute(client, statements.writeEventAndHigh, params, lwtOptions));
+    }
     // A partition opened now may hold rows of an older version: check each row as well.
     const insert = expectedHigh === null ? statements.insertEventIfNotExists : statements.insertEvent;
     const queries = [
-      { query: statements.writeHigh, params: [session.long(m), carry, pid, p, expectedHigh === null ? null : session.long(expectedHigh), fence] },
+      { query: statements.writeHigh, params: [session.long(m), carry, pid, p, expected, fence] },
       ...events.map((event) => ({ query: insert, params: this.ctx.eventParams(pid, p, event) })),
     ];
     const result = await session.batch(client, queries, lwtOptions);
