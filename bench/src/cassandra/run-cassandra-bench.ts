@@ -127,12 +127,12 @@ async function main(): Promise<void> {
     ].filter((r): r is Ratio => r !== undefined),
   );
   console.log('');
-  console.log('scenario            subject              events/s');
-  for (const f of figures) console.log(`${f.scenario.padEnd(20)}${f.subject.padEnd(16)}${f.value.toLocaleString('en-US').padStart(13)}`);
+  console.log('scenario                subject              events/s');
+  for (const f of figures) console.log(`${f.scenario.padEnd(24)}${f.subject.padEnd(16)}${f.value.toLocaleString('en-US').padStart(13)}`);
   console.log('');
-  console.log('scenario            ratio                      of medians  paired÷  (targets judged on paired÷)');
+  console.log('scenario                ratio                      of medians  paired÷  (targets judged on paired÷)');
   for (const r of ratios) {
-    console.log(`${r.scenario.padEnd(20)}${r.of.padEnd(27)}${`${r.ratioOfMedians.toFixed(2)}×`.padStart(10)}${`${r.medianPairedRatio.toFixed(2)}×`.padStart(9)}  ${r.result === undefined ? '' : `${r.result} (≥ ${r.target}×)`}`);
+    console.log(`${r.scenario.padEnd(24)}${r.of.padEnd(27)}${`${r.ratioOfMedians.toFixed(2)}×`.padStart(10)}${`${r.medianPairedRatio.toFixed(2)}×`.padStart(9)}  ${r.result === undefined ? '' : `${r.result} (≥ ${r.target}×)`}`);
   }
 
   const header = {
