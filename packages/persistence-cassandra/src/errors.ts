@@ -41,12 +41,13 @@ export function describeDriverError(error: unknown): string {
 }
 
 /**
- * `claimWriter` gave up: the id's history kept moving into new partitions while it claimed
- * (another writer still writing fast across partition boundaries). Recovery fails with it,
- * and the actor's backoff restart claims again.
+ * A conditional write, seal or claim (lightweight transactions) found the partition's
+ * single-writer state changing on every attempt and gave up: another writer of the same
+ * persistence id is busy in it. The outcome is a failure, not a rejection: the actor's
+ * backoff restart recovers (claims again) and goes on.
  */
-export class CassandraClaimContendedError extends TroupeError {
-  constructor(persistenceId: string, rounds: number) {
-    super('ERR_CASSANDRA_CLAIM_CONTENDED', `claiming "${persistenceId}" did not settle after ${rounds} rounds: another writer keeps opening new partitions`);
+export class CassandraContendedError extends TroupeError {
+  constructor(persistenceId: string, what: string, attempts: number) {
+    super('ERR_CASSANDRA_CONTENDED', `${what} of "${persistenceId}" found the partition state changing ${attempts} times in a row; giving up (is another writer busy with this persistence id?)`);
   }
 }

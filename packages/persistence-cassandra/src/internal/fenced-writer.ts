@@ -31,7 +31,7 @@
  */
 import { type AtomicWrite, type PersistentRepr, SequenceNumberTakenError, WriterFencedError } from '@troupe/persistence';
 import type cassandra from 'cassandra-driver';
-import { CassandraClaimContendedError, CassandraWriteRejectedError } from '../errors.js';
+import { CassandraContendedError, CassandraWriteRejectedError } from '../errors.js';
 import type { JournalStatements } from '../journal-statements.js';
 import { partitionNr } from '../partitioning.js';
 import { type CassandraSession, toNumber } from './cassandra-session.js';
@@ -154,13 +154,13 @@ export class FencedWriter {
       fence = state.fence;
       if (fence !== null) carry = undefined;
     }
-    throw new Error(`CassandraJournal: the write of "${pid}" ${n}..${m} found a changing partition state ${MAX_ATTEMPTS} times in a row; giving up`);
+    throw new CassandraContendedError(pid, `the write of ${n}..${m}`, MAX_ATTEMPTS);
   }
 
   /**
    * Makes `writer` the only accepted writer of the id from its next write on; see the file
    * comment. Resolves once no write of another writer can be acknowledged any more.
-   * @throws CassandraClaimContendedError when the history keeps moving to new partitions
+   * @throws CassandraContendedError when the history keeps moving to new partitions
    */
   async claim(client: Client, pid: string, writer: string): Promise<void> {
     const size = this.ctx.targetPartitionSize;
@@ -178,7 +178,7 @@ export class FencedWriter {
       }
       highest = again;
     }
-    throw new CassandraClaimContendedError(pid, MAX_CLAIM_ROUNDS);
+    throw new CassandraContendedError(pid, 'claimWriter (the history kept moving to new partitions)', MAX_CLAIM_ROUNDS);
   }
 
   /**
@@ -229,7 +229,7 @@ export class FencedWriter {
       expectedHigh = state.high;
       fence = state.fence;
     }
-    throw new Error(`CassandraJournal: sealing partition ${partition} of "${pid}" found a changing state ${MAX_ATTEMPTS} times in a row; giving up`);
+    throw new CassandraContendedError(pid, `sealing partition ${partition}`, MAX_ATTEMPTS);
   }
 
   /** True when the fence of `partition` names `writer` (a serial read: it sees every committed claim). */
