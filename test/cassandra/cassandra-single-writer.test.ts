@@ -222,6 +222,22 @@ describe.skipIf(!cassandraAvailable())('CassandraJournal single writer', () => {
     });
   });
 
+  describe('unsafeUnconditionalWrites', () => {
+    it('writes plain inserts: a second writer overwrites an acknowledged event, as its README line warns', async () => {
+      const unsafe = await ownJournal({ targetPartitionSize: 3, unsafeUnconditionalWrites: true });
+      try {
+        const pid = freshPid('unsafe');
+        await unsafe.claimWriter(pid, 'first');
+        expect(await unsafe.writeMessages([write(pid, 1, 2, 'first')])).toEqual([undefined]);
+        // Neither the taken number nor the claim refuses it.
+        expect(await unsafe.writeMessages([write(pid, 2, 2, 'second')])).toEqual([undefined]);
+        expect((await replayAll(unsafe, pid)).map((e) => `${e.sequenceNr}:${e.writerUuid}`)).toEqual(['1:first', '2:second']);
+      } finally {
+        await unsafe.close();
+      }
+    });
+  });
+
   describe('as the journal of persistent actors in two actor systems', () => {
     type Cmd = { type: 'add'; text: string; replyTo: ActorRef<string> };
     class Recorder extends PersistentActor<Cmd, { text: string }> {
