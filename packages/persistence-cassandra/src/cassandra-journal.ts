@@ -62,6 +62,7 @@ export class CassandraJournal implements Journal {
   private readonly writeOptions: cassandra.QueryOptions;
   private readonly batchOptions: cassandra.QueryOptions;
   private readonly fencedWriter: FencedWriter;
+  private readonly writerStates = new WriterStateCache(WRITER_STATE_CACHE_SIZE);
 
   /** Creates the journal without connecting: the first call connects (see `connect` to fail fast). */
   constructor(options: CassandraJournalOptions) {
@@ -80,7 +81,7 @@ export class CassandraJournal implements Journal {
     this.fencedWriter = new FencedWriter({
       session: this.session,
       statements: this.statements,
-      cache: new WriterStateCache(WRITER_STATE_CACHE_SIZE),
+      cache: this.writerStates,
       targetPartitionSize: o.targetPartitionSize,
       // Not idempotent: the driver must not retry a lightweight transaction that may have applied.
       lwtOptions: { prepare: true, isIdempotent: false, logged: false, consistency: consistencyCode(o.writeConsistency), serialConsistency: serialConsistencyCode(o.serialConsistency) },
@@ -194,7 +195,8 @@ export class CassandraJournal implements Journal {
   /**
    * Makes `writerUuid` the only writer of the id: once this resolves, every write of the id
    * whose events carry another writer uuid is refused with `WriterFencedError`, until another
-   * writer claims. Costs two lightweight transactions and two highest-number reads; see the README.
+   * writer claims. Costs two lightweight transactions and two highest-number reads, and
+   * answers the recovery's `readHighestSequenceNr` that follows it; see the README.
    * With `unsafeUnconditionalWrites` it does nothing.
    */
   async claimWriter(persistenceId: string, writerUuid: string): Promise<void> {
@@ -204,6 +206,14 @@ export class CassandraJournal implements Journal {
   }
 
   async readHighestSequenceNr(persistenceId: string, fromSequenceNr: number): Promise<number> {
+    // Recovery reads the highest right after its claim. The claim's own final read is still
+    // the highest then: once a claim resolved only the claimant may add events, and it has
+    // not written yet (the next write clears the value); a newer claim would fence it anyway.
+    const state = this.writerStates.get(persistenceId);
+    if (state?.highestAtClaim !== undefined) {
+      this.writerStates.set(persistenceId, { fence: state.fence, partition: state.partition });
+      if (fromSequenceNr - 1 <= state.highestAtClaim) return state.highestAtClaim;
+    }
     const client = await this.session.connected();
     return this.highest(client, persistenceId, fromSequenceNr);
   }

@@ -173,7 +173,7 @@ export class FencedWriter {
       // A write that landed before a claim above may have moved the next write's partition.
       const again = await this.ctx.highest(client, pid, highest + 1);
       if (partitionNr(again + 1, size) === partition) {
-        this.ctx.cache.set(pid, { fence: writer, partition: undefined });
+        this.ctx.cache.set(pid, { fence: writer, partition: undefined, highestAtClaim: again });
         return;
       }
       highest = again;

@@ -4,6 +4,11 @@ export interface WriterState {
   readonly fence: string | null;
   /** The partition the last write went to, when it was not the one its numbers point at (see redirects). */
   readonly partition: number | undefined;
+  /**
+   * The highest sequence number a claim by this instance found last, until the next read or
+   * write of the id: the recovery that claimed reads it instead of asking Cassandra again.
+   */
+  readonly highestAtClaim?: number;
 }
 
 /**
