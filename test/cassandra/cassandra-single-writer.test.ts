@@ -9,12 +9,13 @@ import { ActorSystem, type ActorRef, SupervisorStrategy, silentLogger } from '@t
 import { type AtomicWrite, type Journal, Persistence, PersistentActor, type PersistentRepr, isStaleWriterRejection } from '@troupe/persistence';
 import { CassandraJournal } from '@troupe/persistence-cassandra';
 import { TestProbe } from '@troupe/testkit';
-import type cassandra from 'cassandra-driver';
+import cassandra from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CASSANDRA_LOCAL_DATA_CENTER, cassandraAvailable, cassandraContactPoints } from '../setup/services-env.js';
 import { dropKeyspaces, testClient, uniqueKeyspace } from './cassandra-fixtures.js';
 import { holdCassandraShared } from './cassandra-lock.js';
 
+const cassandraTypes = cassandra.types;
 const keyspace = uniqueKeyspace('single_writer');
 const legacyKeyspace = uniqueKeyspace('single_writer_legacy');
 const encoder = new TextEncoder();
@@ -208,6 +209,28 @@ describe.skipIf(!cassandraAvailable())('CassandraJournal single writer', () => {
       expect(events.map((e) => e.sequenceNr)).toEqual(Array.from({ length: highest + 2 }, (_, i) => i + 1));
     });
 
+    it('leaves one winner of two claims made at once: the same writer in both claimed partitions, and it keeps writing', async () => {
+      for (let round = 0; round < 25; round++) {
+        const pid = freshPid('claims-at-once');
+        await Promise.all([a.claimWriter(pid, 'a'), b.claimWriter(pid, 'b')]);
+        const fences = await Promise.all(
+          [0, 1].map(async (p) => {
+            const result = await client.execute(`SELECT fence FROM ${keyspace}.messages WHERE persistence_id = ? AND partition_nr = ? LIMIT 1`, [pid, p], {
+              prepare: true,
+              consistency: cassandraTypes.consistencies.serial,
+            });
+            return result.first()?.['fence'] as string;
+          }),
+        );
+        expect(fences[1], `round ${round}: partitions 0 and 1 name the same writer`).toBe(fences[0]);
+        // The winner writes across the boundary into partition 1; the other is fenced.
+        const [winner, loser] = fences[0] === 'a' ? [a, b] : [b, a];
+        expect(await winner.writeMessages([write(pid, 1, 3, fences[0]!)])).toEqual([undefined]);
+        expect(await winner.writeMessages([write(pid, 4, 4, fences[0]!)])).toEqual([undefined]);
+        expect(codeOf(await writeOne(loser, write(pid, 5, 5, fences[0] === 'a' ? 'b' : 'a')))).toBe(FENCED);
+      }
+    });
+
     it('continues into the next partition when the partition was closed by a write that never completed', async () => {
       // A writer that closed (sealed) partition 0 to open partition 1 and crashed before writing there.
       const pid = freshPid('sealed');
@@ -330,7 +353,7 @@ describe.skipIf(!cassandraAvailable())('CassandraJournal single writer', () => {
       try {
         const columns = await client.execute('SELECT column_name, kind FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?', [legacyKeyspace, 'messages'], { prepare: true });
         const statics = columns.rows.filter((row) => row['kind'] === 'static').map((row) => String(row['column_name']));
-        expect(statics.sort()).toEqual(['fence', 'high', 'sealed']);
+        expect(statics.sort()).toEqual(['claim_epoch', 'fence', 'high', 'sealed']);
         expect((await replayAll(journal, pid)).map((e) => decoder.decode(e.payload))).toEqual(['before:1', 'before:2', 'before:3', 'before:4']);
         expect(await journal.readHighestSequenceNr(pid, 1)).toBe(4);
         for (const [from, to] of [

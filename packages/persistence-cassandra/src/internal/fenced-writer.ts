@@ -44,6 +44,8 @@ interface PartitionState {
   readonly high: number | null;
   readonly sealed: boolean;
   readonly fence: string | null;
+  /** Only when the statement conditioned on it (seals, claims). */
+  readonly epoch: number | null;
 }
 
 /** How many conditions may guess wrong before a write gives up (as a failure, not a rejection). */
@@ -97,6 +99,8 @@ export class FencedWriter {
     // The single writer's usual case: the previous number is stored in the same partition.
     let expectedHigh: number | null = n > 1 && (partitionNr(n - 1, size) === target || cached?.partition === target) ? n - 1 : null;
     let carry: string | undefined;
+    // The claim epoch copied with the fence into a partition the write opens.
+    let carryEpoch: number | undefined;
     let predecessorSealed = false;
     // Set when the write may only go in under this writer's own claim of the target partition.
     let claimedTarget = false;
@@ -111,12 +115,14 @@ export class FencedWriter {
           claimedTarget = true;
           fence = writer;
           carry = undefined;
+          carryEpoch = undefined;
         } else {
           carry = sealed.fence ?? undefined;
+          carryEpoch = sealed.epoch ?? undefined;
           fence = null;
         }
       }
-      const state = await this.conditionalWrite(client, pid, target, events, m, expectedHigh, fence, carry);
+      const state = await this.conditionalWrite(client, pid, target, events, m, expectedHigh, fence, carry, carryEpoch);
       if (state === undefined) {
         cache.set(pid, { fence: carry ?? fence, partition: target === partitionNr(m, size) ? undefined : target });
         return undefined;
@@ -131,10 +137,12 @@ export class FencedWriter {
         // there, unless the write does not start in this partition (then something above it
         // is stored: the next partition holds numbers beyond this one's).
         if (target !== partitionNr(n, size)) return new SequenceNumberTakenError(pid, n, await this.highestFor(client, pid, n));
+        const closed = await this.fenceOf(client, pid, target);
         target++;
         expectedHigh = null;
         predecessorSealed = true;
-        carry = state.fence ?? undefined;
+        carry = closed.fence ?? undefined;
+        carryEpoch = closed.epoch ?? undefined;
         fence = null;
         continue;
       }
@@ -152,7 +160,10 @@ export class FencedWriter {
       }
       expectedHigh = state.high;
       fence = state.fence;
-      if (fence !== null) carry = undefined;
+      if (fence !== null) {
+        carry = undefined;
+        carryEpoch = undefined;
+      }
     }
     throw new CassandraContendedError(pid, `the write of ${n}..${m}`, MAX_ATTEMPTS);
   }
@@ -167,9 +178,11 @@ export class FencedWriter {
     let highest = await this.ctx.highest(client, pid, 1);
     for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
       const partition = partitionNr(highest + 1, size);
-      await Promise.all(
-        [partition, partition + 1].map((p) => this.ctx.session.execute(client, this.ctx.statements.claim, [writer, pid, this.ctx.session.long(p), writer], this.ctx.lwtOptions)),
-      );
+      // The partition of the next number takes the claim unconditionally, with an epoch above
+      // the one it held; the next partition only when its epoch is lower. Of two claims at
+      // once, the later in the first partition then wins both: never one partition each.
+      const epoch = await this.claimPartition(client, pid, partition, writer, undefined);
+      await this.claimPartition(client, pid, partition + 1, writer, epoch);
       // A write that landed before a claim above may have moved the next write's partition.
       const again = await this.ctx.highest(client, pid, highest + 1);
       if (partitionNr(again + 1, size) === partition) {
@@ -179,6 +192,25 @@ export class FencedWriter {
       highest = again;
     }
     throw new CassandraContendedError(pid, 'claimWriter (the history kept moving to new partitions)', MAX_CLAIM_ROUNDS);
+  }
+
+  /**
+   * Sets the fence of one partition by compare-and-set on its `claim_epoch`: with `epoch`
+   * undefined, always, to one above the epoch found (resolves with it); with an `epoch`,
+   * only while the partition's epoch is below it (a newer claim keeps the partition).
+   */
+  private async claimPartition(client: Client, pid: string, partition: number, writer: string, epoch: number | undefined): Promise<number> {
+    const { session, statements, lwtOptions } = this.ctx;
+    let found: number | null = null;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const next = epoch ?? (found ?? 0) + 1;
+      const params = [writer, session.long(next), pid, session.long(partition), found === null ? null : session.long(found)];
+      const state = stateOf(await session.execute(client, statements.claim, params, lwtOptions));
+      if (state === undefined) return next;
+      found = state.epoch;
+      if (epoch !== undefined && found !== null && found >= epoch) return epoch;
+    }
+    throw new CassandraContendedError(pid, `claiming partition ${partition}`, MAX_ATTEMPTS);
   }
 
   /**
@@ -196,23 +228,32 @@ export class FencedWriter {
     n: number,
     writer: string,
     guessedFence: string | null,
-  ): Promise<Error | { fence: string | null; claimedTarget: boolean }> {
+  ): Promise<Error | { fence: string | null; epoch: number | null; claimedTarget: boolean }> {
     const { session, statements, lwtOptions, targetPartitionSize: size } = this.ctx;
     let expectedHigh: number | null = n - 1;
     let fence = guessedFence;
+    // Conditioned on only to learn it (a failed condition returns it): the write copies it.
+    let epoch: number | null = null;
     let legacyHigh: number | undefined;
     let claimedTarget = false;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const params = [legacyHigh === undefined ? undefined : session.long(legacyHigh), pid, session.long(partition), expectedHigh === null ? null : session.long(expectedHigh), fence];
+      const params = [
+        legacyHigh === undefined ? undefined : session.long(legacyHigh),
+        pid,
+        session.long(partition),
+        expectedHigh === null ? null : session.long(expectedHigh),
+        fence,
+        epoch === null ? null : session.long(epoch),
+      ];
       const state = stateOf(await session.execute(client, statements.seal, params, lwtOptions));
-      if (state === undefined) return { fence, claimedTarget };
+      if (state === undefined) return { fence, epoch, claimedTarget };
       if (state.fence !== null && state.fence !== writer) {
-        if (!(await this.fenceIs(client, pid, target, writer))) return new WriterFencedError(pid, writer);
+        if ((await this.fenceOf(client, pid, target)).fence !== writer) return new WriterFencedError(pid, writer);
         claimedTarget = true;
       }
       if (state.high !== null && state.high >= n) return new SequenceNumberTakenError(pid, n, await this.highestFor(client, pid, state.high));
       // Sealed before by a writer that crashed before writing the next partition (or by this one).
-      if (state.sealed) return { fence: state.fence, claimedTarget };
+      if (state.sealed) return { fence: state.fence, epoch: state.epoch, claimedTarget };
       legacyHigh = undefined;
       if (state.high === null) {
         // Rows of an older version (no `high`), rows all deleted, or nothing at all.
@@ -228,15 +269,18 @@ export class FencedWriter {
       }
       expectedHigh = state.high;
       fence = state.fence;
+      epoch = state.epoch;
     }
     throw new CassandraContendedError(pid, `sealing partition ${partition}`, MAX_ATTEMPTS);
   }
 
-  /** True when the fence of `partition` names `writer` (a serial read: it sees every committed claim). */
-  private async fenceIs(client: Client, pid: string, partition: number, writer: string): Promise<boolean> {
+  /** The fence and claim epoch of `partition` (a serial read: it sees every committed claim). */
+  private async fenceOf(client: Client, pid: string, partition: number): Promise<{ fence: string | null; epoch: number | null }> {
     const { session, statements } = this.ctx;
-    const result = await session.execute(client, statements.selectFence, [pid, session.long(partition)], this.ctx.serialReadOptions);
-    return result.first()?.['fence'] === writer;
+    const row = (await session.execute(client, statements.selectFence, [pid, session.long(partition)], this.ctx.serialReadOptions)).first();
+    const fence = row?.['fence'];
+    const epoch = row?.['claim_epoch'];
+    return { fence: typeof fence === 'string' ? fence : null, epoch: epoch === null || epoch === undefined ? null : toNumber(epoch) };
   }
 
   /** One conditional batch: the static update and the event rows; undefined when applied, else the state found. */
@@ -249,20 +293,22 @@ export class FencedWriter {
     expectedHigh: number | null,
     fence: string | null,
     carry: string | undefined,
+    carryEpoch: number | undefined,
   ): Promise<PartitionState | undefined> {
     const { session, statements, lwtOptions } = this.ctx;
     const p = session.long(partition);
     const expected = expectedHigh === null ? null : session.long(expectedHigh);
+    const epochParam = carryEpoch === undefined ? undefined : session.long(carryEpoch);
     if (events.length === 1 && expectedHigh !== null) {
       // eventParams: persistence_id, partition_nr, sequence_nr, then the value columns in statement order.
       const [, , sequenceNr, ...values] = this.ctx.eventParams(pid, p, events[0] as PersistentRepr);
-      const params = [session.long(m), carry, ...values, pid, p, sequenceNr, expected, fence];
+      const params = [session.long(m), carry, epochParam, ...values, pid, p, sequenceNr, expected, fence];
       return stateOf(await session.execute(client, statements.writeEventAndHigh, params, lwtOptions));
     }
     // A partition opened now may hold rows of an older version: check each row as well.
     const insert = expectedHigh === null ? statements.insertEventIfNotExists : statements.insertEvent;
     const queries = [
-      { query: statements.writeHigh, params: [session.long(m), carry, pid, p, expected, fence] },
+      { query: statements.writeHigh, params: [session.long(m), carry, epochParam, pid, p, expected, fence] },
       ...events.map((event) => ({ query: insert, params: this.ctx.eventParams(pid, p, event) })),
     ];
     const result = await session.batch(client, queries, lwtOptions);
@@ -286,9 +332,11 @@ function stateOf(result: cassandra.types.ResultSet): PartitionState | undefined 
   if (first === undefined || first['[applied]'] === true) return undefined;
   // Every returned row of one partition carries the same static values.
   const high = first['high'];
+  const epoch = first['claim_epoch'];
   return {
     high: high === null || high === undefined ? null : toNumber(high),
     sealed: first['sealed'] === true,
     fence: typeof first['fence'] === 'string' ? first['fence'] : null,
+    epoch: epoch === null || epoch === undefined ? null : toNumber(epoch),
   };
 }
