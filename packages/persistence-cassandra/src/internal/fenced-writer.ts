@@ -18,11 +18,16 @@
  *   another writer refuses it (`WriterFencedError`). The fence moves forward with the
  *   history: the write that opens a partition copies it from the partition it seals.
  *
+ * - `claim_epoch`: orders claims. Writes copy it with the fence and never condition on it.
+ *
  * A claim (at the start of every recovery) reads the highest number `h`, sets the fence of
  * the partitions `partitionNr(h + 1)` and the one after (every write starting at `h + 1`
  * lands in one of them), and reads `h` again; when new events moved the next write's
  * partition meanwhile, it claims again there. Writes further on must first seal one of
- * those two partitions, whose fence refuses them. The README walks through the races.
+ * those two partitions, whose fence refuses them. The first partition takes every claim
+ * with its epoch raised by one (compare-and-set), the second only a claim of a higher epoch
+ * than it holds, so two claims at once leave one winner of both. The README walks through
+ * the races.
  *
  * On a failed condition Cassandra returns the current static values: the writer then
  * knows whether the write is refused (taken, fenced) or only guessed the state wrong
