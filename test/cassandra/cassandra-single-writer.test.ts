@@ -5,10 +5,14 @@
  * with the typed errors, and a claim fences the older writer even when it does not collide,
  * also across partition boundaries.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ActorSystem, type ActorRef, SupervisorStrategy, silentLogger } from '@troupe/core';
 import { type AtomicWrite, type Journal, Persistence, PersistentActor, type PersistentRepr, isStaleWriterRejection } from '@troupe/persistence';
 import { CassandraJournal } from '@troupe/persistence-cassandra';
-import { TestProbe } from '@troupe/testkit';
+import { runNodeProgram, TestProbe } from '@troupe/testkit';
 import cassandra from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CASSANDRA_LOCAL_DATA_CENTER, cassandraAvailable, cassandraContactPoints } from '../setup/services-env.js';
@@ -126,6 +130,61 @@ describe.skipIf(!cassandraAvailable())('CassandraJournal single writer', () => {
       expect(events.map((e) => e.sequenceNr)).toEqual(Array.from({ length: highest }, (_, i) => i + 1));
       expect(await a.readHighestSequenceNr(pid, 1)).toBe(highest);
       expect(await a.readHighestSequenceNr(pid, highest)).toBe(highest);
+    });
+  });
+
+  describe('two processes writing one id at once', () => {
+    type Report = { label: string; acknowledged: { seq: number; text: string }[]; refused: Record<string, number>; fenced: boolean };
+    const script = fileURLToPath(new URL('./fixtures/cassandra-racer.mjs', import.meta.url));
+    const race = async (pid: string, claim: 'claim' | 'no-claim'): Promise<Report[]> => {
+      const barrier = mkdtempSync(join(tmpdir(), 'cassandra-racers-'));
+      try {
+        const runs = await Promise.all(
+          ['a', 'b'].map((label) => runNodeProgram([script, cassandraContactPoints()[0]!, keyspace, pid, label, '20', barrier, claim, '3'], { cwd: barrier, timeoutMs: 120_000 })),
+        );
+        return runs.map((run) => {
+          expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+          return JSON.parse(run.stdout) as Report;
+        });
+      } finally {
+        rmSync(barrier, { recursive: true, force: true });
+      }
+    };
+    const expectEveryAcknowledgedEventRecovered = async (pid: string, reports: Report[]): Promise<void> => {
+      const owner = new Map<number, string>();
+      for (const report of reports) {
+        for (const { seq, text } of report.acknowledged) {
+          expect(owner.has(seq), `sequence number ${seq} acknowledged twice`).toBe(false);
+          owner.set(seq, text);
+        }
+      }
+      const third = await ownJournal({ targetPartitionSize: 3 });
+      try {
+        const events = await replayAll(third, pid);
+        expect(events.map((e) => `${e.sequenceNr}:${decoder.decode(e.payload)}`)).toEqual([...owner.keys()].sort((x, y) => x - y).map((seq) => `${seq}:${owner.get(seq)}`));
+        expect(events.map((e) => e.sequenceNr)).toEqual(events.map((_, i) => i + 1));
+      } finally {
+        await third.close();
+      }
+    };
+
+    it('acknowledges each number once and recovers every acknowledged event; the loser of each race is refused as taken', async () => {
+      const pid = freshPid('processes');
+      const reports = await race(pid, 'no-claim');
+      for (const report of reports) expect(Object.keys(report.refused).filter((code) => code !== TAKEN)).toEqual([]);
+      expect(reports.reduce((sum, r) => sum + (r.refused[TAKEN] ?? 0), 0), 'the two processes raced').toBeGreaterThan(0);
+      await expectEveryAcknowledgedEventRecovered(pid, reports);
+    });
+
+    it('after both claimed, fences the earlier claimant at its first write while the later writes all its events', async () => {
+      const pid = freshPid('processes-claimed');
+      const reports = await race(pid, 'claim');
+      const [loser, winner] = reports[0]!.fenced ? [reports[0]!, reports[1]!] : [reports[1]!, reports[0]!];
+      expect(loser.fenced).toBe(true);
+      expect(loser.acknowledged).toEqual([]);
+      expect(winner.fenced).toBe(false);
+      expect(winner.acknowledged).toHaveLength(20);
+      await expectEveryAcknowledgedEventRecovered(pid, reports);
     });
   });
 
