@@ -140,7 +140,7 @@ describe.skipIf(!cassandraAvailable())('CassandraJournal single writer', () => {
       const barrier = mkdtempSync(join(tmpdir(), 'cassandra-racers-'));
       try {
         const runs = await Promise.all(
-          ['a', 'b'].map((label) => runNodeProgram([script, cassandraContactPoints()[0]!, keyspace, pid, label, '20', barrier, claim, '3'], { cwd: barrier, timeoutMs: 120_000 })),
+          ['a', 'b'].map((label) => runNodeProgram([script, cassandraContactPoints()[0]!, keyspace, pid, label, '40', barrier, claim, '3'], { cwd: barrier, timeoutMs: 120_000 })),
         );
         return runs.map((run) => {
           expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
@@ -183,7 +183,7 @@ describe.skipIf(!cassandraAvailable())('CassandraJournal single writer', () => {
       expect(loser.fenced).toBe(true);
       expect(loser.acknowledged).toEqual([]);
       expect(winner.fenced).toBe(false);
-      expect(winner.acknowledged).toHaveLength(20);
+      expect(winner.acknowledged).toHaveLength(40);
       await expectEveryAcknowledgedEventRecovered(pid, reports);
     });
   });
@@ -367,12 +367,23 @@ describe.skipIf(!cassandraAvailable())('CassandraJournal single writer', () => {
           ),
         );
         await Promise.all(asks);
-        // The incarnation whose claim came first is fenced at its first write and stops (not restarts).
+        // One more command each. The incarnation that claimed first is fenced at this write at
+        // the latest (it may have written all 20 before the other even recovered) and stops.
+        const extras = await Promise.all(
+          refs.map((ref, i) =>
+            ref.ask<string>((replyTo) => ({ type: 'add', text: `extra-${i}`, replyTo }), { timeoutMs: 10_000 }).then(
+              (text) => {
+                acknowledged.push(text);
+                return true;
+              },
+              () => false,
+            ),
+          ),
+        );
         const stopped = await Promise.any(probes.map((probe, i) => probe.expectTerminated(refs[i] as ActorRef<never>, 20_000).then(() => i)));
         survivor = 1 - stopped;
+        expect(extras).toEqual(survivor === 0 ? [true, false] : [false, true]);
         expect(acknowledged.filter((text) => text.startsWith(`s${survivor}-`))).toHaveLength(20);
-        const next = await (refs[survivor] as ActorRef<Cmd>).ask<string>((replyTo) => ({ type: 'add', text: 'after', replyTo }), { timeoutMs: 20_000 });
-        acknowledged.push(next);
       } finally {
         await Promise.all(systems.map((system) => system.terminate()));
       }
@@ -383,7 +394,7 @@ describe.skipIf(!cassandraAvailable())('CassandraJournal single writer', () => {
         const lost = acknowledged.filter((text) => !recovered.includes(text));
         expect(lost, `${acknowledged.length} acknowledged, ${recovered.length} recovered`).toEqual([]);
         expect(recovered.length).toBe(acknowledged.length);
-        expect(recovered.at(-1)).toBe('after');
+        expect(recovered.at(-1)).toBe(`extra-${survivor}`);
       } finally {
         await third.terminate();
       }

@@ -143,6 +143,8 @@ export class FencedWriter {
         // is stored: the next partition holds numbers beyond this one's).
         if (target !== partitionNr(n, size)) return new SequenceNumberTakenError(pid, n, await this.highestFor(client, pid, n));
         const closed = await this.fenceOf(client, pid, target);
+        // Claimed by another writer since the condition failed: its fence must not be copied under this write.
+        if (closed.fence !== null && closed.fence !== writer) return new WriterFencedError(pid, writer);
         target++;
         expectedHigh = null;
         predecessorSealed = true;
