@@ -24,9 +24,9 @@ const MAX_SEQUENCE_NR = Number.MAX_SAFE_INTEGER;
 /**
  * The journal on Apache Cassandra. Events of a persistence id are spread over Cassandra
  * partitions `(persistence_id, partition_nr)` of `targetPartitionSize` events, clustered
- * by `sequence_nr`; each atomic write is one single-partition conditional batch (a
- * lightweight transaction), so it is stored all or nothing without the batch log, and
- * never over a stored event.
+ * by `sequence_nr`; each atomic write is one single-partition conditional statement (a
+ * lightweight transaction; a batch when it has several events), so it is stored all or
+ * nothing without the batch log, and never over a stored event.
  *
  * - Single writer: a write reusing a stored sequence number is refused with
  *   `SequenceNumberTakenError`; after `claimWriter(id, uuid)` every write of the id by
