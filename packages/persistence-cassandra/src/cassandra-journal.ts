@@ -1,4 +1,4 @@
-import type { AtomicWrite, Journal, JournalCapabilities, PersistentRepr, ReplayRange, WriteReport } from '@troupe/persistence';
+import { type AtomicWrite, type Journal, type JournalCapabilities, type PersistentRepr, type ReplayRange, type WriteReport, WriterFencedError } from '@troupe/persistence';
 import cassandra from 'cassandra-driver';
 import { type CassandraJournalOptions, type ResolvedCassandraJournalOptions, resolveJournalOptions } from './cassandra-options.js';
 import { CassandraWriteRejectedError, describeDriverError } from './errors.js';
@@ -123,7 +123,13 @@ export class CassandraJournal implements Journal {
     const results: (Error | undefined)[] = writes.map((write) => this.check(write));
     const client = await this.session.connected();
     const accepted: number[] = [];
-    for (let i = 0; i < writes.length; i++) if (results[i] === undefined) accepted.push(i);
+    const refusedHere: Promise<void>[] = [];
+    for (let i = 0; i < writes.length; i++) {
+      const refusal = results[i];
+      if (refusal === undefined) accepted.push(i);
+      else if (!this.options.unsafeUnconditionalWrites) refusedHere.push(this.fencedOr(client, writes[i] as AtomicWrite, refusal).then((final) => void (results[i] = final)));
+    }
+    if (refusedHere.length > 0) await Promise.all(refusedHere);
     // Writes of different ids run in parallel; two of one id (the runtime never sends them,
     // other callers may) run in order, so a later one cannot take its numbers first.
     const previousOfId = new Map<string, Promise<unknown>>();
@@ -278,6 +284,13 @@ export class CassandraJournal implements Journal {
   }
 
   // ---- writes ---------------------------------------------------------------------
+
+  /** A write refused before any statement is still refused as fenced when another writer holds the id (fenced wins; rare path). */
+  private async fencedOr(client: Client, write: AtomicWrite, refusal: Error): Promise<Error> {
+    const writer = (write.events[0] as PersistentRepr).writerUuid;
+    const fence = await this.fencedWriter.currentFence(client, write.persistenceId);
+    return fence !== null && fence !== writer ? new WriterFencedError(write.persistenceId, writer) : refusal;
+  }
 
   private check(write: AtomicWrite): Error | undefined {
     const events = write.events;

@@ -281,6 +281,20 @@ export class FencedWriter {
     throw new CassandraContendedError(pid, `sealing partition ${partition}`, MAX_ATTEMPTS);
   }
 
+  /**
+   * The writer the id is fenced to now, or null when it was never claimed: the fence of the
+   * partition its next number goes to (a claim fences that one and the one after), else of
+   * the partition holding its highest. For refusals made before any statement: a fenced
+   * writer is told it is fenced, whatever else is wrong with its write (the SPI contract).
+   */
+  async currentFence(client: Client, pid: string): Promise<string | null> {
+    const highest = await this.ctx.highest(client, pid, 1);
+    const next = partitionNr(highest + 1, this.ctx.targetPartitionSize);
+    const fence = (await this.fenceOf(client, pid, next)).fence;
+    if (fence !== null || next === 0) return fence;
+    return (await this.fenceOf(client, pid, next - 1)).fence;
+  }
+
   /** The fence and claim epoch of `partition` (a serial read: it sees every committed claim). */
   private async fenceOf(client: Client, pid: string, partition: number): Promise<{ fence: string | null; epoch: number | null }> {
     const { session, statements } = this.ctx;
