@@ -16,6 +16,13 @@ export interface JournalTckOptions {
   /** Size of the "large payload" the journal must round-trip. @default 1 MiB */
   readonly largePayloadBytes?: number;
   /**
+   * The most events one atomic write may hold in this configuration (a journal that keeps
+   * a write inside one storage partition, e.g. Cassandra's `targetPartitionSize`): the
+   * cases that write more at once are skipped, so the rest of the kit can run on small
+   * partitions and cross their boundaries. @default Infinity
+   */
+  readonly largestAtomicWrite?: number;
+  /**
    * Closes `journal` and opens a new instance on the same storage (durable journals).
    * When given, the TCK checks that events, deletions and the highest sequence number
    * survive; leave out for in-memory journals.
