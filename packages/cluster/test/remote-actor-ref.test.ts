@@ -41,6 +41,35 @@ describe('RemoteActorRef', () => {
     expect(reply).toEqual({ type: 'echoed', text: 'hi', from: `${b.selfAddress}/user/echo` });
   });
 
+  it('delivers a user object shaped { $ref: string } as that plain object, alone in its frame and in a batch', async () => {
+    const [a, b] = await twoNodes();
+    type Carried = { type: 'carry'; schema: { $ref: string }; refs: { $ref: string }[]; replyTo: ActorRef<unknown> };
+    const probe = TestProbe.create<Carried>(b.system);
+    class Forward extends Actor<Carried> {
+      receive(msg: Carried): void {
+        probe.ref.tell(msg);
+      }
+    }
+    b.system.spawn(() => new Forward(), { name: 'forward' });
+    const remote = a.refFor<Carried>(`${b.selfAddress}/user/forward`);
+    const replyTo = TestProbe.create(a.system).ref;
+    const message: Carried = { type: 'carry', schema: { $ref: '#/definitions/order' }, refs: [{ $ref: 'x' }], replyTo };
+    remote.tell(message);
+    const alone = await probe.expectMessage();
+    expect(alone.schema).toEqual({ $ref: '#/definitions/order' });
+    expect(alone.refs).toEqual([{ $ref: 'x' }]);
+    expect(alone.replyTo).toBeInstanceOf(RemoteActorRef);
+    expect(alone.replyTo.path).toBe(replyTo.path);
+    // Several in one tick travel in one frame, written by JSON.stringify (ActorRef.toJSON) rather than the walk.
+    for (let i = 0; i < 3; i++) remote.tell(message);
+    for (let i = 0; i < 3; i++) {
+      const batched = await probe.expectMessage();
+      expect(batched.schema).toEqual({ $ref: '#/definitions/order' });
+      expect(batched.refs).toEqual([{ $ref: 'x' }]);
+      expect(batched.replyTo.path).toBe(replyTo.path);
+    }
+  });
+
   it('answers an ask across nodes', async () => {
     const [a, b] = await twoNodes();
     b.system.spawn(() => new Echo(), { name: 'echo' });

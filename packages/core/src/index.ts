@@ -1,6 +1,6 @@
 export { Actor } from './actor.js';
 export type { ActorContext, ChildSpawner, Stash, Stopper, Watcher } from './actor-context.js';
-export { ActorRef, type AskOptions } from './actor-ref.js';
+export { ActorRef, type AskOptions, REF_JSON_KEY, type RefJson } from './actor-ref.js';
 export { ActorSystem, type ActorSystemOptions, type ActorSystemSettings, type SystemEvents } from './actor-system.js';
 export { type Cancellable, type Clock, SystemClock } from './clock.js';
 export type { DeadLetter, DeadLetterReason } from './dead-letter.js';
