@@ -179,7 +179,7 @@ export class Cluster {
     return `${address}/user/${relative.replace(/^\/+/, '')}`;
   }
 
-  /** Messages queued for the node at `address` and not yet written to its socket (balancing routers use it). */
+  /** Messages queued for the node at `address` and not yet written to its socket (the least-outbound-backlog routing logic uses it). */
   outboundBacklog(address: string): number {
     return address === this.selfAddress ? 0 : this.transport.queuedTo(address);
   }

@@ -20,5 +20,6 @@ export type { TransportStats } from './transport/transport-stats.js';
 export { ClusterRouterRef } from './routing/cluster-router-ref.js';
 export { ClusterGroupRouter, type ClusterGroupOptions } from './routing/cluster-group-router.js';
 export { ClusterPoolRouter, type ClusterPoolOptions } from './routing/cluster-pool-router.js';
-export { ClusterBalancingRoutingLogic, ClusterConsistentHashingRoutingLogic, ClusterRoutingLogics } from './routing/cluster-routing-logics.js';
+export { ClusterConsistentHashingRoutingLogic, ClusterRoutingLogics } from './routing/cluster-routing-logics.js';
+export { ClusterLeastOutboundBacklogRoutingLogic } from './routing/cluster-least-outbound-backlog-routing-logic.js';
 export { registerPoolRoutee } from './routing/routee-deployer.js';
