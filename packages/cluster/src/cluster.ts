@@ -39,6 +39,14 @@ export interface SubscribeOptions {
  * const remote = cluster.refFor<Msg>('troupe://shop@127.0.0.1:2551#k2j4/user/inventory');
  * remote.tell({ type: 'reserve', sku: 'a1', replyTo: self });
  */
+/** Set by `Cluster`'s static block: its transport, for the testing entry point only. */
+let transportOfCluster: (cluster: Cluster) => WsTransport;
+
+/** The transport of `cluster`; internal (not exported from the package's index). */
+export function transportOf(cluster: Cluster): WsTransport {
+  return transportOfCluster(cluster);
+}
+
 export class Cluster {
   /** Resolves when this node is Up. Rejects if it shuts down first. */
   readonly whenUp: Promise<void>;
@@ -52,6 +60,12 @@ export class Cluster {
   private resolveTerminated: (reason: ShutdownReason) => void;
   private daemonRef: ClusterDaemon | undefined;
   private shuttingDown: Promise<void> | undefined;
+
+  static {
+    // The testing entry point (`@troupe/cluster/testing`) reaches the transport through
+    // this, so that test-only switches stay off the public class.
+    transportOfCluster = (cluster) => cluster.transport;
+  }
 
   private constructor(
     /** The node's actor system; its address is the node address. */
@@ -206,16 +220,6 @@ export class Cluster {
   /** Stops at once without leaving (peers will notice through the failure detector). */
   async shutdown(): Promise<void> {
     await this.stop('shutdown');
-  }
-
-  /** Test-only partition switch: drop all traffic to and from the nodes at `addresses`. */
-  partitionFrom(addresses: Iterable<string>): void {
-    this.transport.block(addresses);
-  }
-
-  /** Undoes `partitionFrom`. */
-  healPartitions(): void {
-    this.transport.unblockAll();
   }
 
   private get daemon(): ClusterDaemon {
