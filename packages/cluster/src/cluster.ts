@@ -222,6 +222,15 @@ export class Cluster {
     await this.stop('shutdown');
   }
 
+  /**
+   * `shutdown()`, for `await using cluster = await Cluster.start(...)`: the node stops
+   * (without leaving) when the block ends, by a throw too. Harmless after `shutdown()`
+   * or `leave()`.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown();
+  }
+
   private get daemon(): ClusterDaemon {
     if (this.daemonRef === undefined) throw new ClusterShutDownError('unknown', 'use a cluster that did not start');
     return this.daemonRef;
