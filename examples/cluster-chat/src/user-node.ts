@@ -27,7 +27,7 @@ class User extends Actor<UserMessage> {
 
   receive(message: UserMessage): void {
     if (message.type === 'say') room.tell({ type: 'say', name, text: message.text });
-    else if (message.type === 'quit') this.context.stop(this.context.self as ActorRef<never>);
+    else if (message.type === 'quit') this.context.stop(this.context.self);
     else process.send?.({ type: 'heard', message });
   }
 }

@@ -8,7 +8,7 @@ type EchoMsg = { type: 'echo'; text: string; replyTo: ActorRef<{ type: 'echoed';
 
 class Echo extends Actor<EchoMsg> {
   receive(msg: EchoMsg): void {
-    if (msg.type === 'stop') this.context.stop(this.context.self as ActorRef<never>);
+    if (msg.type === 'stop') this.context.stop(this.context.self);
     else msg.replyTo.tell({ type: 'echoed', text: msg.text, from: this.context.self.path });
   }
 }
@@ -131,9 +131,9 @@ describe('RemoteActorRef', () => {
     b.system.spawn(() => new Echo(), { name: 'echo' });
     const probe = TestProbe.create(a.system);
     const remote = a.refFor<EchoMsg>(`${b.selfAddress}/user/echo`);
-    probe.watch(remote as ActorRef<never>);
+    probe.watch(remote);
     remote.tell({ type: 'stop' });
-    await probe.expectTerminated(remote as ActorRef<never>, 5000);
+    await probe.expectTerminated(remote, 5000);
   });
 
   it('notifies an actor watching a remote actor when that actor stops, with a Terminated for the remote path', async () => {
@@ -143,7 +143,7 @@ describe('RemoteActorRef', () => {
     const target = a.refFor<EchoMsg>(`${b.selfAddress}/user/echo`);
     class Watcher extends Actor<'go'> {
       override preStart(): void {
-        this.context.watch(target as ActorRef<never>);
+        this.context.watch(target);
         probe.ref.tell('watching');
       }
       receive(): void {}
@@ -157,7 +157,8 @@ describe('RemoteActorRef', () => {
     await target.ask((replyTo) => ({ type: 'echo', text: 'sync', replyTo }));
     target.tell({ type: 'stop' });
     // The Terminated names the remote actor by its remote path, as a remote ref.
-    const terminated = (await probe.expectMessage(undefined, 5000)) as ActorRef<never>;
+    const terminated = await probe.expectMessage(undefined, 5000);
+    if (typeof terminated === 'string') throw new Error(`expected the terminated ref, got '${terminated}'`);
     expect(terminated).toBeInstanceOf(RemoteActorRef);
     expect(terminated.path).toBe(`${b.selfAddress}/user/echo`);
     await probe.expectNoMessage(200);
@@ -167,13 +168,13 @@ describe('RemoteActorRef', () => {
     const [a, b] = await twoNodes();
     const echo = b.system.spawn(() => new Echo(), { name: 'echo' });
     const onB = TestProbe.create(b.system);
-    onB.watch(echo as ActorRef<never>);
+    onB.watch(echo);
     const remote = a.refFor<EchoMsg>(`${b.selfAddress}/user/echo`);
     const onA = TestProbe.create(a.system);
-    onA.watch(remote as ActorRef<never>);
-    a.system.stop(remote as ActorRef<never>);
-    await onB.expectTerminated(echo as ActorRef<never>, 5000);
-    await onA.expectTerminated(remote as ActorRef<never>, 5000);
+    onA.watch(remote);
+    a.system.stop(remote);
+    await onB.expectTerminated(echo, 5000);
+    await onA.expectTerminated(remote, 5000);
   });
 
   it('releases the reply refs scatter-gather routing exported for remote routees once each is done', async () => {
