@@ -3,7 +3,7 @@
  * joins the room on the room's node, and reports what it hears over IPC.
  */
 import { Cluster } from '@troupe/cluster';
-import { Actor, type ActorRef, silentLogger } from '@troupe/core';
+import { Actor, silentLogger } from '@troupe/core';
 import type { RoomMessage, UserMessage } from './chat-protocol.js';
 
 const [seed, roomPath, name] = process.argv.slice(2) as [string, string, string];

@@ -1,4 +1,4 @@
-import { Actor, type ActorRef, ActorSystem, silentLogger } from '@troupe/core';
+import { Actor, ActorSystem, silentLogger } from '@troupe/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestProbe, awaitCondition } from '../src/index.js';
 
