@@ -28,6 +28,14 @@ export interface SubscribeOptions {
   readonly initialState?: boolean;
 }
 
+/** Set by `Cluster`'s static block: its transport, for the testing entry point only. */
+let transportOfCluster: (cluster: Cluster) => WsTransport;
+
+/** The transport of `cluster`; internal (not exported from the package's index). */
+export function transportOf(cluster: Cluster): WsTransport {
+  return transportOfCluster(cluster);
+}
+
 /**
  * One node of a Troupe cluster: an actor system whose address carries host, port and
  * incarnation, a ws transport, remote refs, gossip membership, a failure detector,
@@ -39,14 +47,6 @@ export interface SubscribeOptions {
  * const remote = cluster.refFor<Msg>('troupe://shop@127.0.0.1:2551#k2j4/user/inventory');
  * remote.tell({ type: 'reserve', sku: 'a1', replyTo: self });
  */
-/** Set by `Cluster`'s static block: its transport, for the testing entry point only. */
-let transportOfCluster: (cluster: Cluster) => WsTransport;
-
-/** The transport of `cluster`; internal (not exported from the package's index). */
-export function transportOf(cluster: Cluster): WsTransport {
-  return transportOfCluster(cluster);
-}
-
 export class Cluster {
   /** Resolves when this node is Up. Rejects if it shuts down first. */
   readonly whenUp: Promise<void>;

@@ -1,7 +1,7 @@
 export { type NodeAddress, compareAddresses, formatAddress, parseAddress } from './address/node-address.js';
 export { Cluster, type ClusterListener, type RingChanged, type SubscribeOptions } from './cluster.js';
 export type { ShutdownReason } from './cluster-daemon.js';
-export type { ClusterOptions, DowningOptions, FailureDetectorOptions } from './cluster-settings.js';
+export type { ClusterOptions, ClusterSettings, DowningOptions, FailureDetectorOptions } from './cluster-settings.js';
 export type { DowningDecision, DowningStrategy } from './downing/downing-strategy.js';
 export { KeepMajority } from './downing/keep-majority.js';
 export { StaticQuorum } from './downing/static-quorum.js';
@@ -15,7 +15,7 @@ export type { VectorClock } from './membership/vector-clock.js';
 export { RemoteActorRef } from './remote/remote-actor-ref.js';
 export { ClusterHashRing, type ClusterHashRingOptions } from './ring/cluster-hash-ring.js';
 export { type FrameCodec, JsonFrameCodec } from './transport/frame-codec.js';
-export type { TransportOptions, TransportTlsOptions } from './transport/transport-settings.js';
+export type { TransportOptions, TransportSettings, TransportTlsOptions } from './transport/transport-settings.js';
 export type { TransportStats } from './transport/transport-stats.js';
 export { ClusterRouterRef } from './routing/cluster-router-ref.js';
 export { ClusterGroupRouter, type ClusterGroupOptions } from './routing/cluster-group-router.js';
