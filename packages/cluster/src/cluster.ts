@@ -28,6 +28,14 @@ export interface SubscribeOptions {
   readonly initialState?: boolean;
 }
 
+/** Set by `Cluster`'s static block: its transport, for the testing entry point only. */
+let transportOfCluster: (cluster: Cluster) => WsTransport;
+
+/** The transport of `cluster`; internal (not exported from the package's index). */
+export function transportOf(cluster: Cluster): WsTransport {
+  return transportOfCluster(cluster);
+}
+
 /**
  * One node of a Troupe cluster: an actor system whose address carries host, port and
  * incarnation, a ws transport, remote refs, gossip membership, a failure detector,
@@ -52,6 +60,12 @@ export class Cluster {
   private resolveTerminated: (reason: ShutdownReason) => void;
   private daemonRef: ClusterDaemon | undefined;
   private shuttingDown: Promise<void> | undefined;
+
+  static {
+    // The testing entry point (`@troupe/cluster/testing`) reaches the transport through
+    // this, so that test-only switches stay off the public class.
+    transportOfCluster = (cluster) => cluster.transport;
+  }
 
   private constructor(
     /** The node's actor system; its address is the node address. */
@@ -179,7 +193,7 @@ export class Cluster {
     return `${address}/user/${relative.replace(/^\/+/, '')}`;
   }
 
-  /** Messages queued for the node at `address` and not yet written to its socket (balancing routers use it). */
+  /** Messages queued for the node at `address` and not yet written to its socket (the least-outbound-backlog routing logic uses it). */
   outboundBacklog(address: string): number {
     return address === this.selfAddress ? 0 : this.transport.queuedTo(address);
   }
@@ -208,14 +222,13 @@ export class Cluster {
     await this.stop('shutdown');
   }
 
-  /** Test-only partition switch: drop all traffic to and from the nodes at `addresses`. */
-  partitionFrom(addresses: Iterable<string>): void {
-    this.transport.block(addresses);
-  }
-
-  /** Undoes `partitionFrom`. */
-  healPartitions(): void {
-    this.transport.unblockAll();
+  /**
+   * `shutdown()`, for `await using cluster = await Cluster.start(...)`: the node stops
+   * (without leaving) when the block ends, by a throw too. Harmless after `shutdown()`
+   * or `leave()`.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown();
   }
 
   private get daemon(): ClusterDaemon {

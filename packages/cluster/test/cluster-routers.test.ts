@@ -80,11 +80,11 @@ describe('ClusterGroupRouter', () => {
 });
 
 describe('ClusterPoolRouter', () => {
-  it('deploys routees on every member and routes with the balancing logic: a node with messages waiting for its socket gets fewer', async () => {
+  it('deploys routees on every member and routes by least outbound backlog: a node with messages waiting for its socket gets fewer', async () => {
     const nodes = await threeNodes();
     for (const n of nodes) registerPoolRoutee(n, 'worker', () => new Worker());
     const a = nodes[0] as Cluster;
-    const router = ClusterPoolRouter.create<Job>(a, { name: 'jobs', routee: 'worker', routeesPerNode: 2, logic: ClusterRoutingLogics.balancing<Job>(a) });
+    const router = ClusterPoolRouter.create<Job>(a, { name: 'jobs', routee: 'worker', routeesPerNode: 2, logic: ClusterRoutingLogics.leastOutboundBacklog<Job>(a) });
     await awaitCondition(() => router.routees.length === 6, { timeoutMs: 5000 });
     const probe = TestProbe.create<string>(a.system);
     // One synchronous burst: what goes to b or c waits in their outbound queues until the
@@ -94,8 +94,8 @@ describe('ClusterPoolRouter', () => {
     const perNode = (node: Cluster) => replies.filter((r) => nodeOf(r) === node.selfAddress).length;
     const [onA, onB, onC] = nodes.map(perNode) as [number, number, number];
     expect(onA + onB + onC).toBe(30);
-    // Round-robin would give 10 each; the balancing logic sends the remote nodes only what
-    // they got while their queues were empty.
+    // Round-robin would give 10 each; this logic sends the remote nodes only what they got
+    // while their queues were empty.
     expect(onB).toBeGreaterThanOrEqual(1);
     expect(onC).toBeGreaterThanOrEqual(1);
     expect(onA).toBeGreaterThan(onB + onC);

@@ -273,7 +273,7 @@ describe('WsTransport under bad input', () => {
     }
     expect(exported()).toBe(0);
     const probe = TestProbe.create(b.system);
-    expect(JSON.stringify({ logged: probe.ref })).toBe(`{"logged":{"$ref":"${probe.ref.path}"}}`);
+    expect(JSON.stringify({ logged: probe.ref })).toBe(`{"logged":{"$troupe.ref":"${probe.ref.path}"}}`);
     expect(exported()).toBe(0);
   });
 

@@ -3,6 +3,18 @@ import type { RepliedMessage, ReplyToBuilt } from './derived-types.js';
 import { refWrittenAsJson } from './internal/ref-json-hooks.js';
 import type { SystemMessage } from './internal/system-message.js';
 
+/**
+ * The one key of the object a ref is written as in JSON: `{ "$troupe.ref": "<path>" }`.
+ * Namespaced so that user data never takes this shape by accident (a plain `$ref` is
+ * JSON Schema's and JSON Reference's: a message carrying a schema would have become a ref).
+ */
+export const REF_JSON_KEY = '$troupe.ref';
+
+/** What a ref is written as in JSON (`ActorRef.toJSON`). */
+export interface RefJson {
+  readonly [REF_JSON_KEY]: string;
+}
+
 /** Options of `ask`. */
 export interface AskOptions {
   /** Milliseconds until the Promise rejects with `AskTimeoutError`. @default the system's `askTimeoutMs` (5000) */
@@ -62,10 +74,11 @@ export abstract class ActorRef<in M> {
 
   /**
    * A ref written as JSON (by `JSON.stringify`, e.g. inside a message for the JSON
-   * serializer) is `{ "$ref": path }`, which the cluster reads back as a working ref.
+   * serializer) is `{ "$troupe.ref": path }` (`REF_JSON_KEY`), which the cluster reads
+   * back as a working ref.
    */
-  toJSON(): { $ref: string } {
+  toJSON(): RefJson {
     refWrittenAsJson(this as ActorRef<unknown>);
-    return { $ref: this.path };
+    return { [REF_JSON_KEY]: this.path };
   }
 }

@@ -102,7 +102,7 @@ describe('Routers', () => {
     const before = await owner();
     expect(await owner()).toEqual(before);
     expect(new Set(before.values()).size).toBe(4);
-    system.stop(refs[1] as ActorRef<never>);
+    system.stop(refs[1]!);
     await awaitCondition(() => routeesOf(router)?.length === 3);
     const after = await owner();
     for (const key of keys) {
@@ -146,11 +146,11 @@ describe('Routers', () => {
     router.tell({ q: 'answer', replyTo: asker.ref });
     await asker.expectMessage('answered answer');
     // Watched after it was done: Terminated at once.
-    await watcher.expectTerminated(replyRefs[0] as ActorRef<never>);
+    await watcher.expectTerminated(replyRefs[0]!);
     router.tell({ q: 'ignore', replyTo: asker.ref });
     await awaitCondition(() => replyRefs.length === 2);
     // Watched while pending: Terminated when its time runs out.
-    await watcher.expectTerminated(replyRefs[1] as ActorRef<never>, 3000);
+    await watcher.expectTerminated(replyRefs[1]!, 3000);
     await asker.expectNoMessage(50);
   });
 
@@ -210,7 +210,7 @@ describe('Routers', () => {
     pool.tell({ n: 1 });
     await probe.expectMessage((m) => m.endsWith(':1'));
     const [first] = routeesOf(pool) ?? [];
-    system.stop(first as ActorRef<never>);
+    system.stop(first!);
     await awaitCondition(() => routeesOf(pool)?.length === 1);
     for (let n = 2; n <= 4; n++) pool.tell({ n });
     expect((await probe.receiveN(3)).map((line) => line.split(':')[1])).toEqual(['2', '3', '4']);
@@ -223,7 +223,7 @@ describe('Routers', () => {
     const probe = TestProbe.create<string>(system);
     const pool = spawnRouter(system, Routers.pool({ size: 2, routee: () => new Reporter(probe.ref) }), { name: 'shrinking' });
     await awaitCondition(() => routeesOf(pool)?.length === 2);
-    for (const routee of routeesOf(pool) ?? []) system.stop(routee as ActorRef<never>);
+    for (const routee of routeesOf(pool) ?? []) system.stop(routee);
     await awaitCondition(() => routeesOf(pool)?.length === 0);
     pool.tell({ n: 1 });
     expect(letters.map((l) => [l.recipient, l.reason])).toEqual([['troupe://troupe/user/shrinking', 'no-routees']]);

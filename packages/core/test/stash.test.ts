@@ -50,7 +50,7 @@ describe('Stash', () => {
     });
     const door = system.spawn(() => new Door(probe.ref), { stashCapacity: 2, supervision });
     for (let n = 1; n <= 3; n++) door.tell({ type: 'work', n });
-    await probe.expectTerminated(door as ActorRef<never>);
+    await probe.expectTerminated(door);
     expect(errors[0]).toBeInstanceOf(StashOverflowError);
     expect((errors[0] as StashOverflowError).code).toBe('ERR_STASH_OVERFLOW');
   });

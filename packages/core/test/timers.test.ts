@@ -96,8 +96,8 @@ describe('TimerScheduler', () => {
     const late = system.spawn(() => new Late());
     late.tell('go');
     await probe.expectMessage('waiting');
-    system.stop(late as ActorRef<never>);
-    await probe.expectTerminated(late as ActorRef<never>);
+    system.stop(late);
+    await probe.expectTerminated(late);
     open();
     await gate;
     await Promise.resolve();
@@ -112,8 +112,8 @@ describe('TimerScheduler', () => {
     ticker.tell({ type: 'start-single' });
     await probe.expectMessage('started');
     expect(clock.pendingTimers).toBe(1);
-    system.stop(ticker as ActorRef<never>);
-    await probe.expectTerminated(ticker as ActorRef<never>);
+    system.stop(ticker);
+    await probe.expectTerminated(ticker);
     expect(clock.pendingTimers).toBe(0);
   });
 });

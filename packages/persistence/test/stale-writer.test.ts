@@ -80,9 +80,9 @@ describe('PersistentActor with two writers of one persistence id', () => {
     expect((await journal.stored('claim-1')).map((e) => e.writerUuid)).toEqual([uuid, uuid]);
 
     // Spawned again (a new actor, not a restart): a new writer uuid, claimed.
-    probe.watch(counter as never);
-    on.stop(counter as never);
-    await probe.expectTerminated(counter as never);
+    probe.watch(counter);
+    on.stop(counter);
+    await probe.expectTerminated(counter);
     const again = spawnCounter(on, 'claim-1', { notes: notes.ref });
     again.tell({ type: 'add', n: 8, replyTo: probe.ref });
     await probe.expectMessage({ ok: true, total: 13, seq: 3 });
@@ -114,14 +114,14 @@ describe('PersistentActor with two writers of one persistence id', () => {
     await notes.expectMessage((m) => m.note === 'recovered');
 
     // The newer incarnation still owns the id ...
-    probe.watch(newer as never);
+    probe.watch(newer);
     newer.tell({ type: 'add', n: 1000, replyTo: probe.ref });
     await probe.expectMessage({ ok: true, total: 1011, seq: 3 });
     // ... and the restarted older one is refused and stops at its next write.
-    probe.watch(older as never);
+    probe.watch(older);
     older.tell({ type: 'add', n: 5, replyTo: probe.ref });
     await probe.expectMessage({ ok: false, code: 'ERR_JOURNAL_REJECTED', seq: 2 });
-    await probe.expectTerminated(older as never);
+    await probe.expectTerminated(older);
     newer.tell({ type: 'get', replyTo: probe.ref });
     await probe.expectMessage({ ok: true, total: 1011, seq: 3 });
     expect(journal.claims).toHaveLength(2);
@@ -158,11 +158,11 @@ describe('PersistentActor with two writers of one persistence id', () => {
     await journal.inner.claimWriter('stale-1', 'newer');
     expect(await journal.inner.writeMessages([{ persistenceId: 'stale-1', events: [event('stale-1', 2, 'newer')] }])).toEqual([undefined]);
 
-    probe.watch(counter as never);
+    probe.watch(counter);
     counter.tell({ type: 'add', n: 5, replyTo: probe.ref });
     await probe.expectMessage({ ok: false, code: 'ERR_JOURNAL_REJECTED', seq: 1 });
     await notes.expectMessage({ note: 'rejected', code: 'ERR_JOURNAL_REJECTED' });
-    await probe.expectTerminated(counter as never);
+    await probe.expectTerminated(counter);
     // Stopped, not restarted: one recovery, one claim; the newer incarnation's history is intact.
     expect(journal.claims).toHaveLength(1);
     expect((await journal.stored('stale-1')).map((e) => `${e.sequenceNr}:${e.writerUuid === 'newer' ? 'newer' : 'stale'}`)).toEqual(['1:stale', '2:newer']);
@@ -189,10 +189,10 @@ describe('PersistentActor with two writers of one persistence id', () => {
     await probe.expectMessage({ ok: true, total: 1, seq: 1 });
     expect(await inner.writeMessages([{ persistenceId: 'stale-2', events: [event('stale-2', 2, 'other')] }])).toEqual([undefined]);
 
-    probe.watch(counter as never);
+    probe.watch(counter);
     counter.tell({ type: 'add', n: 5, replyTo: probe.ref });
     await probe.expectMessage({ ok: false, code: 'ERR_JOURNAL_REJECTED', seq: 1 });
-    await probe.expectTerminated(counter as never);
+    await probe.expectTerminated(counter);
     const stored: string[] = [];
     for await (const page of inner.replayMessages('stale-2', { fromSequenceNr: 1, toSequenceNr: Infinity, max: Infinity })) stored.push(...page.map((e) => `${e.sequenceNr}:${e.writerUuid === 'other' ? 'other' : 'stale'}`));
     expect(stored).toEqual(['1:stale', '2:other']);
@@ -210,10 +210,10 @@ describe('PersistentActor with two writers of one persistence id', () => {
     newer.tell({ type: 'add', n: 10, replyTo: probe.ref });
     await probe.expectMessage({ ok: true, total: 11, seq: 2 });
 
-    probe.watch(older as never);
+    probe.watch(older);
     older.tell({ type: 'add', n: 100, replyTo: probe.ref });
     await probe.expectMessage({ ok: false, code: 'ERR_JOURNAL_REJECTED', seq: 1 });
-    await probe.expectTerminated(older as never);
+    await probe.expectTerminated(older);
     newer.tell({ type: 'add', n: 1000, replyTo: probe.ref });
     await probe.expectMessage({ ok: true, total: 1011, seq: 3 });
     const [olderUuid, newerUuid] = journal.claims.map((c) => c.writerUuid);
@@ -229,10 +229,10 @@ describe('PersistentActor with two writers of one persistence id', () => {
     await journal.inner.claimWriter('stale-3', 'newer');
     const callsBefore = journal.calls.length;
 
-    notes.watch(counter as never);
+    notes.watch(counter);
     counter.tell({ type: 'fireMany', ns: [1, 2, 3] });
     for (let i = 0; i < 3; i++) await notes.expectMessage({ note: 'rejected', code: 'ERR_JOURNAL_REJECTED' });
-    await notes.expectTerminated(counter as never);
+    await notes.expectTerminated(counter);
     expect(journal.calls.length - callsBefore).toBe(1);
     expect(await journal.stored('stale-3')).toEqual([]);
   });
@@ -282,13 +282,13 @@ describe('a stale incarnation', () => {
 
     const deadLetters: DeadLetter[] = [];
     on.eventStream.subscribe('dead-letter', (letter) => deadLetters.push(letter));
-    probe.watch(stale as never);
+    probe.watch(stale);
     stale.tell({ type: 'write-then-clean', replyTo: probe.ref });
     const later = { type: 'ping' as const, replyTo: probe.ref };
     stale.tell(later);
     await probe.expectMessage({ step: 'persist', code: 'ERR_JOURNAL_REJECTED' });
     for (const step of ['deleteEventsTo', 'saveSnapshot', 'deleteSnapshots', 'deleteSnapshot']) await probe.expectMessage({ step, code: 'ERR_STALE_INCARNATION' });
-    await probe.expectTerminated(stale as never);
+    await probe.expectTerminated(stale);
     // The newer incarnation's events are untouched.
     expect((await journal.stored('cleaner')).map((e) => e.sequenceNr)).toEqual([1, 2]);
     await awaitCondition(() => deadLetters.some((l) => l.message === later), { timeoutMs: 5000 });

@@ -115,7 +115,7 @@ export class TestProbe<M = unknown> {
 
   /** Watches `ref`, so `expectTerminated(ref)` can see it stop. */
   watch(ref: ActorRef<never>): void {
-    ref[sendSystemMessage]({ kind: 'watch', watcher: this.ref as ActorRef<never> });
+    ref[sendSystemMessage]({ kind: 'watch', watcher: this.ref });
   }
 
   /** Watches `ref` (if not yet watched) and waits until it has terminated. */
@@ -179,7 +179,7 @@ class ProbeRef<M> extends ActorRef<M> {
     if (message.kind === 'death-watch-notification') {
       if (!this.stopped) this.probe.deliverTerminated(message.ref.path);
     } else if (message.kind === 'watch') {
-      if (this.stopped) message.watcher[sendSystemMessage]({ kind: 'death-watch-notification', ref: this as ActorRef<never> });
+      if (this.stopped) message.watcher[sendSystemMessage]({ kind: 'death-watch-notification', ref: this });
       else (this.watchers ??= []).push(message.watcher);
     } else if (message.kind === 'unwatch') {
       this.watchers = this.watchers?.filter((watcher) => watcher !== message.watcher);
@@ -191,7 +191,7 @@ class ProbeRef<M> extends ActorRef<M> {
     this.stopped = true;
     const watchers = this.watchers;
     this.watchers = undefined;
-    for (const watcher of watchers ?? []) watcher[sendSystemMessage]({ kind: 'death-watch-notification', ref: this as ActorRef<never> });
+    for (const watcher of watchers ?? []) watcher[sendSystemMessage]({ kind: 'death-watch-notification', ref: this });
   }
 }
 

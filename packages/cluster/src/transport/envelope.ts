@@ -4,13 +4,13 @@ import type { WireGossip } from '../membership/gossip-wire.js';
  * A user message whose payload is a plain JSON value (the registry's built-in JSON
  * serializer): it is written with its frame, by one `JSON.stringify` per frame, and
  * read back by the frame's `JSON.parse`. Refs in it are written by `ActorRef.toJSON`
- * as `{ "$ref": path }`.
+ * as `{ "$troupe.ref": path }`.
  */
 export interface JsonMessageEnvelope {
   readonly k: 'msg';
   /** Recipient path relative to the receiving node, e.g. `/user/orders`. */
   readonly to: string;
-  /** The message: as told on the sending side, as parsed (refs still `{ $ref }`) on the receiving side. */
+  /** The message: as told on the sending side, as parsed (refs still `{ "$troupe.ref": path }`) on the receiving side. */
   readonly v: unknown;
 }
 
