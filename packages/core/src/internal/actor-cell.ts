@@ -8,8 +8,8 @@ import type { Logger } from '../logger.js';
 import { Mailbox } from '../mailbox/mailbox.js';
 import { type SpawnOptions, checkActorName } from '../spawn-options.js';
 import { RestartStatistics } from '../supervision/restart-statistics.js';
-import { type Directive, SupervisorStrategy } from '../supervision/supervisor-strategy.js';
-import { backoffDelay } from '../supervision/backoff.js';
+import { SupervisorStrategy } from '../supervision/supervisor-strategy.js';
+import { type SupervisionDecision, brokenStrategyDecision, decideSupervision } from '../supervision/supervision-decision.js';
 import { ActorTimers, TimerFired } from '../timer-scheduler.js';
 import type { Runnable } from './dispatcher.js';
 import { InstanceContext } from './instance-context.js';
@@ -520,25 +520,17 @@ export class ActorCell<M> implements Omit<ActorContext<M>, 'timers'>, Runnable {
   private superviseFailure(childRef: ActorRef<never>, error: unknown): void {
     const child = this.childCells?.get(nameOf(childRef));
     if (child === undefined || child.ref !== childRef || child.status !== FAILED || (child.flags & RESTART_PENDING) !== 0) return;
-    let strategy: SupervisorStrategy;
-    let directive: Directive;
+    let decision: SupervisionDecision;
     try {
-      strategy = child.options?.supervision ?? this.instance?.supervisorStrategy() ?? SupervisorStrategy.default;
-      directive = strategy.decider(error);
-    } catch (deciderError) {
-      // A broken strategy must not wedge the child: escalate, as Akka does.
-      this.runtime.log.error(`${this.path}: supervisor strategy threw while deciding about ${child.path}: ${describe(deciderError)}; escalating`, { error: deciderError });
-      strategy = SupervisorStrategy.default;
-      directive = 'escalate';
+      const chosen = child.options?.supervision ?? this.instance?.supervisorStrategy() ?? SupervisorStrategy.default;
+      decision = decideSupervision(chosen, error, (child.more.restartStats ??= new RestartStatistics()), this.runtime.clock.now());
+    } catch (strategyError) {
+      decision = brokenStrategyDecision(strategyError);
     }
-    let delayMs = 0;
-    let limitReached = false;
-    if (directive === 'restart') {
-      const attempt = (child.more.restartStats ??= new RestartStatistics()).requestRestart(strategy, this.runtime.clock.now());
-      if (attempt < 0) {
-        directive = 'stop';
-        limitReached = true;
-      } else if (strategy.backoff !== undefined) delayMs = backoffDelay(attempt, strategy.backoff);
+    const { strategy, directive, delayMs, limitReached, strategyFailure } = decision;
+    if (strategyFailure !== undefined) {
+      // A broken strategy must not wedge the child: escalate, as Akka does.
+      this.runtime.log.error(`${this.path}: supervisor strategy threw while deciding about ${child.path}: ${describe(strategyFailure.error)}; escalating`, { error: strategyFailure.error });
     }
     if (strategy.logFailures) {
       const why = limitReached ? ` (restart limit ${strategy.maxRetries} reached)` : '';
