@@ -20,7 +20,13 @@ import { Terminated } from './terminated.js';
 import { RESUME, STOP, type SystemMessage } from './system-message.js';
 import type { SystemRuntime } from './system-runtime.js';
 import { DeathWatch } from './death-watch.js';
-import { ACTIVE, AWAITING, type CellStatus, CREATED, FAILED, RESTART_PENDING, RESTARTING, SCHEDULED, STOP_REQUESTED, STOPPED, STOPPING } from './cell-status.js';
+import * as cellStatus from './cell-status.js';
+import type { CellStatus } from './cell-status.js';
+
+// Module-local copies of the status constants and flags: V8 folds a module's own
+// constants into optimised code, but loads an imported binding on every use, which cost
+// the `tell` path ~15% on the ping-pong bench.
+const { CREATED, ACTIVE, FAILED, RESTARTING, STOPPING, STOPPED, SCHEDULED, AWAITING, STOP_REQUESTED, RESTART_PENDING } = cellStatus;
 
 const NO_MESSAGE: unique symbol = Symbol('no-message');
 const DEFAULT_STASH_CAPACITY = 10_000;
