@@ -62,11 +62,8 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
   private serialization!: SerializationRegistry;
   private adapter: EventAdapter<E> | undefined;
   private snapshotEvery = 0;
-  /** One write in flight, the rest in order; sending numbers a write after the last one stored. */
-  private readonly writes = new WriteQueue<E>((write) => {
-    write.number(this.lastSeq);
-    (this.batcher as JournalBatcher).submit(write, write);
-  });
+  /** One write in flight, the rest in order, and the count of writes not yet settled. */
+  private readonly writes = new WriteQueue<E>();
   private failure: JournalWriteError | Error | undefined;
   /** The journal's stale-writer rejection that made this incarnation stop. */
   private staleBy: Error | undefined;
@@ -218,7 +215,7 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
       return rejected(error);
     }
     const write = new PendingWrite<E>(this, this.pid, events, reprs);
-    this.writes.add(write);
+    if (this.writes.add(write)) this.send(write);
     return write.promise;
   }
 
@@ -242,6 +239,12 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
       };
     }
     return reprs;
+  }
+
+  /** Numbers `write` after the last event stored and hands it to the journal (it is the write in flight). */
+  private send(write: PendingWrite<E>): void {
+    write.number(this.lastSeq);
+    (this.batcher as JournalBatcher).submit(write, write);
   }
 
   onWritten(write: PendingWrite<E>, rejection: Error | undefined): void {
@@ -284,7 +287,10 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
     }
     const next = this.writes.takeNext();
     if (next !== undefined) {
-      if (this.failure === undefined) this.writes.send(next);
+      if (this.failure === undefined) {
+        this.writes.sending(next);
+        this.send(next);
+      }
       else this.onFailed(next, this.failure);
     }
   }

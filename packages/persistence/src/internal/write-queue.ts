@@ -14,25 +14,28 @@ export class WriteQueue<E> {
   private unsettledCount = 0;
   private drainedSignal: { promise: Promise<void>; resolve: () => void } | undefined = undefined;
 
-  /** `sendToJournal` numbers a write and hands it to the journal; called for one write at a time, in order. */
-  constructor(private readonly sendToJournal: (write: PendingWrite<E>) => void) {}
-
   /** Writes added and not yet settled (sent, waiting, or reported back but not settled). */
   get unsettled(): number {
     return this.unsettledCount;
   }
 
-  /** Adds a write: sent at once when none is in flight, else it waits its turn. */
-  add(write: PendingWrite<E>): void {
+  /**
+   * Adds a write. Returns true when none was in flight: `write` is in flight now and the
+   * caller sends it at once; otherwise it waits its turn (see `takeNext`).
+   */
+  add(write: PendingWrite<E>): boolean {
     this.unsettledCount++;
-    if (this.inFlight === undefined) this.send(write);
-    else this.waiting.push(write);
+    if (this.inFlight !== undefined) {
+      this.waiting.push(write);
+      return false;
+    }
+    this.inFlight = write;
+    return true;
   }
 
-  /** Sends `write` (taken from `takeNext`) as the one in flight. */
-  send(write: PendingWrite<E>): void {
+  /** `write`, taken from `takeNext`, is being sent: it is the one in flight now. */
+  sending(write: PendingWrite<E>): void {
     this.inFlight = write;
-    this.sendToJournal(write);
   }
 
   /** The journal answered the write in flight (stored or rejected). */
