@@ -1,51 +1,37 @@
-import { ActorRef, type ActorSystem, type Logger, MailboxOverflowError, type SerializationRegistry } from '@troupe/core';
-import { type SystemMessage, publishDeadLetter, resolveLocalRef, sendSystemMessage, setRefWrittenHook } from '@troupe/core/spi';
+import type { ActorRef, ActorSystem, Logger, SerializationRegistry } from '@troupe/core';
+import { MailboxOverflowError } from '@troupe/core';
+import { type SystemMessage, publishDeadLetter, setRefWrittenHook } from '@troupe/core/spi';
 import { addressOfPath } from '../address/node-address.js';
 import { type InboundEnvelope, type MessageEnvelope, type SerializedMessageEnvelope, type SystemEnvelope, isJsonMessage } from '../transport/envelope.js';
 import { isEncodingForWire } from '../transport/wire-encoding.js';
 import type { WsTransport } from '../transport/ws-transport.js';
 import { decodeRefs, encodeRefs } from './ref-encoding.js';
+import { LocalRefDirectory, TEMP_PREFIX } from './local-ref-directory.js';
+import { MissingLocalRef } from './missing-local-ref.js';
 import { RemoteActorRef, type RemoteRefProvider } from './remote-actor-ref.js';
+import { RemoteDeathWatch } from './remote-death-watch.js';
 
-const MAX_EXPORTED = 100_000;
 const MAX_CACHED_REMOTE_REFS = 10_000;
-const MAX_CACHED_LOCAL_REFS = 10_000;
-/** Where core puts the temporary refs of asks (`<address>/temp/$<id>`): `resolveLocalRef` finds them while their ask is pending. */
-const TEMP_PREFIX = '/temp/';
 /** Where actors another node may stop live (never the guardians, `/system` or asks' temporary refs). */
 const USER_PREFIX = '/user/';
 /** Dead-letter reason of an inbound message whose delivery threw (a full `fail` mailbox is `mailbox-full` instead). */
 export const DELIVERY_FAILED = 'delivery-failed';
 const SLASH = 47;
 
-type Watchers = Map<string, ActorRef<never>>;
-
 /**
  * Remote messaging for one node: turns refs into wire form and back, sends user and
- * system messages through the transport, delivers inbound ones to local actors, and
- * keeps the remote death-watch bookkeeping so watchers learn when a whole node goes.
+ * system messages through the transport, and delivers inbound ones to local actors
+ * (found through its LocalRefDirectory); death watch across nodes is RemoteDeathWatch's.
  */
 export class Remoting implements RemoteRefProvider {
-  /**
-   * Local refs handed to other nodes that `resolveLocalRef` cannot find by path (probes,
-   * routers), by path relative to this node (what frames carry).
-   */
-  private readonly exported = new Map<string, ActorRef<unknown>>();
   private readonly remoteRefs = new Map<string, RemoteActorRef<unknown>>();
-  /** Local actors recently addressed from other nodes, by relative path; an entry leaves when its actor stops. */
-  private readonly localCache = new Map<string, ActorRef<unknown>>();
+  /** Finds local actors by the paths frames carry. */
+  private readonly localRefs: LocalRefDirectory;
   /** The frame codec writes JSON: messages for the built-in JSON serializer travel as values (see FrameCodec.writesJson). */
   private readonly framesWriteJson: boolean;
-  /** node → watched remote path → local watchers. */
-  private readonly watchingRemote = new Map<string, Map<string, Watchers>>();
-  /** node → "watchee\nwatcher" → local watchee and its remote watcher. */
-  private readonly watchedByRemote = new Map<string, Map<string, { watchee: ActorRef<never>; watcher: ActorRef<never> }>>();
-  private readonly goneNodes = new Set<string>();
-  private readonly exportCleaner: ActorRef<never>;
-  /** The one (immutable) watch message the cleaner sends: an export happens per remote ask. */
-  private readonly watchByCleaner: SystemMessage;
+  private readonly deathWatch: RemoteDeathWatch;
   private lastWarnAt = Number.NEGATIVE_INFINITY;
-  private readonly exportRef = (ref: ActorRef<unknown>): void => this.export(ref);
+  private readonly exportRef = (ref: ActorRef<unknown>): void => this.localRefs.export(ref);
   private readonly resolveRef = (path: string): ActorRef<unknown> => this.refFor(path);
 
   constructor(
@@ -55,18 +41,13 @@ export class Remoting implements RemoteRefProvider {
     private readonly log: Logger,
   ) {
     this.framesWriteJson = transport.writesJson;
+    this.localRefs = new LocalRefDirectory(system);
+    this.deathWatch = new RemoteDeathWatch(transport, this.exportRef);
     // Local refs written into frames by JSON.stringify (ActorRef.toJSON) are exported as they
     // are written; refs written as JSON elsewhere (logs, journals) are not being sent.
     setRefWrittenHook(system, (ref) => {
-      if (isEncodingForWire()) this.export(ref);
+      if (isEncodingForWire()) this.localRefs.export(ref);
     });
-    this.exportCleaner = new ExportCleanerRef(system, `${system.address}/system/remoting-exports`, (path) => {
-      const relative = this.relativeToSelf(path);
-      if (relative === undefined) return;
-      this.exported.delete(relative);
-      this.localCache.delete(relative);
-    });
-    this.watchByCleaner = { kind: 'watch', watcher: this.exportCleaner };
     transport.writeLoneMessage = (value) => encodeRefs(value, this.exportRef);
     transport.onDrop = (node, envelope, reason) => {
       if (envelope.k !== 'msg') return;
@@ -88,7 +69,7 @@ export class Remoting implements RemoteRefProvider {
   /** The ref for `path`: local (when the path is on this node) or remote. */
   refFor<M>(path: string): ActorRef<M> {
     const node = addressOfPath(path);
-    if (node === this.system.address) return this.resolveLocal(path.slice(node.length)) as ActorRef<M>;
+    if (node === this.system.address) return this.localRefs.resolve(path.slice(node.length)) as ActorRef<M>;
     if (node === undefined) return new MissingLocalRef(this.system, path) as ActorRef<M>;
     let ref = this.remoteRefs.get(path);
     if (ref === undefined) {
@@ -133,37 +114,20 @@ export class Remoting implements RemoteRefProvider {
   }
 
   sendSystemMessage(target: RemoteActorRef<unknown>, message: SystemMessage): void {
-    const node = target.nodeAddress;
     switch (message.kind) {
-      case 'watch': {
-        if (this.goneNodes.has(node)) {
-          message.watcher[sendSystemMessage]({ kind: 'death-watch-notification', ref: target as ActorRef<never> });
-          return;
-        }
-        const byPath = this.watchingRemote.get(node) ?? new Map<string, Watchers>();
-        this.watchingRemote.set(node, byPath);
-        const watchers = byPath.get(target.path) ?? new Map<string, ActorRef<never>>();
-        byPath.set(target.path, watchers);
-        watchers.set(message.watcher.path, message.watcher);
-        this.export(message.watcher as ActorRef<unknown>);
-        this.transport.send(node, { k: 'sys', to: target.path, op: 'watch', ref: message.watcher.path });
+      case 'watch':
+        this.deathWatch.watch(target, message.watcher);
         return;
-      }
-      case 'unwatch': {
-        const watchers = this.watchingRemote.get(node)?.get(target.path);
-        watchers?.delete(message.watcher.path);
-        if (watchers?.size === 0) this.watchingRemote.get(node)?.delete(target.path);
-        this.transport.send(node, { k: 'sys', to: target.path, op: 'unwatch', ref: message.watcher.path });
+      case 'unwatch':
+        this.deathWatch.unwatch(target, message.watcher);
         return;
-      }
       case 'stop':
         // The actor's parent (on its node) is told as for a local stop; its watchers here learn through remote death watch.
-        this.transport.send(node, { k: 'sys', to: target.path, op: 'stop' });
+        this.transport.send(target.nodeAddress, { k: 'sys', to: target.path, op: 'stop' });
         return;
       case 'death-watch-notification':
         // A local actor that `target` (a remote watcher) watched has stopped.
-        this.watchedByRemote.get(node)?.delete(`${message.ref.path}\n${target.path}`);
-        this.transport.send(node, { k: 'sys', to: target.path, op: 'dwn', ref: message.ref.path });
+        this.deathWatch.notifyRemoteWatcher(target, message.ref);
         return;
       default:
         // restart/resume/supervision of remote actors is not supported: only parents supervise, and parents are local.
@@ -183,23 +147,14 @@ export class Remoting implements RemoteRefProvider {
    * forgets it.
    */
   nodeGone(address: string): void {
-    if (this.goneNodes.has(address) || address === this.system.address) return;
-    this.goneNodes.add(address);
+    if (address === this.system.address || !this.deathWatch.markGone(address)) return;
     this.transport.forget(address);
-    const byPath = this.watchingRemote.get(address);
-    this.watchingRemote.delete(address);
-    for (const [path, watchers] of byPath ?? []) {
-      const ref = this.refFor<never>(path);
-      for (const watcher of watchers.values()) watcher[sendSystemMessage]({ kind: 'death-watch-notification', ref });
-    }
-    const watched = this.watchedByRemote.get(address);
-    this.watchedByRemote.delete(address);
-    for (const { watchee, watcher } of watched?.values() ?? []) watchee[sendSystemMessage]({ kind: 'unwatch', watcher });
+    this.deathWatch.nodeGone(address, (path) => this.refFor<never>(path));
   }
 
   /** Number of local refs currently exported for replies (for tests and monitoring). */
   get exportedRefCount(): number {
-    return this.exported.size;
+    return this.localRefs.exportedCount;
   }
 
   /**
@@ -207,7 +162,7 @@ export class Remoting implements RemoteRefProvider {
    * path relative to this node: the recipient is looked up once per run.
    */
   receiveRun(to: string, frame: readonly unknown[], start: number, end: number): void {
-    const recipient = this.resolveLocal(to);
+    const recipient = this.localRefs.resolve(to);
     let i = start;
     // One try around the whole run (re-entered after a failure, for the rest of it): a
     // throwing delivery costs the run nothing more than the failed message.
@@ -264,7 +219,7 @@ export class Remoting implements RemoteRefProvider {
       this.countUndecodable(envelope.to, error);
       return;
     }
-    const recipient = this.resolveLocal(envelope.to);
+    const recipient = this.localRefs.resolve(envelope.to);
     try {
       recipient.tell(message);
     } catch (error) {
@@ -284,109 +239,13 @@ export class Remoting implements RemoteRefProvider {
   }
 
   private receiveSystem(from: string, envelope: SystemEnvelope): void {
-    const relative = this.relativeToSelf(envelope.to);
+    const relative = this.localRefs.relativePath(envelope.to);
     if (relative === undefined) return;
-    const local = this.resolveLocal(relative) as ActorRef<never>;
+    const local = this.localRefs.resolve(relative) as ActorRef<never>;
     if (envelope.op === 'stop') {
       if (relative.startsWith(USER_PREFIX)) this.system.stop(local);
       return;
     }
-    const other = this.refFor<never>(envelope.ref);
-    switch (envelope.op) {
-      case 'watch': {
-        if (addressOfPath(envelope.ref) !== from) return;
-        const watched = this.watchedByRemote.get(from) ?? new Map();
-        this.watchedByRemote.set(from, watched);
-        watched.set(`${envelope.to}\n${envelope.ref}`, { watchee: local, watcher: other });
-        local[sendSystemMessage]({ kind: 'watch', watcher: other });
-        return;
-      }
-      case 'unwatch':
-        this.watchedByRemote.get(from)?.delete(`${envelope.to}\n${envelope.ref}`);
-        local[sendSystemMessage]({ kind: 'unwatch', watcher: other });
-        return;
-      case 'dwn': {
-        const watchers = this.watchingRemote.get(from)?.get(envelope.ref);
-        watchers?.delete(envelope.to);
-        if (watchers?.size === 0) this.watchingRemote.get(from)?.delete(envelope.ref);
-        local[sendSystemMessage]({ kind: 'death-watch-notification', ref: other });
-        return;
-      }
-    }
-  }
-
-  /** `path` without this node's address, or undefined when it is not a path on this node. */
-  private relativeToSelf(path: string): string | undefined {
-    const address = this.system.address;
-    return path.startsWith(address) && path.charCodeAt(address.length) === SLASH ? path.slice(address.length) : undefined;
-  }
-
-  /** The local actor at `relative` (a path relative to this node). */
-  private resolveLocal(relative: string): ActorRef<unknown> {
-    // An ask's temporary ref is answered once: core finds it while the ask is pending, and caching it would only churn the cache.
-    if (relative.startsWith(TEMP_PREFIX)) return this.resolveUncached(relative);
-    // Named actors (the common recipients) first: one lookup per message on the hot path.
-    const known = this.localCache.get(relative) ?? this.exported.get(relative);
-    if (known !== undefined) return known;
-    const ref = this.resolveUncached(relative);
-    if (ref instanceof MissingLocalRef) return ref;
-    // Walking the actor tree per inbound message is costly: cache the ref until the actor stops.
-    if (this.localCache.size >= MAX_CACHED_LOCAL_REFS) this.localCache.clear();
-    this.localCache.set(relative, ref);
-    ref[sendSystemMessage](this.watchByCleaner);
-    return ref;
-  }
-
-  private resolveUncached(relative: string): ActorRef<unknown> {
-    const path = `${this.system.address}${relative}`;
-    return resolveLocalRef(this.system, path) ?? new MissingLocalRef(this.system, path);
-  }
-
-  /** Remembers a local ref sent to another node so replies to its path reach it. */
-  private export(ref: ActorRef<unknown>): void {
-    if (ref instanceof RemoteActorRef) return;
-    const relative = this.relativeToSelf(ref.path);
-    // Temporary refs of asks need no export: core finds them by path (reading it above made sure).
-    if (relative === undefined || relative.startsWith(TEMP_PREFIX) || this.exported.has(relative)) return;
-    if (resolveLocalRef(this.system, ref.path) === ref) return;
-    if (this.exported.size >= MAX_EXPORTED) this.exported.delete(this.exported.keys().next().value as string);
-    this.exported.set(relative, ref);
-    // Forget it once it terminates.
-    ref[sendSystemMessage](this.watchByCleaner);
-  }
-}
-
-/** Watches exported and cached local refs and forgets each one when it terminates. */
-class ExportCleanerRef extends ActorRef<never> {
-  constructor(
-    readonly system: ActorSystem,
-    readonly path: string,
-    private readonly forget: (path: string) => void,
-  ) {
-    super();
-  }
-
-  tell(): void {}
-
-  [sendSystemMessage](message: SystemMessage): void {
-    if (message.kind === 'death-watch-notification') this.forget(message.ref.path);
-  }
-}
-
-/** A local path with no live actor: messages become dead letters, watchers learn at once. */
-class MissingLocalRef extends ActorRef<unknown> {
-  constructor(
-    readonly system: ActorSystem,
-    readonly path: string,
-  ) {
-    super();
-  }
-
-  tell(message: unknown): void {
-    publishDeadLetter(this.system, message, this.path, 'recipient-stopped');
-  }
-
-  [sendSystemMessage](message: SystemMessage): void {
-    if (message.kind === 'watch') message.watcher[sendSystemMessage]({ kind: 'death-watch-notification', ref: this as ActorRef<never> });
+    this.deathWatch.receive(from, envelope.op, envelope.to, envelope.ref, local, this.refFor<never>(envelope.ref));
   }
 }

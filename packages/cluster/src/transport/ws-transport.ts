@@ -2,28 +2,17 @@ import { type Server as HttpServer, createServer as createHttpServer } from 'nod
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
-import { compareAddresses, hostPortOf, parseAddress } from '../address/node-address.js';
+import { hostPortOf, parseAddress } from '../address/node-address.js';
 import { HandshakeError } from '../errors.js';
-import type { Envelope, InboundEnvelope } from './envelope.js';
-import { type RunListener, readFrame } from './frame-layout.js';
-import { type HandshakeMessage, PROTOCOL_VERSION, newNonce, parseHandshake, proofFor, verifyProof } from './handshake.js';
+import { AcceptingHandshake, type AcceptingHandshakeContext } from './accepting-handshake.js';
+import { type DialedConnection, DialingHandshake, type DialingHandshakeContext } from './dialing-handshake.js';
+import type { Envelope } from './envelope.js';
+import { type EnvelopeListener, InboundFrameDelivery, type InboundDeliveryBrackets, type MessageRunListener } from './inbound-frame-delivery.js';
 import { type AssociationHost, type DropListener, PeerAssociation } from './peer-association.js';
 import { ReadWindow } from './read-window.js';
 import type { TransportSettings } from './transport-settings.js';
 import { type TransportStats, emptyTransportStats } from './transport-stats.js';
-
-/** Receives every valid envelope from an authenticated peer, in order. */
-export type EnvelopeListener = (from: string, envelope: InboundEnvelope) => void;
-
-const CLOSE_AUTH = 4001;
-const CLOSE_DUPLICATE = 4009;
-const CLOSE_WRONG_PEER = 4004;
-const CLOSE_REPLACED = 4010;
-
-function toBytes(data: RawData): Uint8Array {
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
-}
+import { CLOSE_DUPLICATE, CLOSE_REPLACED } from './ws-close-codes.js';
 
 /**
  * The cluster transport over `ws`: one authenticated connection per pair of nodes,
@@ -41,8 +30,6 @@ export class WsTransport implements AssociationHost {
   /** The association `send` used last, and its address (cleared when an association goes). */
   private lastTo: string | undefined;
   private lastAssociation: PeerAssociation | undefined;
-  /** Set by the owner: where valid inbound envelopes go. */
-  onEnvelope: EnvelopeListener = () => {};
   /** Set by the owner: told about dropped envelopes (user messages become dead letters). */
   onDrop: DropListener = () => {};
   /**
@@ -59,15 +46,10 @@ export class WsTransport implements AssociationHost {
    * hold no ref: `toJSON` costs only those that do, a walk would cost them all.)
    */
   writeLoneMessage: (value: unknown) => unknown = (value) => value;
-  /** Set by the owner: receives each run of JSON messages to one recipient, `frame[start, end)` (see frame-layout.ts), in order with the envelopes. */
-  onMessageRun: (from: string, to: string, frame: readonly unknown[], start: number, end: number) => void = () => {};
-  /** Set by the owner: brackets the delivery of each inbound frame (the cluster runs the actors it woke at the end). */
-  inboundDelivery: { begin(): void; end(): void } = { begin() {}, end() {} };
-  /** An inbound frame is being delivered: associations with something to send wait for its end (see `requestFlush`). */
-  private delivering = false;
-  /** Associations due a flush at the end of the frame being delivered: the first `dueCount` (the array is reused). */
-  private readonly dueAfterFrame: (PeerAssociation | undefined)[] = [];
-  private dueCount = 0;
+  /** Delivers the frames every connection reads; holds the owner's inbound listeners. */
+  private readonly inbound: InboundFrameDelivery;
+  /** What both ends of a handshake ask of this transport (made once, not per connection). */
+  private readonly handshakeContext: AcceptingHandshakeContext & DialingHandshakeContext;
 
   private constructor(
     private readonly server: HttpServer,
@@ -76,6 +58,17 @@ export class WsTransport implements AssociationHost {
     private readonly secret: string | Uint8Array,
     private readonly settings: TransportSettings,
   ) {
+    this.inbound = new InboundFrameDelivery(this.stats, settings.codec, this.blocked, (where, error) => this.reportCallbackError(where, error));
+    this.handshakeContext = {
+      address,
+      secret,
+      timeoutMs: settings.handshakeTimeoutMs,
+      stats: this.stats,
+      isForgotten: (peer) => this.forgotten.has(peer),
+      isDialling: (peer) => this.associations.get(peer)?.connecting === true,
+      callbackFailed: (where, error) => this.callbackFailed(where, error),
+      accepted: (peer, socket) => this.install(this.associationFor(peer), socket),
+    };
     wss.on('connection', (socket) => {
       try {
         this.acceptInbound(socket);
@@ -114,6 +107,30 @@ export class WsTransport implements AssociationHost {
     const bound = (server.address() as AddressInfo).port;
     const wss = new WebSocketServer({ server, maxPayload: settings.maxFrameBytes, perMessageDeflate: false, clientTracking: false });
     return new WsTransport(server, wss, addressFor(bound), secret, settings);
+  }
+
+  /** Set by the owner: where valid inbound envelopes go. */
+  get onEnvelope(): EnvelopeListener {
+    return this.inbound.onEnvelope;
+  }
+  set onEnvelope(listener: EnvelopeListener) {
+    this.inbound.onEnvelope = listener;
+  }
+
+  /** Set by the owner: receives each run of JSON messages to one recipient, `frame[start, end)` (see frame-layout.ts), in order with the envelopes. */
+  get onMessageRun(): MessageRunListener {
+    return this.inbound.onMessageRun;
+  }
+  set onMessageRun(listener: MessageRunListener) {
+    this.inbound.onMessageRun = listener;
+  }
+
+  /** Set by the owner: brackets the delivery of each inbound frame (the cluster runs the actors it woke at the end). */
+  get inboundDelivery(): InboundDeliveryBrackets {
+    return this.inbound.brackets;
+  }
+  set inboundDelivery(brackets: InboundDeliveryBrackets) {
+    this.inbound.brackets = brackets;
   }
 
   /** The codec writes JSON, so JSON messages can be handed to it as values (see `FrameCodec.writesJson`). */
@@ -296,7 +313,7 @@ export class WsTransport implements AssociationHost {
     socket.on('message', (data: RawData) => {
       const start = performance.now();
       try {
-        this.receiveFrame(peer, data);
+        this.inbound.receiveFrame(peer, data);
       } catch (error) {
         // What a frame's delivery throws is caught per run and envelope; this is what is left (running the woken actors, flushing).
         this.callbackFailed('reading a frame', error);
@@ -319,70 +336,12 @@ export class WsTransport implements AssociationHost {
     association.attach(socket);
   }
 
-  private receiveFrame(peer: string, data: RawData): void {
-    if (this.blocked.has(peer)) {
-      this.stats.partitionDrops++;
-      return;
-    }
-    this.stats.framesReceived++;
-    let frame: unknown[];
-    try {
-      frame = this.settings.codec.decode(toBytes(data));
-    } catch {
-      this.stats.malformedFrames++;
-      return;
-    }
-    this.readingFrom = peer;
-    this.delivering = true;
-    this.inboundDelivery.begin();
-    try {
-      const malformed = readFrame(frame, this.deliverEnvelope, this.deliverRun);
-      // Added after reading: handlers count malformed envelopes of their own (e.g. bad gossip) as it runs.
-      this.stats.malformedEnvelopes += malformed;
-    } finally {
-      this.endDelivery();
-    }
-  }
-
-  /**
-   * Lets the actors the frame woke run and their replies leave now, before this I/O
-   * callback unwinds, rather than on the microtasks after it: a remote ask's round trip
-   * is shorter by that unwinding on each side.
-   */
-  private endDelivery(): void {
-    try {
-      this.inboundDelivery.end();
-    } finally {
-      this.delivering = false;
-      this.flushDueAfterFrame();
-    }
-  }
-
-  /** Flushes every association due; one that throws (a drop listener did) does not strand the rest. */
-  private flushDueAfterFrame(): void {
-    const due = this.dueAfterFrame;
-    const count = this.dueCount;
-    this.dueCount = 0;
-    let failure: { error: unknown } | undefined;
-    for (let i = 0; i < count; i++) {
-      const association = due[i] as PeerAssociation;
-      due[i] = undefined;
-      try {
-        association.flushNow();
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-    if (failure !== undefined) throw failure.error;
-  }
-
   /**
    * How associations ask for a flush: on a microtask (everything queued before it leaves
    * in one frame), or, while an inbound frame is being delivered, at the end of it.
    */
   requestFlush(association: PeerAssociation): void {
-    if (this.delivering) this.dueAfterFrame[this.dueCount++] = association;
-    else queueMicrotask(association.flushNow);
+    this.inbound.requestFlush(association);
   }
 
   /** Counts and reports an error a callback run from I/O or a timer threw; never throws. */
@@ -399,35 +358,6 @@ export class WsTransport implements AssociationHost {
     }
   }
 
-  /**
-   * The peer whose frame is being read, for the two listeners below (made once, not per
-   * frame). A listener that throws costs its envelope or run only: the rest of the frame
-   * is delivered (the owner's run listener catches per message, so only its own bugs end
-   * a run here).
-   */
-  private readingFrom = '';
-  private readonly deliverEnvelope = (envelope: InboundEnvelope): void => {
-    this.stats.envelopesReceived++;
-    try {
-      this.onEnvelope(this.readingFrom, envelope);
-    } catch (error) {
-      this.deliveryFailed(envelope.k, error);
-    }
-  };
-  private readonly deliverRun: RunListener = (to, frame, start, end) => {
-    this.stats.envelopesReceived += end - start;
-    try {
-      this.onMessageRun(this.readingFrom, to, frame, start, end);
-    } catch (error) {
-      this.deliveryFailed(to, error);
-    }
-  };
-
-  private deliveryFailed(what: string, error: unknown): void {
-    this.stats.deliveryFailures++;
-    this.reportCallbackError(`delivering ${what} from ${this.readingFrom}`, error);
-  }
-
   /** Tracks a socket so `close` can end it, and counts oversized frames and errors. */
   private track(socket: WebSocket): void {
     this.sockets.add(socket);
@@ -438,69 +368,18 @@ export class WsTransport implements AssociationHost {
     });
   }
 
-  /** Server side of the handshake. */
+  /** Server side of the handshake: on success the socket becomes the peer's connection. */
   private acceptInbound(socket: WebSocket): void {
     if (this.closed) {
       socket.terminate();
       return;
     }
     this.track(socket);
-    const nonce = newNonce();
-    let peer: string | undefined;
-    let settled = false;
-    const timer = setTimeout(() => fail('handshake timed out'), this.settings.handshakeTimeoutMs);
-    const fail = (why: string) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.off('message', onMessage);
-      this.stats.handshakeFailures++;
-      socket.close(CLOSE_AUTH, why.slice(0, 100));
-    };
-    // A client that hangs up mid-handshake (e.g. it found our proof wrong) counts as a failure too.
-    socket.once('close', () => fail('closed during handshake'));
-    const onMessage = (data: RawData) => {
-      try {
-        readHandshake(data);
-      } catch (error) {
-        this.callbackFailed('accepting a handshake', error);
-        fail('internal error');
-      }
-    };
-    const readHandshake = (data: RawData) => {
-      const message = parseHandshake(toBytes(data));
-      if (message === undefined) return fail('malformed handshake message');
-      if (peer === undefined) {
-        if (message.t !== 'hello' || parseAddress(message.from) === undefined) return fail('expected hello');
-        if (message.v !== PROTOCOL_VERSION) return fail(`wire protocol ${message.v} not supported (this node speaks ${PROTOCOL_VERSION})`);
-        peer = message.from;
-        if (this.forgotten.has(peer)) return fail('node was removed from the cluster');
-        const existing = this.associations.get(peer);
-        // Both sides dialled at once: keep the connection opened by the lower address.
-        if (existing?.connecting === true && compareAddresses(this.address, peer) < 0) {
-          settled = true;
-          clearTimeout(timer);
-          socket.off('message', onMessage);
-          socket.close(CLOSE_DUPLICATE, 'duplicate');
-          return;
-        }
-        this.sendHandshake(socket, { t: 'challenge', from: this.address, nonce, proof: proofFor(this.secret, 'server', message.nonce, this.address, peer) });
-        return;
-      }
-      if (message.t !== 'proof' || !verifyProof(this.secret, 'client', nonce, peer, this.address, message.proof)) return fail('wrong cluster secret');
-      // The node may have been removed while it was proving itself: never make an association for it again.
-      if (this.forgotten.has(peer)) return fail('node was removed from the cluster');
-      settled = true;
-      clearTimeout(timer);
-      socket.off('message', onMessage);
-      this.sendHandshake(socket, { t: 'accepted' });
-      this.install(this.associationFor(peer), socket);
-    };
-    socket.on('message', onMessage);
+    AcceptingHandshake.run(socket, this.handshakeContext);
   }
 
   /** Client side: connects and authenticates; `expected` is the node address we mean to reach, if known. */
-  private dial(hostPort: string, expected: string | undefined): Promise<{ socket: WebSocket; peer: string }> {
+  private dial(hostPort: string, expected: string | undefined): Promise<DialedConnection> {
     const scheme = this.settings.tls === undefined ? 'ws' : 'wss';
     const tls = this.settings.tls;
     const socket = new WebSocket(`${scheme}://${hostPort}/`, {
@@ -510,57 +389,6 @@ export class WsTransport implements AssociationHost {
       ...(tls === undefined ? {} : { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.rejectUnauthorized ?? true }),
     });
     this.track(socket);
-    const nonce = newNonce();
-    return new Promise((resolve, reject) => {
-      let peer: string | undefined;
-      const timer = setTimeout(() => fail(new HandshakeError(`handshake with ${hostPort} timed out`)), this.settings.handshakeTimeoutMs);
-      const fail = (error: Error) => {
-        clearTimeout(timer);
-        socket.off('message', onMessage);
-        if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) socket.terminate();
-        reject(error);
-      };
-      const onMessage = (data: RawData) => {
-        try {
-          readHandshake(data);
-        } catch (error) {
-          this.callbackFailed('dialling a handshake', error);
-          fail(new HandshakeError(`handshake with ${hostPort} failed: ${String(error)}`, error));
-        }
-      };
-      const readHandshake = (data: RawData) => {
-        const message = parseHandshake(toBytes(data));
-        if (message === undefined) return fail(new HandshakeError(`malformed handshake message from ${hostPort}`));
-        if (peer === undefined) {
-          if (message.t !== 'challenge' || parseAddress(message.from) === undefined) return fail(new HandshakeError(`expected a challenge from ${hostPort}`));
-          if (!verifyProof(this.secret, 'server', nonce, message.from, this.address, message.proof)) {
-            this.stats.handshakeFailures++;
-            return fail(new HandshakeError(`${hostPort} does not hold the cluster secret`));
-          }
-          if (expected !== undefined && message.from !== expected) {
-            socket.close(CLOSE_WRONG_PEER, 'unexpected incarnation');
-            return fail(new HandshakeError(`${hostPort} is ${message.from}, not ${expected}`));
-          }
-          peer = message.from;
-          this.sendHandshake(socket, { t: 'proof', proof: proofFor(this.secret, 'client', message.nonce, this.address, peer) });
-          return;
-        }
-        if (message.t !== 'accepted') return fail(new HandshakeError(`expected accepted from ${hostPort}`));
-        clearTimeout(timer);
-        socket.off('message', onMessage);
-        resolve({ socket, peer });
-      };
-      socket.on('open', () => this.sendHandshake(socket, { t: 'hello', v: PROTOCOL_VERSION, from: this.address, nonce }));
-      socket.on('message', onMessage);
-      socket.on('close', (code: number, reason: Buffer) => {
-        const why = code === CLOSE_AUTH ? `refused by ${hostPort}: ${reason.toString()}` : `connection to ${hostPort} closed (${code})`;
-        fail(new HandshakeError(why));
-      });
-      socket.on('error', (error: Error) => fail(new HandshakeError(`cannot connect to ${hostPort}: ${error.message}`, error)));
-    });
-  }
-
-  private sendHandshake(socket: WebSocket, message: HandshakeMessage): void {
-    if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+    return DialingHandshake.run(socket, hostPort, expected, this.handshakeContext);
   }
 }

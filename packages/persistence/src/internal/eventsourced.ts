@@ -1,16 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import type { ActorRef, ActorSystem, Logger, SerializationRegistry } from '@troupe/core';
 import { publishDeadLetter } from '@troupe/core/spi';
 import { JournalDeleteError, JournalRejectedError, JournalWriteError, RecoveryError, StaleIncarnationError, describeCause, isStaleWriterRejection } from '../errors.js';
 import type { EventAdapter } from '../event-adapter.js';
 import type { JournalBatcher } from '../journal-batcher.js';
-import { type JournalHandle, Persistence, batcherOf } from '../persistence.js';
-import type { PersistentRepr } from '../persistent-repr.js';
+import { type JournalHandle, Persistence } from '../persistence.js';
 import { type Recovery, resolveRecovery } from '../recovery.js';
 import type { SnapshotMetadata, SnapshotSelectionCriteria } from '../snapshot-store.js';
-import { loadNewestSnapshot } from './load-snapshot.js';
 import { type MutableRepr, PendingWrite, type WriteOwner } from './pending-write.js';
-import { Snapshotter } from './snapshotter.js';
+import { RecoveryRun } from './recovery-run.js';
+import type { Snapshotter } from './snapshotter.js';
+import { WriteQueue } from './write-queue.js';
+import { writerOf } from './writer-identity.js';
 
 /** What the engine needs from the actor; closures over the actor's (protected) hooks. */
 export interface EventsourcedHooks<E, S> {
@@ -38,29 +38,6 @@ export interface EventsourcedHooks<E, S> {
   readonly self: () => ActorRef<never>;
 }
 
-/** The writer identity of one spawned actor: its uuid, and whether it has claimed the id yet. */
-interface Writer {
-  readonly uuid: string;
-  claimed: boolean;
-}
-
-/**
- * One writer per spawned actor (per cell), not per instance: a supervisor restart must not
- * claim the id again, or a stale incarnation whose fenced write failed (timed out) would
- * restart, claim the id back and fence the newer incarnation. Weak, so a stopped actor's
- * entry goes with its ref.
- */
-const writers = new WeakMap<object, Writer>();
-
-function writerOf(self: object): Writer {
-  let writer = writers.get(self);
-  if (writer === undefined) {
-    writer = { uuid: randomUUID(), claimed: false };
-    writers.set(self, writer);
-  }
-  return writer;
-}
-
 const IDLE = 0;
 const RECOVERING = 1;
 const RUNNING = 2;
@@ -69,9 +46,10 @@ const FAILED = 3;
 const STALE = 4;
 
 /**
- * The event-sourcing engine behind `PersistentActor`: recovery, sequence numbers, the
- * per-actor write queue (one write in flight, so a rejection never leaves a gap), and
- * the barrier that holds the mailbox until every write of the current command settled.
+ * The event-sourcing engine behind `PersistentActor`: runs recovery (a RecoveryRun),
+ * hands out sequence numbers, decides what each write's outcome means, and holds the
+ * mailbox until every write of the current command settled (the order and the count
+ * are its WriteQueue's).
  */
 export class Eventsourced<E, S> implements WriteOwner<E> {
   private phase = IDLE;
@@ -84,10 +62,8 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
   private serialization!: SerializationRegistry;
   private adapter: EventAdapter<E> | undefined;
   private snapshotEvery = 0;
-  private inFlight: PendingWrite<E> | undefined;
-  private readonly queue: PendingWrite<E>[] = [];
-  private pending = 0;
-  private drained: { promise: Promise<void>; resolve: () => void } | undefined;
+  /** One write in flight, the rest in order, and the count of writes not yet settled. */
+  private readonly writes = new WriteQueue<E>();
   private failure: JournalWriteError | Error | undefined;
   /** The journal's stale-writer rejection that made this incarnation stop. */
   private staleBy: Error | undefined;
@@ -128,48 +104,17 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
     this.adapter = this.hooks.eventAdapter();
     const writer = writerOf(this.hooks.self());
     this.writerUuid = writer.uuid;
+    const run = new RecoveryRun<E, S>(pid, recovery, persistence, this.serialization, this.adapter, writer, this.hooks, this.log, {
+      journalReady: (handle, batcher) => {
+        this.journalHandle = handle;
+        this.batcher = batcher;
+      },
+      snapshotterReady: (snapshotter) => {
+        this.snapshotter = snapshotter;
+      },
+    });
     try {
-      this.journalHandle = await persistence.journalFor(this.hooks.journalId());
-      this.batcher = batcherOf(this.journalHandle);
-      const journal = this.journalHandle.journal;
-      // A write of this id that timed out (the instance before a restart) may still land:
-      // let it settle before reading the highest number, so that number includes it.
-      const hung = this.batcher.settledFor(pid);
-      if (hung !== undefined) await hung;
-      // The first recovery of a spawned actor fences every older incarnation (another node,
-      // a double spawn, a zombie after failover) before reading the highest number: the
-      // journal refuses their writes from now on. A restart of this actor recovers as the
-      // same writer without claiming again: if another incarnation claimed meanwhile, this
-      // one is the stale one, and its next write is refused, which stops it.
-      if (!writer.claimed && typeof journal.claimWriter === 'function') {
-        await journal.claimWriter(pid, writer.uuid);
-        writer.claimed = true;
-      }
-      const snapshotStoreId = this.hooks.snapshotStoreId();
-      this.snapshotter = new Snapshotter(pid, this.serialization, () => persistence.snapshotStoreFor(snapshotStoreId));
-      let last = 0;
-      const applySnapshot = this.hooks.applySnapshot;
-      if (applySnapshot !== undefined && recovery.fromSnapshot.maxSequenceNr > 0) {
-        const loaded = await loadNewestSnapshot(await this.snapshotter.storeNow(), this.serialization, pid, recovery.fromSnapshot, persistence.maxSnapshotLoadAttempts, this.log);
-        if (loaded !== undefined) {
-          applySnapshot(loaded.state as S, loaded.metadata);
-          last = loaded.metadata.sequenceNr;
-        }
-      }
-      const highest = await journal.readHighestSequenceNr(pid, last + 1);
-      const to = Math.min(recovery.toSequenceNr, highest);
-      if (to > last && recovery.replayMax > 0) {
-        for await (const page of journal.replayMessages(pid, { fromSequenceNr: last + 1, toSequenceNr: to, max: recovery.replayMax })) {
-          for (let i = 0; i < page.length; i++) {
-            const repr = page[i] as PersistentRepr;
-            this.replay(repr);
-            last = repr.sequenceNr;
-          }
-        }
-      }
-      // Continue after the highest stored number even when replay stopped earlier
-      // (toSequenceNr, replayMax, Recovery.none): numbers never repeat.
-      this.lastSeq = Math.max(highest, last);
+      this.lastSeq = await run.run();
     } catch (cause) {
       this.phase = FAILED;
       const error = new RecoveryError(pid, cause);
@@ -178,24 +123,6 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
     }
     this.phase = RUNNING;
     await this.handle(() => this.hooks.onRecoveryCompleted());
-  }
-
-  /** Reused for every replayed event: the registry reads it and keeps nothing (one allocation less per event). */
-  private readonly scratch: { serializerId: string; manifest: string; bytes: Uint8Array } = { serializerId: '', manifest: '', bytes: EMPTY };
-
-  private replay(repr: PersistentRepr): void {
-    const scratch = this.scratch;
-    scratch.serializerId = repr.serializerId;
-    scratch.manifest = repr.manifest;
-    scratch.bytes = repr.payload;
-    const value = this.serialization.deserialize(scratch);
-    const adapter = this.adapter;
-    if (adapter === undefined) {
-      this.hooks.applyEvent(value as E);
-      return;
-    }
-    const events = adapter.fromJournal(value, repr.eventManifest);
-    for (let i = 0; i < events.length; i++) this.hooks.applyEvent(events[i] as E);
   }
 
   // ---- Commands -----------------------------------------------------------------
@@ -221,12 +148,12 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
     try {
       result = run();
     } catch (error) {
-      if (this.pending > 0) return this.settle(Promise.reject(error));
+      if (this.writes.unsettled > 0) return this.settle(Promise.reject(error));
       this.handling = false;
       this.rethrow(error);
       return;
     }
-    if (this.pending === 0 && (result === undefined || typeof (result as Promise<void>).then !== 'function')) {
+    if (this.writes.unsettled === 0 && (result === undefined || typeof (result as Promise<void>).then !== 'function')) {
       this.handling = false;
       if (this.failure !== undefined) throw this.failure;
       return;
@@ -243,10 +170,7 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
       threw = true;
       handlerError = error;
     }
-    while (this.pending > 0) {
-      this.drained ??= Promise.withResolvers<void>();
-      await this.drained.promise;
-    }
+    while (this.writes.unsettled > 0) await this.writes.drained();
     this.handling = false;
     if (this.failure !== undefined) throw this.failure;
     if (this.phase === STALE) {
@@ -291,9 +215,7 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
       return rejected(error);
     }
     const write = new PendingWrite<E>(this, this.pid, events, reprs);
-    this.pending++;
-    if (this.inFlight === undefined) this.send(write);
-    else this.queue.push(write);
+    if (this.writes.add(write)) this.send(write);
     return write.promise;
   }
 
@@ -319,14 +241,14 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
     return reprs;
   }
 
+  /** Numbers `write` after the last event stored and hands it to the journal (it is the write in flight). */
   private send(write: PendingWrite<E>): void {
-    this.inFlight = write;
     write.number(this.lastSeq);
     (this.batcher as JournalBatcher).submit(write, write);
   }
 
   onWritten(write: PendingWrite<E>, rejection: Error | undefined): void {
-    this.inFlight = undefined;
+    this.writes.written();
     if (rejection === undefined) {
       const previous = this.lastSeq;
       this.lastSeq = previous + write.events.length;
@@ -351,21 +273,24 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
       this.guard('onPersistRejected', () => this.hooks.onPersistRejected(error, write.userEvents));
       write.reject(error);
     }
-    this.settled();
+    this.writes.settled();
     if (this.phase === STALE) {
       // Never sent: the journal would refuse them too, and nothing of them is stored.
-      while (this.queue.length > 0) {
-        const queued = this.queue.shift() as PendingWrite<E>;
+      for (let queued = this.writes.takeNext(); queued !== undefined; queued = this.writes.takeNext()) {
         const error = this.ownRejection(this.staleBy);
-        this.guard('onPersistRejected', () => this.hooks.onPersistRejected(error, queued.userEvents));
+        const events = queued.userEvents;
+        this.guard('onPersistRejected', () => this.hooks.onPersistRejected(error, events));
         queued.reject(error);
-        this.settled();
+        this.writes.settled();
       }
       return;
     }
-    const next = this.queue.shift();
+    const next = this.writes.takeNext();
     if (next !== undefined) {
-      if (this.failure === undefined) this.send(next);
+      if (this.failure === undefined) {
+        this.writes.sending(next);
+        this.send(next);
+      }
       else this.onFailed(next, this.failure);
     }
   }
@@ -390,32 +315,22 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
   }
 
   onFailed(write: PendingWrite<E>, cause: unknown): void {
-    if (this.inFlight === write) this.inFlight = undefined;
+    this.writes.failed(write);
     const error = new JournalWriteError(this.pid, cause);
     this.fail(error);
     this.guard('onPersistFailure', () => this.hooks.onPersistFailure(error, write.userEvents));
     write.reject(error);
-    this.settled();
+    this.writes.settled();
     // Writes queued behind a failed one are never sent: their callers learn it now.
-    while (this.queue.length > 0) {
-      const queued = this.queue.shift() as PendingWrite<E>;
+    for (let queued = this.writes.takeNext(); queued !== undefined; queued = this.writes.takeNext()) {
       queued.reject(new JournalWriteError(this.pid, error));
-      this.settled();
+      this.writes.settled();
     }
   }
 
   private fail(error: Error): void {
     if (this.failure === undefined) this.failure = error;
     this.phase = FAILED;
-  }
-
-  private settled(): void {
-    this.pending--;
-    if (this.pending === 0 && this.drained !== undefined) {
-      const drained = this.drained;
-      this.drained = undefined;
-      drained.resolve();
-    }
   }
 
   // ---- Snapshots and deletion ---------------------------------------------------
@@ -474,8 +389,6 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
     }
   }
 }
-
-const EMPTY = new Uint8Array(0);
 
 /** The dead-letter reason of a command that reached a stale incarnation while it stopped. */
 const STALE_DEAD_LETTER = 'stale-incarnation (a newer incarnation owns the persistence id; this one is stopping)';
