@@ -1,10 +1,9 @@
-import { type AtomicWrite, type Journal, type JournalCapabilities, type PersistentRepr, type ReplayRange, type WriteReport, WriterFencedError } from '@troupe/persistence';
+import { type AtomicWrite, type Journal, type JournalCapabilities, JournalListeners, type PersistentRepr, type ReplayRange, type WriteReport, WriterFencedError } from '@troupe/persistence';
 import cassandra from 'cassandra-driver';
 import { type CassandraJournalOptions, type ResolvedCassandraJournalOptions, resolveJournalOptions } from './cassandra-options.js';
 import { CassandraWriteRejectedError, describeDriverError } from './errors.js';
 import { type EventTableOptions, type EventTableRow, scanEventTable } from './event-table.js';
 import { CassandraSession, consistencyCode, serialConsistencyCode, toNumber } from './internal/cassandra-session.js';
-import { ChangeListeners } from './internal/change-listeners.js';
 import { FencedWriter } from './internal/fenced-writer.js';
 import { forEachLimited } from './internal/for-each-limited.js';
 import { toRepr } from './internal/stored-row.js';
@@ -57,7 +56,7 @@ export class CassandraJournal implements Journal {
   /** The CQL the journal runs (for operators and tests). */
   readonly statements: JournalStatements;
   private readonly session: CassandraSession;
-  private readonly listeners = new ChangeListeners();
+  private readonly listeners = new JournalListeners();
   private readonly readOptions: cassandra.QueryOptions;
   private readonly writeOptions: cassandra.QueryOptions;
   private readonly batchOptions: cassandra.QueryOptions;

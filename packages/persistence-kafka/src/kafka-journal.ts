@@ -2,6 +2,7 @@ import {
   type AtomicWrite,
   type Journal,
   type JournalCapabilities,
+  JournalListeners,
   PayloadTooLargeError,
   type PersistentRepr,
   type ReplayRange,
@@ -103,7 +104,7 @@ export class KafkaJournal implements Journal {
   private readonly knownTopics = new Set<string>();
   /** Topic names by persistence id (sanitising and hashing once per id). */
   private readonly topics = new Map<string, string>();
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new JournalListeners();
   /**
    * Per id, the furthest log position this instance judged and the history's state there
    * (a fact about an immutable prefix of the log, so it stays true; only ever moved forward).
@@ -198,7 +199,7 @@ export class KafkaJournal implements Journal {
       });
     }
     await this.publishToEventTopics(stored);
-    if (stored.length > 0 && this.listeners.size > 0) setImmediate(() => this.notify());
+    if (stored.length > 0) this.listeners.notify();
     return results;
   }
 
@@ -610,18 +611,7 @@ export class KafkaJournal implements Journal {
   }
 
   subscribe(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  private notify(): void {
-    for (const listener of this.listeners) {
-      try {
-        listener();
-      } catch {
-        // One listener's throw must not break the journal or the other listeners.
-      }
-    }
+    return this.listeners.add(listener);
   }
 
   async close(): Promise<void> {

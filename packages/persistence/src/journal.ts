@@ -145,7 +145,7 @@ export interface Journal {
    * above. Optional in this type only until every plugin has it: the TCK fails without it,
    * and the runtime then has only the sequence-number check to stop a second writer.
    */
-  claimWriter?(persistenceId: string, writerUuid: string): Promise<void>;
+  claimWriter(persistenceId: string, writerUuid: string): Promise<void>;
   /** Highest sequence number ever stored for the id; 0 when unknown. */
   readHighestSequenceNr(persistenceId: string, fromSequenceNr: number): Promise<number>;
   /** Deletes events up to and including `toSequenceNr`. */

@@ -126,6 +126,7 @@ describe('PersistenceQuery', () => {
       capabilities: { persistenceIdsQuery: false, eventsByTagQuery: false, changeNotifications: false },
       writeMessages: async (writes) => writes.map(() => undefined),
       replayMessages: async function* () {},
+      claimWriter: async () => {},
       readHighestSequenceNr: async () => 0,
       deleteMessagesTo: async () => {},
     };

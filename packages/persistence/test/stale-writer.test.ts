@@ -175,13 +175,14 @@ describe('PersistentActor with two writers of one persistence id', () => {
 
   it('stops when another writer stored the sequence number first, also on a journal without claimWriter', async () => {
     const inner = new InMemoryJournal();
-    const withoutClaims: Journal = {
+    // A plugin written in JavaScript against the SPI before claimWriter existed.
+    const withoutClaims = {
       capabilities: inner.capabilities,
       writeMessages: (writes) => inner.writeMessages(writes),
       replayMessages: (id, range) => inner.replayMessages(id, range),
       readHighestSequenceNr: (id, from) => inner.readHighestSequenceNr(id, from),
       deleteMessagesTo: (id, to) => inner.deleteMessagesTo(id, to),
-    };
+    } satisfies Omit<Journal, 'claimWriter'> as unknown as Journal;
     const on = start(withoutClaims);
     const probe = TestProbe.create<Reply>(on);
     const counter = spawnCounter(on, 'stale-2');
@@ -197,6 +198,8 @@ describe('PersistentActor with two writers of one persistence id', () => {
     for await (const page of inner.replayMessages('stale-2', { fromSequenceNr: 1, toSequenceNr: Infinity, max: Infinity })) stored.push(...page.map((e) => `${e.sequenceNr}:${e.writerUuid === 'other' ? 'other' : 'stale'}`));
     expect(stored).toEqual(['1:stale', '2:other']);
     expect(logger.lines.filter((l) => l.message.includes('stale-2')).map((l) => l.level)).toEqual(['error']);
+    // The journal could not fence: said once, not silently skipped.
+    expect(logger.lines.filter((l) => l.message.includes('has no claimWriter')).map((l) => l.level)).toEqual(['warn']);
   });
 
   it('keeps the newer of two actors spawned with one persistence id in one system, and stops the older', async () => {

@@ -71,8 +71,9 @@ export class RecoveryRun<E, S> {
     // journal refuses their writes from now on. A restart of this actor recovers as the
     // same writer without claiming again: if another incarnation claimed meanwhile, this
     // one is the stale one, and its next write is refused, which stops it.
-    if (!writer.claimed && typeof journal.claimWriter === 'function') {
-      await journal.claimWriter(pid, writer.uuid);
+    if (!writer.claimed) {
+      if (typeof journal.claimWriter === 'function') await journal.claimWriter(pid, writer.uuid);
+      else warnUnfencedOnce(journal, this.log);
       writer.claimed = true;
     }
     const snapshotStoreId = this.hooks.snapshotStoreId();
@@ -117,4 +118,14 @@ export class RecoveryRun<E, S> {
     const events = adapter.fromJournal(value, repr.eventManifest);
     for (let i = 0; i < events.length; i++) this.hooks.applyEvent(events[i] as E);
   }
+}
+
+/** Journals already warned about (a plugin built against the SPI before `claimWriter`). */
+const warnedUnfenced = new WeakSet<object>();
+
+/** One warning per journal that cannot fence older incarnations, instead of silence. */
+function warnUnfencedOnce(journal: object, log: Logger): void {
+  if (warnedUnfenced.has(journal)) return;
+  warnedUnfenced.add(journal);
+  log.warn(`journal ${journal.constructor?.name ?? 'object'} has no claimWriter: it cannot refuse the writes of an older incarnation of a persistence id (split brain, double spawn); update the plugin to the single-writer contract of @troupe/persistence`);
 }
