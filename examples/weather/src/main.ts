@@ -23,7 +23,12 @@ const number = (n: number): string => n.toLocaleString('en-US');
 
 console.log('KillrWeather on Troupe (embedded default: SQLite journal + SQLite read model)');
 console.log(`data: ${dataDir} (delete it to start over)\n`);
-const pipeline = await WeatherPipeline.start({ dataDir, port, stationsFile: bundled('weather_stations.csv') });
+const pipeline = await WeatherPipeline.start({ dataDir, port, stationsFile: bundled('weather_stations.csv') }).catch((error: unknown) => {
+  if ((error as { code?: unknown }).code !== 'EADDRINUSE') throw error;
+  // A common first-run trap: say what to do instead of a stack trace.
+  console.error(`port ${port} on 127.0.0.1 is in use: pass another one (--port 8081) or --port 0 for any free port`);
+  process.exit(1);
+});
 const { url } = pipeline.api;
 
 // 1. Ingest: the feed files are uploaded as they are (gzip) through the HTTP API.
