@@ -23,7 +23,7 @@ describe('shardIdOf', () => {
 
   it('spreads ids over every shard, within ±25 % of the mean', () => {
     const counts = new Array<number>(100).fill(0);
-    for (let i = 0; i < 50_000; i++) counts[shardIdOf(`entity-${i}`, 100)]++;
+    for (let i = 0; i < 50_000; i++) counts[shardIdOf(`entity-${i}`, 100)] = (counts[shardIdOf(`entity-${i}`, 100)] ?? 0) + 1;
     expect(Math.min(...counts)).toBeGreaterThan(500 * 0.75);
     expect(Math.max(...counts)).toBeLessThan(500 * 1.25);
   });

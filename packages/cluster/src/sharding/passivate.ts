@@ -8,6 +8,6 @@ import type { RegionMessage } from './region-protocol.js';
  * `passivate(this.context)` (the request goes to the actor's parent, which for an
  * entity is its region).
  */
-export function passivate(context: ActorContext<unknown>): void {
+export function passivate(context: ActorContext<never>): void {
   (context.parent as unknown as ActorRef<RegionMessage>).tell({ t: 'sh-passivate', entity: context.self as ActorRef<never> });
 }
