@@ -53,10 +53,10 @@ function solo(options: Partial<EntityTypeOptions<Msg>> = {}, members: readonly M
           throw new Error('a lone region has no peers');
         },
         publish: (event) => events.push(event),
+        members: () => members,
       }),
     { name: 'troupe-sharding-greeter' },
   );
-  region.tell({ t: 'sh-members', members });
   const ref = (id: string) => new EntityRef<Msg>('greeter', id, shardIdOf(id, 10), region, 10);
   const probe = TestProbe.create<Hello>(sys);
   const hello = async (id: string) => {
@@ -140,5 +140,14 @@ describe('ShardRegion buffering', () => {
     expect(dead[0]?.reason).toBe('sharding-shard-count-mismatch');
     expect(events).toContainEqual({ type: 'shard-count-mismatch', typeName: 'greeter', node: ADDRESS, other: 'a node', local: 10, remote: 999 });
     await probe.expectNoMessage(50);
+  });
+
+  it('drops a malformed message from another node and keeps its shards and entities', async () => {
+    const { region, hello, stats } = solo();
+    expect(await hello('a')).toMatchObject({ incarnation: 1, count: 1 });
+    region.tell({ t: 'sh-acquire', entries: 5, from: region, n: 10 } as never);
+    region.tell({ t: 'sh-acquire-reply', released: null, held: [], from: region, n: 10 } as never);
+    expect(await hello('a')).toMatchObject({ incarnation: 1, count: 2 });
+    expect(await stats()).toMatchObject({ entities: 1 });
   });
 });

@@ -61,6 +61,7 @@ export class ClusterSharding {
             }
             return peer;
           },
+          members: () => this.cluster.state.members,
           publish: (event: ShardingEvent) => {
             if (system.eventStream.hasSubscribers(SHARDING_TOPIC)) system.eventStream.publish(SHARDING_TOPIC, event);
           },
@@ -68,7 +69,6 @@ export class ClusterSharding {
       { name },
     );
     this.regions.set(settings.typeName, { ref, settings });
-    ref.tell({ t: 'sh-members', members: this.cluster.state.members });
     this.unsubscribe ??= this.cluster.subscribe(
       (event) => {
         if (event.type === 'ring-changed' || event.type === 'leader-changed') return;

@@ -1,6 +1,7 @@
 import { Actor, type ActorRef } from '@troupe/core';
 import { publishDeadLetter } from '@troupe/core/spi';
 import { addressOfPath } from '../address/node-address.js';
+import type { Member } from '../membership/member.js';
 import { EntityPassivation } from './entity-passivation.js';
 import type { AcquireReply, AcquireRequest, DeliverEnvelope, PeerMessage, RegionMessage } from './region-protocol.js';
 import { Shard, entityActorName } from './shard.js';
@@ -24,6 +25,8 @@ export interface RegionHost {
   regionOn(node: string): ActorRef<RegionMessage>;
   /** Publishes on the `sharding` topic of the event stream. */
   publish(event: ShardingEvent): void;
+  /** The members as this node sees them now. */
+  members(): readonly Member[];
 }
 
 /**
@@ -56,10 +59,20 @@ export class ShardRegion extends Actor<RegionMessage> {
   }
 
   override preStart(): void {
+    this.allocation = ShardAllocation.of(this.host.members(), this.settings.role);
     this.context.timers.startPeriodicTimer(TICK, { t: 'sh-tick' }, this.settings.retryIntervalMs);
   }
 
   receive(msg: RegionMessage): void {
+    try {
+      this.handle(msg);
+    } catch (error) {
+      // Only malformed input from another node gets here; a region that failed would lose every shard it hosts.
+      this.context.system.log.warn(`sharding "${this.settings.typeName}": dropping a malformed ${String((msg as { t?: unknown } | null)?.t)} message`, { error });
+    }
+  }
+
+  private handle(msg: RegionMessage): void {
     switch (msg.t) {
       case 'sh-deliver':
         if (this.acceptsCount(msg)) this.route(msg);
@@ -146,10 +159,16 @@ export class ShardRegion extends Actor<RegionMessage> {
     }
     let entity = shard.entities.get(entityId);
     if (entity === undefined) {
-      entity = this.context.spawn(() => this.settings.create(entityId), {
-        name: entityActorName(entityId),
-        ...(this.settings.supervision === undefined ? {} : { supervision: this.settings.supervision }),
-      });
+      try {
+        entity = this.context.spawn(() => this.settings.create(entityId), {
+          name: entityActorName(entityId),
+          ...(this.settings.supervision === undefined ? {} : { supervision: this.settings.supervision }),
+        });
+      } catch (error) {
+        this.context.system.log.error(`sharding "${this.settings.typeName}": cannot start entity ${entityId}`, { error });
+        publishDeadLetter(this.context.system, envelope.message, `${this.context.self.path}/${entityId}`, 'sharding-entity-start-failed');
+        return;
+      }
       this.context.watch(entity as ActorRef<never>);
       shard.entities.set(entityId, entity);
       this.entityByPath.set(entity.path, { shard: shard.id, entityId });
