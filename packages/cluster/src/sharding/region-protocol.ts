@@ -16,6 +16,8 @@ export interface DeliverEnvelope {
   readonly n: number;
   /** The forwarding region (absent when the message comes from an `EntityRef` on the same node). */
   readonly from?: ActorRef<RegionMessage>;
+  /** The forwarding region's node address. */
+  readonly node?: string;
 }
 
 /** Region → region: release these shards, `[shard, round]` (answered by `AcquireReply` with the same rounds). */
@@ -23,6 +25,8 @@ export interface AcquireRequest {
   readonly t: 'sh-acquire';
   readonly entries: readonly (readonly [number, number])[];
   readonly from: ActorRef<RegionMessage>;
+  /** The sending region's node address. */
+  readonly node: string;
   readonly n: number;
 }
 
@@ -33,6 +37,8 @@ export interface AcquireReply {
   readonly released: readonly (readonly [number, number])[];
   readonly held: readonly number[];
   readonly from: ActorRef<RegionMessage>;
+  /** The sending region's node address. */
+  readonly node: string;
   readonly n: number;
 }
 
@@ -41,6 +47,8 @@ export interface HandedOff {
   readonly t: 'sh-handed-off';
   readonly shards: readonly number[];
   readonly from: ActorRef<RegionMessage>;
+  /** The sending region's node address. */
+  readonly node: string;
   readonly n: number;
 }
 
@@ -48,6 +56,8 @@ export interface HandedOff {
 export interface ShardCountRefused {
   readonly t: 'sh-count-refused';
   readonly from: ActorRef<RegionMessage>;
+  /** The sending region's node address. */
+  readonly node: string;
   readonly n: number;
 }
 

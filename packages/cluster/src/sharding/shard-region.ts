@@ -1,6 +1,5 @@
 import { Actor, type ActorRef } from '@troupe/core';
 import { publishDeadLetter } from '@troupe/core/spi';
-import { addressOfPath } from '../address/node-address.js';
 import type { Member } from '../membership/member.js';
 import { EntityPassivation } from './entity-passivation.js';
 import type { AcquireReply, AcquireRequest, DeliverEnvelope, PeerMessage, RegionMessage } from './region-protocol.js';
@@ -84,10 +83,10 @@ export class ShardRegion extends Actor<RegionMessage> {
         if (this.acceptsCount(msg)) this.acquireAnswered(msg);
         return;
       case 'sh-handed-off':
-        if (this.acceptsCount(msg)) for (const id of msg.shards) this.askToRelease(this.shards.get(id), nodeOf(msg.from));
+        if (this.acceptsCount(msg)) for (const id of msg.shards) this.askToRelease(this.shards.get(id), msg.node);
         return;
       case 'sh-count-refused':
-        this.reportMismatch(nodeOf(msg.from), msg.n);
+        this.reportMismatch(msg.node, msg.n);
         return;
       case 'sh-members':
         this.membersChanged(ShardAllocation.of(msg.members, this.settings.role));
@@ -148,7 +147,7 @@ export class ShardRegion extends Actor<RegionMessage> {
       this.hold(shardKey(id), envelope);
       this.startAcquire(acquiring);
     } else if (envelope.hops >= MAX_HOPS) this.hold(UNROUTED, envelope);
-    else this.host.regionOn(owner).tell({ ...envelope, hops: envelope.hops + 1, n: this.settings.numberOfShards, from: this.context.self });
+    else this.host.regionOn(owner).tell({ ...envelope, hops: envelope.hops + 1, n: this.settings.numberOfShards, from: this.context.self, node: this.self });
   }
 
   private deliverHere(shard: Shard, envelope: DeliverEnvelope): void {
@@ -196,7 +195,7 @@ export class ShardRegion extends Actor<RegionMessage> {
 
   private askToRelease(shard: Shard | undefined, node: string): void {
     if (shard?.state !== 'acquiring' || !shard.awaiting.has(node)) return;
-    this.host.regionOn(node).tell({ t: 'sh-acquire', entries: [[shard.id, shard.round]], from: this.context.self, n: this.settings.numberOfShards });
+    this.host.regionOn(node).tell({ t: 'sh-acquire', entries: [[shard.id, shard.round]], from: this.context.self, node: this.self, n: this.settings.numberOfShards });
   }
 
   private acquireRequested(request: AcquireRequest): void {
@@ -215,11 +214,11 @@ export class ShardRegion extends Actor<RegionMessage> {
         held.push(id);
       }
     }
-    request.from.tell({ t: 'sh-acquire-reply', released, held, from: this.context.self, n: this.settings.numberOfShards });
+    request.from.tell({ t: 'sh-acquire-reply', released, held, from: this.context.self, node: this.self, n: this.settings.numberOfShards });
   }
 
   private acquireAnswered(reply: AcquireReply): void {
-    const node = nodeOf(reply.from);
+    const node = reply.node;
     for (const [id, round] of reply.released) {
       const shard = this.shards.get(id);
       if (shard?.state !== 'acquiring' || shard.round !== round) continue;
@@ -277,7 +276,7 @@ export class ShardRegion extends Actor<RegionMessage> {
     this.shards.delete(shard.id);
     const owner = this.allocation.ownerOf(shard.id);
     this.host.publish({ type: 'shard-handed-off', typeName: this.settings.typeName, shard: shard.id, node: this.self, to: owner });
-    if (owner !== undefined && owner !== this.self) this.host.regionOn(owner).tell({ t: 'sh-handed-off', shards: [shard.id], from: this.context.self, n: this.settings.numberOfShards });
+    if (owner !== undefined && owner !== this.self) this.host.regionOn(owner).tell({ t: 'sh-handed-off', shards: [shard.id], from: this.context.self, node: this.self, n: this.settings.numberOfShards });
     // After the notice, so the new owner hears of the release before these arrive (per-pair order).
     for (const envelope of this.buffer.take(shardKey(shard.id))) this.route({ ...envelope, hops: 0 });
   }
@@ -312,7 +311,7 @@ export class ShardRegion extends Actor<RegionMessage> {
         byNode.set(node, entries);
       }
     }
-    for (const [node, entries] of byNode) this.host.regionOn(node).tell({ t: 'sh-acquire', entries, from: this.context.self, n: this.settings.numberOfShards });
+    for (const [node, entries] of byNode) this.host.regionOn(node).tell({ t: 'sh-acquire', entries, from: this.context.self, node: this.self, n: this.settings.numberOfShards });
     this.rerouteUnrouted();
     for (const entityId of this.passivation.idle(this.context.system.clock.now())) this.passivate(entityId, 'idle');
   }
@@ -325,11 +324,11 @@ export class ShardRegion extends Actor<RegionMessage> {
   /** False (and the message refused) when a peer uses another shard count. */
   private acceptsCount(msg: PeerMessage): boolean {
     if (msg.n === this.settings.numberOfShards) return true;
-    const from = 'from' in msg && msg.from !== undefined ? msg.from : undefined;
-    const node = from === undefined ? 'a node' : nodeOf(from);
+    const from = msg.from;
+    const node = msg.node ?? 'a node';
     this.reportMismatch(node, msg.n);
     if (msg.t === 'sh-deliver') publishDeadLetter(this.context.system, msg.message, `${this.context.self.path}/${msg.entityId}`, 'sharding-shard-count-mismatch');
-    from?.tell({ t: 'sh-count-refused', from: this.context.self, n: this.settings.numberOfShards });
+    from?.tell({ t: 'sh-count-refused', from: this.context.self, node: this.self, n: this.settings.numberOfShards });
     return false;
   }
 
@@ -354,10 +353,6 @@ export class ShardRegion extends Actor<RegionMessage> {
     }
     return { typeName: this.settings.typeName, shards: hosted, entities, handoffs, acquiring, buffered: this.buffer.size };
   }
-}
-
-function nodeOf(ref: ActorRef<never>): string {
-  return addressOfPath(ref.path) ?? ref.path;
 }
 
 function shardKey(id: number): string {
