@@ -1,5 +1,5 @@
 import { Actor, type ActorRef, ActorSystem, silentLogger } from '@troupe/core';
-import { TestProbe, awaitCondition } from '@troupe/testkit';
+import { ManualClock, TestProbe, awaitCondition } from '@troupe/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EntityRef, EntityTypeKey, type Member, type ShardRegionStats, type ShardingEvent } from '../src/index.js';
 import type { RegionMessage } from '../src/sharding/region-protocol.js';
@@ -37,8 +37,9 @@ class Greeter extends Actor<Msg> {
     running.delete(this.id);
   }
   receive(msg: Msg): void {
-    if (msg.type === 'stop') this.context.stop(this.context.self);
-    else msg.replyTo.tell({ id: this.id, node: this.node, count: ++this.count });
+    if (msg.type === 'stop') {
+      if (!this.id.startsWith('stubborn')) this.context.stop(this.context.self);
+    } else msg.replyTo.tell({ id: this.id, node: this.node, count: ++this.count });
   }
 }
 
@@ -50,8 +51,8 @@ afterEach(async () => {
   doubles.length = 0;
 });
 
-function twoRegions(viewA: Member[], viewB: Member[]) {
-  const sys = ActorSystem.create({ name: 't', logger: silentLogger });
+function twoRegions(viewA: Member[], viewB: Member[], clock?: ManualClock) {
+  const sys = ActorSystem.create({ name: 't', logger: silentLogger, ...(clock === undefined ? {} : { clock }) });
   system = sys;
   const events: ShardingEvent[] = [];
   const regions = new Map<string, ActorRef<RegionMessage>>();
@@ -119,5 +120,32 @@ describe('ShardRegion acquire rounds and handoff (two regions, views set by the 
     const { regionB, probe, hello } = twoRegions([], [up(A, 'down'), up(B)]);
     hello(regionB, id);
     expect(await probe.expectMessage()).toEqual({ id, node: B, count: 1 });
+  });
+
+  it('stops an entity that ignores the stop message once handoffTimeoutMs has passed, then completes the handoff', async () => {
+    const clock = new ManualClock();
+    let id = 'stubborn';
+    const both = ShardAllocation.of([up(A), up(B)], undefined);
+    for (let i = 0; both.ownerOf(shardIdOf(id, SHARDS)) !== A; i++) id = `stubborn-${i}`;
+    const { regionA, regionB, probe, hello, events } = twoRegions([up(A), up(B)], [up(A, 'leaving'), up(B)], clock);
+    hello(regionA, id);
+    expect(await probe.expectMessage()).toEqual({ id, node: A, count: 1 });
+    regionA.tell({ t: 'sh-members', members: [up(A, 'leaving'), up(B)] });
+    await awaitCondition(() => events.some((e) => e.type === 'shard-handoff-started'), { timeoutMs: 3000 });
+    hello(regionB, id);
+    await probe.expectNoMessage(100);
+    expect(events.some((e) => e.type === 'shard-handed-off')).toBe(false);
+    clock.advance(10_000);
+    await awaitCondition(() => events.some((e) => e.type === 'shard-handed-off'), { timeoutMs: 3000 });
+    // B's acquire round retries on its timer; the manual clock drives it too.
+    await awaitCondition(
+      () => {
+        clock.advance(50);
+        return running.get(id) === B;
+      },
+      { timeoutMs: 3000 },
+    );
+    expect(await probe.expectMessage()).toEqual({ id, node: B, count: 1 });
+    expect(doubles).toEqual([]);
   });
 });

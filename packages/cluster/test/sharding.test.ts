@@ -43,14 +43,14 @@ afterEach(async () => {
 });
 
 let typeCounter = 0;
-function shardedNode(cluster: Cluster, type: EntityTypeKey<Msg>, extra: { numberOfShards?: number } = {}): ClusterSharding {
+function shardedNode(cluster: Cluster, type: EntityTypeKey<Msg>, extra: { numberOfShards?: number; role?: string } = {}): ClusterSharding {
   const sharding = ClusterSharding.get(cluster);
   sharding.init({ typeKey: type, create: (id) => new Greeter(`${type.name}/${id}`, id, cluster.selfAddress), numberOfShards: 100, retryIntervalMs: 200, stopMessage: { type: 'stop' }, ...extra });
   return sharding;
 }
 
-async function startNode(seed?: Cluster): Promise<Cluster> {
-  const cluster = await Cluster.start(fastOptions(seed === undefined ? {} : { seeds: [seed.hostPort] }));
+async function startNode(seed?: Cluster, roles?: string[]): Promise<Cluster> {
+  const cluster = await Cluster.start(fastOptions({ ...(seed === undefined ? {} : { seeds: [seed.hostPort] }), ...(roles === undefined ? {} : { roles }) }));
   started.push(cluster);
   return cluster;
 }
@@ -140,5 +140,17 @@ describe('ClusterSharding (3 nodes in one process)', () => {
     const mismatches = events.filter((e) => e.type === 'shard-count-mismatch');
     expect(mismatches).toContainEqual({ type: 'shard-count-mismatch', typeName: type.name, node: a.selfAddress, other: b.selfAddress, local: 100, remote: 50 });
     expect(mismatches).toContainEqual({ type: 'shard-count-mismatch', typeName: type.name, node: b.selfAddress, other: a.selfAddress, local: 50, remote: 100 });
+  });
+
+  it('hosts a type limited to a role only on members with it; the others route to them', async () => {
+    const type = EntityTypeKey.of<Msg>(`greeter${++typeCounter}`);
+    const front = await startNode(undefined, ['front']);
+    const nodes = [front, await startNode(front, ['back']), await startNode(front, ['back'])];
+    const shardings = nodes.map((n) => shardedNode(n, type, { role: 'back' }));
+    await awaitCondition(() => allUp(nodes), { timeoutMs: 10_000 });
+    const ids = Array.from({ length: 30 }, (_, i) => `r-${i}`);
+    const replies = await Promise.all(ids.map((id) => (shardings[0] as ClusterSharding).entityRefFor(type, id).ask<Hello>((replyTo) => ({ type: 'hello', replyTo }), { timeoutMs: 10_000 })));
+    expect(new Set(replies.map((r) => r.node))).toEqual(new Set([nodes[1]?.selfAddress, nodes[2]?.selfAddress]));
+    expect((await (shardings[0] as ClusterSharding).stats(type)).entities).toBe(0);
   });
 });
