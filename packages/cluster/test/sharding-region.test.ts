@@ -73,7 +73,8 @@ describe('ShardRegion passivation (manual clock)', () => {
     expect(await hello('a')).toEqual({ id: 'a', incarnation: 1, count: 1 });
     clock.advance(4000);
     expect(await hello('b')).toEqual({ id: 'b', incarnation: 1, count: 1 });
-    clock.advance(1000);
+    // Idleness is checked on each retryIntervalMs tick and timed at tick granularity: 'a' goes by the tick at 6 s.
+    clock.advance(2000);
     await awaitCondition(() => events.some((e) => e.type === 'entity-passivated'), { timeoutMs: 3000 });
     expect(events.filter((e) => e.type === 'entity-passivated')).toEqual([{ type: 'entity-passivated', typeName: 'greeter', entityId: 'a', node: ADDRESS, reason: 'idle' }]);
     await awaitCondition(async () => (await stats()).entities === 1, { timeoutMs: 3000 });

@@ -100,6 +100,21 @@ describe('EntityPassivation', () => {
     expect(passivation.idle(clock.now())).toEqual(['a']);
   });
 
+  it('keeps its recency order through removals at the front, middle and back', () => {
+    const passivation = new EntityPassivation(10, 0);
+    for (const [i, key] of ['a', 'b', 'c', 'd', 'e'].entries()) passivation.touch(key, i);
+    passivation.remove('a');
+    passivation.remove('c');
+    passivation.remove('e');
+    passivation.touch('b', 5);
+    passivation.touch('f', 6);
+    expect(passivation.overLimit()).toEqual(['d', 'b', 'f']);
+    expect(passivation.size).toBe(3);
+    passivation.remove('f');
+    passivation.touch('g', 7);
+    expect(passivation.overLimit()).toEqual(['d', 'b', 'g']);
+  });
+
   it('names the least recently used entities beyond the limit, skipping those already stopping', () => {
     const passivation = new EntityPassivation(Infinity, 2);
     for (const [i, key] of ['a', 'b', 'c', 'd'].entries()) passivation.touch(key, i);
