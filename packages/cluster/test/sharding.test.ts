@@ -73,9 +73,14 @@ describe('ClusterSharding (3 nodes in one process)', () => {
       expect(second[i]).toEqual({ ...first[i], count: 2 });
     }
     expect(new Set(first.map((r) => r.node))).toEqual(new Set(nodes.map((n) => n.selfAddress)));
-    const stats = await Promise.all(shardings.map((s) => s.stats(type)));
-    expect(stats.reduce((sum, s) => sum + s.entities, 0)).toBe(60);
-    for (const s of stats) expect(s).toMatchObject({ handoffs: 0, acquiring: 0, buffered: 0 });
+    const stats = await (shardings[1] as ClusterSharding).clusterStats(type);
+    expect([...stats.keys()].sort()).toEqual(nodes.map((n) => n.selfAddress).sort());
+    expect([...stats.values()].reduce((sum, s) => sum + s.entities, 0)).toBe(60);
+    for (const [node, s] of stats) {
+      expect(s).toMatchObject({ handoffs: 0, acquiring: 0, buffered: 0 });
+      expect(s.entities).toBe(first.filter((r) => r.node === node).length);
+      expect(s).toEqual(await (shardings[nodes.findIndex((n) => n.selfAddress === node)] as ClusterSharding).stats(type));
+    }
     expect(doubles).toEqual([]);
   });
 

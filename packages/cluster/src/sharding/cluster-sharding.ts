@@ -103,6 +103,24 @@ export class ClusterSharding {
     return this.regionOf(typeKey).ref.ask<ShardRegionStats>((replyTo) => ({ t: 'sh-stats', replyTo }), { timeoutMs });
   }
 
+  /**
+   * Every live member's stats of `typeKey`, by node address (asked of each member's
+   * region; a member that does not answer within `timeoutMs` is left out).
+   */
+  async clusterStats(typeKey: EntityTypeKey<unknown>, timeoutMs = 5000): Promise<Map<string, ShardRegionStats>> {
+    const region = this.regionOf(typeKey);
+    const name = regionName(region.settings.typeName);
+    const nodes = this.cluster.state.members.filter((m) => m.status !== 'down' && m.status !== 'removed').map((m) => m.address);
+    const answers = await Promise.allSettled(
+      nodes.map((node) => this.cluster.refFor<RegionMessage>(this.cluster.pathOn(node, name)).ask<ShardRegionStats>((replyTo) => ({ t: 'sh-stats', replyTo }), { timeoutMs })),
+    );
+    const stats = new Map<string, ShardRegionStats>();
+    answers.forEach((answer, i) => {
+      if (answer.status === 'fulfilled') stats.set(nodes[i] as string, answer.value);
+    });
+    return stats;
+  }
+
   private regionOf(typeKey: EntityTypeKey<unknown>) {
     const region = typeKey === undefined ? undefined : this.regions.get(typeKey.name);
     if (region === undefined) throw new TypeError(`ClusterSharding: entity type "${typeKey?.name}" is not registered on this node; call init first`);
