@@ -158,4 +158,29 @@ describe('ClusterSharding (3 nodes in one process)', () => {
     expect(new Set(replies.map((r) => r.node))).toEqual(new Set([nodes[1]?.selfAddress, nodes[2]?.selfAddress]));
     expect((await (shardings[0] as ClusterSharding).stats(type)).entities).toBe(0);
   });
+
+  it("hands a gracefully leaving node's shards to the others while asks keep coming: every ask is answered", async () => {
+    const type = EntityTypeKey.of<Msg>(`greeter${++typeCounter}`);
+    const a = await startNode();
+    const nodes = [a, await startNode(a), await startNode(a)];
+    const shardings = nodes.map((n) => shardedNode(n, type));
+    await awaitCondition(() => allUp(nodes), { timeoutMs: 10_000 });
+    const leaver = nodes[2] as Cluster;
+    const ids = Array.from({ length: 40 }, (_, i) => `l-${i}`);
+    const askAll = () => Promise.all(ids.map((id) => (shardings[0] as ClusterSharding).entityRefFor(type, id).ask<Hello>((replyTo) => ({ type: 'hello', replyTo }), { timeoutMs: 10_000 })));
+    expect(new Set((await askAll()).map((r) => r.node)).has(leaver.selfAddress)).toBe(true);
+    let left = false;
+    const leaving = leaver.leave().then(() => {
+      left = true;
+    });
+    let rounds = 0;
+    while (!left || rounds < 5) {
+      await askAll(); // rejects (and fails the test) if any ask goes unanswered
+      rounds++;
+    }
+    await leaving;
+    const last = await askAll();
+    expect(last.every((r) => r.node !== leaver.selfAddress)).toBe(true);
+    expect(doubles).toEqual([]);
+  });
 });
