@@ -56,15 +56,11 @@ export class EntityPassivation {
     this.unlink(entry);
   }
 
-  /** The least recently used entities beyond the limit, least recent first; `exclude` lists ones already stopping. */
-  overLimit(exclude: ReadonlySet<string> = new Set()): string[] {
+  /** The least recently used entities beyond the limit, least recent first. */
+  overLimit(): string[] {
     let excess = this.entries.size - this.maxActiveEntities;
     const victims: string[] = [];
-    for (let entry = this.head; entry !== undefined && excess > 0; entry = entry.next) {
-      if (exclude.has(entry.key)) continue;
-      victims.push(entry.key);
-      excess--;
-    }
+    for (let entry = this.head; entry !== undefined && excess > 0; entry = entry.next, excess--) victims.push(entry.key);
     return victims;
   }
 

@@ -178,9 +178,7 @@ export class ShardRegion extends Actor<RegionMessage> {
     }
     this.passivation.touch(entityId, this.now);
     entity.tell(envelope.message);
-    if (this.passivation.size > this.settings.maxActiveEntities) {
-      for (const victim of this.passivation.overLimit(this.passivatingEntities())) this.passivate(victim, 'limit');
-    }
+    if (this.passivation.size > this.settings.maxActiveEntities) for (const victim of this.passivation.overLimit()) this.passivate(victim, 'limit');
   }
 
   private hold(key: string, envelope: DeliverEnvelope): void {
@@ -263,7 +261,10 @@ export class ShardRegion extends Actor<RegionMessage> {
       this.finishHandoff(shard);
       return;
     }
-    for (const [entityId, entity] of shard.entities) if (!shard.passivating.has(entityId)) this.stopEntity(entity);
+    for (const [entityId, entity] of shard.entities) {
+      this.passivation.remove(entityId);
+      if (!shard.passivating.has(entityId)) this.stopEntity(entity);
+    }
     this.context.timers.startSingleTimer(handoffTimer(shard.id), { t: 'sh-handoff-timeout', shard: shard.id }, this.settings.handoffTimeoutMs);
   }
 
@@ -294,15 +295,12 @@ export class ShardRegion extends Actor<RegionMessage> {
     const entity = shard?.entities.get(entityId);
     if (shard?.state !== 'active' || entity === undefined || shard.passivating.has(entityId)) return;
     shard.passivating.add(entityId);
+    // No longer counts as active: the limit and idle checks look past it while it stops.
+    this.passivation.remove(entityId);
     this.stopEntity(entity);
     this.host.publish({ type: 'entity-passivated', typeName: this.settings.typeName, entityId, node: this.self, reason });
   }
 
-  private passivatingEntities(): Set<string> {
-    const stopping = new Set<string>();
-    for (const shard of this.shards.values()) for (const id of shard.passivating) stopping.add(id);
-    return stopping;
-  }
 
   private tick(): void {
     this.now = this.context.system.clock.now();
