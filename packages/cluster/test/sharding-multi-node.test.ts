@@ -107,13 +107,15 @@ describe('ClusterSharding (3 processes on 127.0.0.1, persistent entities on a sh
     const joining = h.startNode();
     let third: string | undefined;
     let rounds = 0;
+    const deadline = performance.now() + 30_000;
     const hostsOnThird = async () => third !== undefined && (await h.request<{ stats: { entities: number } }>(2, { type: 'stats' })).stats.entities > 0;
     // Writes keep flowing (one attempt each, no retry) while the third node joins and takes its shards over.
     while (rounds < 3 || !(await hostsOnThird())) {
       const answers = ask(h, rounds % 2 === 0 ? 0 : 1, 'add', ids, 8000);
       if (third === undefined && rounds === 0) third = addressOf(await joining);
       record(await answers);
-      if (++rounds > 60) throw new Error('the third node never hosted entities');
+      rounds++;
+      if (performance.now() > deadline) throw new Error('the third node never hosted entities');
     }
     console.log(`[measured] handoff to a joining node: ${rounds} rounds of ${ids.length} writes while it joined, none lost`);
     await h.waitFor(() => h.nodes.every((n) => seesUp(n, [...all, third as string])), 15_000, '3 nodes Up');

@@ -106,17 +106,31 @@ describe('ClusterSharding (3 nodes in one process)', () => {
     const c = await startNode(a);
     shardedNode(c, type);
     const replies: Hello[] = [];
+    const sharded = [a, b, c].map((n) => ClusterSharding.get(n));
+    const dead: string[] = [];
+    for (const n of [a, b, c]) n.system.eventStream.subscribe('dead-letter', (d) => dead.push(`${d.reason} ${d.recipient} ${JSON.stringify(d.message).slice(0, 200)}`));
+    // On a timeout, say where every region and every outbound queue stands.
+    const receiveRound = async () => {
+      try {
+        return await probe.receiveN(ids.length);
+      } catch (error) {
+        const stats = await Promise.all(sharded.map((x) => x.stats(type)));
+        const backlog = [a, b, c].map((n) => [a, b, c].map((o) => n.outboundBacklog(o.selfAddress)).join('/')).join(' ');
+        throw new Error(`${String(error)}; region stats ${JSON.stringify(stats)}; outbound backlogs ${backlog}; dead letters ${dead.slice(0, 12).join(' | ')}`);
+      }
+    };
     let rounds = 1;
+    const deadline = performance.now() + 20_000;
     while (!(allUp([a, b, c]) && events.some((e) => e.type === 'shard-handed-off')) || rounds < 4) {
       sendRound();
       rounds++;
-      replies.push(...(await probe.receiveN(ids.length)));
-      if (rounds > 200) throw new Error('the third node never took shards over');
+      replies.push(...(await receiveRound()));
+      if (performance.now() > deadline) throw new Error('the third node never took shards over');
     }
     for (let i = 0; i < 3; i++) {
       sendRound();
       rounds++;
-      replies.push(...(await probe.receiveN(ids.length)));
+      replies.push(...(await receiveRound()));
     }
     expect(replies.length).toBe((rounds - 1) * ids.length);
     // In order per entity: each entity saw its messages in the order sent.
