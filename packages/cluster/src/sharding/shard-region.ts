@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { Actor, type ActorRef } from '@troupe/core';
 import { publishDeadLetter } from '@troupe/core/spi';
 import type { Member } from '../membership/member.js';
@@ -45,7 +46,8 @@ export class ShardRegion extends Actor<RegionMessage> {
   private readonly entityByPath = new Map<string, { readonly shard: number; readonly entityId: string }>();
   private readonly shardOfEntity = new Map<string, number>();
   private readonly mismatchReported = new Set<string>();
-  private nextRound = 1;
+  // Random start: a restarted region never reuses the round numbers of its previous incarnation, so a late reply cannot count.
+  private nextRound = randomInt(1, 2 ** 47);
   /** The clock as of the last tick: entity activity is timed at tick granularity (reading the clock per message cost 8 % of a local sharded tell, measured). */
   private now = 0;
 
