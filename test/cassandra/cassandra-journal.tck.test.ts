@@ -1,4 +1,5 @@
-import { persistencePluginTck } from '@troupe/persistence/tck';
+import type { Journal } from '@troupe/persistence';
+import { journalSpec, persistencePluginTck, singleWriterSpec, twoIncarnationsSpec } from '@troupe/persistence/tck';
 import { CassandraJournal, CassandraSnapshotStore } from '@troupe/persistence-cassandra';
 import type cassandra from 'cassandra-driver';
 import { afterAll, beforeAll, describe } from 'vitest';
@@ -10,9 +11,12 @@ import { holdCassandraShared } from './cassandra-lock.js';
 const journalKeyspace = uniqueKeyspace('tck_journal');
 const snapshotKeyspace = uniqueKeyspace('tck_snapshot');
 const MiB = 1024 * 1024;
-// The TCK's largest atomic write has 300 events: the smallest target partition size it
-// allows. Histories crossing partitions are covered by cassandra-journal.test.ts.
+// The TCK's largest atomic write has 300 events: the smallest target partition size the
+// whole kit allows. The single-writer suites run again on 7-event partitions (their largest write has 7 events), so their
+// writes cross partition boundaries (where fencing is hardest); the highest-number hints
+// across partitions are covered in cassandra-journal.test.ts.
 const journalOptions = { targetPartitionSize: 300, replayPageSize: 100, maxPayloadBytes: 2 * MiB } as const;
+const smallPartitions = { targetPartitionSize: 7, replayPageSize: 2, maxPayloadBytes: 2 * MiB } as const;
 const ownConnection = () => ({ contactPoints: cassandraContactPoints(), localDataCenter: CASSANDRA_LOCAL_DATA_CENTER });
 
 // The TCK creates a journal per test: they share one driver session (as journal and
@@ -44,6 +48,8 @@ describe.skipIf(!cassandraAvailable())('CassandraJournal against a real Cassandr
         await journal.close?.();
         return CassandraJournal.connect({ ...ownConnection(), keyspace: journalKeyspace, ...journalOptions });
       },
+      // A second instance with its own connection and caches, as another process.
+      openSibling: () => CassandraJournal.connect({ ...ownConnection(), keyspace: journalKeyspace, ...journalOptions }),
     },
     snapshotStore: {
       create: () => new CassandraSnapshotStore({ client: client(), keyspace: snapshotKeyspace }),
@@ -51,6 +57,43 @@ describe.skipIf(!cassandraAvailable())('CassandraJournal against a real Cassandr
         await store.close?.();
         return CassandraSnapshotStore.connect({ ...ownConnection(), keyspace: snapshotKeyspace });
       },
+    },
+  });
+});
+
+describe.skipIf(!cassandraAvailable())('CassandraJournal on 7-event partitions against a real Cassandra', () => {
+  const sibling = (): Promise<CassandraJournal> => CassandraJournal.connect({ ...ownConnection(), keyspace: journalKeyspace, ...smallPartitions });
+  // The whole journal kit again on partitions of 7 events, so replays, deletions and the
+  // highest-number hints cross partition boundaries (the cases writing more than 7 events
+  // in one atomic write are skipped).
+  journalSpec('CassandraJournal (7-event partitions)', {
+    create: () => new CassandraJournal({ client: client(), keyspace: journalKeyspace, ...smallPartitions }),
+    rejectsPayloadsAbove: 2 * MiB,
+    largestAtomicWrite: smallPartitions.targetPartitionSize,
+    reopen: async (journal) => {
+      await journal.close?.();
+      return sibling();
+    },
+    openSibling: sibling,
+  });
+  singleWriterSpec('CassandraJournal (7-event partitions)', {
+    create: () => new CassandraJournal({ client: client(), keyspace: journalKeyspace, ...smallPartitions }),
+    reopen: async (journal) => {
+      await journal.close?.();
+      return sibling();
+    },
+    openSibling: sibling,
+  });
+  // Two actor systems, each with its own journal connection, running one persistence id.
+  const opened: Journal[] = [];
+  twoIncarnationsSpec('CassandraJournal (7-event partitions)', {
+    openJournal: async () => {
+      const journal = await sibling();
+      opened.push(journal);
+      return journal;
+    },
+    cleanup: async () => {
+      await Promise.all(opened.splice(0).map((journal) => journal.close?.()));
     },
   });
 });

@@ -1,12 +1,13 @@
 /**
  * The persistence compliance kit (`@troupe/persistence/tck`) against the real Kafka
  * started by the globalSetup: KafkaJournal and KafkaSnapshotStore, exactly as a
- * third-party plugin would run it. Every test uses fresh persistence ids (fresh topics);
+ * third-party plugin would run it, with a sibling instance (own connections, empty caches)
+ * for the single-writer cases, and the two-incarnations actor scenario. Every test uses fresh persistence ids (fresh topics);
  * the topics this file created are deleted at the end.
  */
 import { Admin } from '@platformatic/kafka';
 import { EmptyEventTopicMapper, KafkaJournal, KafkaSnapshotStore } from '@troupe/persistence-kafka';
-import { persistencePluginTck } from '@troupe/persistence/tck';
+import { persistencePluginTck, twoIncarnationsSpec } from '@troupe/persistence/tck';
 import { afterAll, describe } from 'vitest';
 import { kafkaAvailable, kafkaBrokers } from '../setup/services-env.js';
 
@@ -29,6 +30,8 @@ describe.skipIf(!kafkaAvailable())('Kafka plugins against the real broker', () =
         await old.close?.();
         return journal();
       },
+      // A second process's journal: its own connections and caches on the same topics.
+      openSibling: () => journal(),
     },
     snapshotStore: {
       create: snapshotStore,
@@ -38,6 +41,9 @@ describe.skipIf(!kafkaAvailable())('Kafka plugins against the real broker', () =
       },
     },
   });
+
+  // Three actor systems, each with its own KafkaJournal (as three processes), one persistence id.
+  twoIncarnationsSpec('KafkaJournal', { openJournal: journal, stepTimeoutMs: 30_000 });
 
   afterAll(async () => {
     const admin = new Admin({ clientId: 'tck-cleanup', bootstrapBrokers: brokers });

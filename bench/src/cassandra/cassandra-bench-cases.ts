@@ -4,12 +4,16 @@
  * - write-1-actor: one writer persists N events one after another (each waits for the last);
  * - write-1000-actors: 1,000 writers, each persisting M events one after another, all at once;
  * - recovery-100k: one persistence id's 100,000 events read back and applied in order.
+ * The write cases also run Troupe with `unsafeUnconditionalWrites` (plain inserts, the
+ * journal before single-writer fencing) and the raw driver with `INSERT … IF NOT EXISTS`
+ * (the cheapest write Cassandra refuses to overwrite: one lightweight transaction each).
  * Every case returns events per second of one run.
  */
 import { randomUUID } from 'node:crypto';
 import { type ActorRef, ActorSystem, silentLogger } from '@troupe/core';
 import { Persistence, PersistentActor } from '@troupe/persistence';
 import { CassandraJournal } from '@troupe/persistence-cassandra';
+import { type JournalPerformance, measureJournalPerformance } from '@troupe/persistence/tck';
 import cassandra from 'cassandra-driver';
 
 /** What every case needs: the keyspace, a raw client, and how to build a journal on it. */
@@ -49,17 +53,20 @@ class BenchWriter extends PersistentActor<Cmd, Evt> {
   }
 }
 
+/** How the journal under test writes: conditional (the default, fenced) or plain inserts (`unsafeUnconditionalWrites`). */
+export type WriteMode = 'conditional' | 'unsafe';
+
 /** A system whose default journal is a CassandraJournal on the bench keyspace. */
-function troupeSystem(ctx: BenchContext): { system: ActorSystem; journal: CassandraJournal } {
+function troupeSystem(ctx: BenchContext, mode: WriteMode = 'conditional'): { system: ActorSystem; journal: CassandraJournal } {
   const system = ActorSystem.create({ name: `bench-${randomUUID().slice(0, 8)}`, logger: silentLogger });
-  const journal = new CassandraJournal({ contactPoints: ctx.contactPoints, localDataCenter: ctx.localDataCenter, keyspace: ctx.keyspace });
+  const journal = new CassandraJournal({ contactPoints: ctx.contactPoints, localDataCenter: ctx.localDataCenter, keyspace: ctx.keyspace, unsafeUnconditionalWrites: mode === 'unsafe' });
   Persistence.configure(system, { journals: { default: journal } });
   return { system, journal };
 }
 
 /** Troupe: `writers` actors each persist `perWriter` events in sequence, all writers at once. */
-export async function troupeWrites(ctx: BenchContext, writers: number, perWriter: number): Promise<number> {
-  const { system } = troupeSystem(ctx);
+export async function troupeWrites(ctx: BenchContext, writers: number, perWriter: number, mode: WriteMode = 'conditional'): Promise<number> {
+  const { system } = troupeSystem(ctx, mode);
   try {
     const run = randomUUID().slice(0, 8);
     const refs = Array.from({ length: writers }, (_, i) => system.spawn(() => new BenchWriter(`w-${run}-${i}`), { name: `w${i}` }));
@@ -75,9 +82,13 @@ export async function troupeWrites(ctx: BenchContext, writers: number, perWriter
   }
 }
 
-/** Raw: `writers` async loops each insert `perWriter` rows in sequence into the same table. */
-export async function rawWrites(ctx: BenchContext, writers: number, perWriter: number): Promise<number> {
-  const insert = `INSERT INTO ${ctx.keyspace}.messages (persistence_id, partition_nr, sequence_nr, timestamp, writer_uuid, ser_id, ser_manifest, event_manifest, event, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+/**
+ * Raw: `writers` async loops each insert `perWriter` rows in sequence into the same table;
+ * with `ifNotExists`, each insert is `IF NOT EXISTS` (a lightweight transaction, not retried).
+ */
+export async function rawWrites(ctx: BenchContext, writers: number, perWriter: number, ifNotExists = false): Promise<number> {
+  const insert = `INSERT INTO ${ctx.keyspace}.messages (persistence_id, partition_nr, sequence_nr, timestamp, writer_uuid, ser_id, ser_manifest, event_manifest, event, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)${ifNotExists ? ' IF NOT EXISTS' : ''}`;
+  const options: cassandra.QueryOptions = ifNotExists ? { prepare: true, consistency: QUORUM, isIdempotent: false } : { prepare: true, consistency: QUORUM };
   const run = randomUUID().slice(0, 8);
   const writer = randomUUID();
   const start = performance.now();
@@ -86,7 +97,8 @@ export async function rawWrites(ctx: BenchContext, writers: number, perWriter: n
       const pid = `raw-${run}-${w}`;
       for (let seq = 1; seq <= perWriter; seq++) {
         const payload = Buffer.from(encoder.encode(JSON.stringify({ n: seq })));
-        await ctx.raw.execute(insert, [pid, 0, seq, Date.now(), writer, 'json', 'Object', '', payload, undefined], { prepare: true, consistency: QUORUM });
+        const result = await ctx.raw.execute(insert, [pid, 0, seq, Date.now(), writer, 'json', 'Object', '', payload, undefined], options);
+        if (ifNotExists && result.first()?.['[applied]'] !== true) throw new Error(`raw conditional insert of ${pid} ${seq} was not applied`);
       }
     }),
   );
@@ -149,4 +161,17 @@ export async function rawRecovery(ctx: BenchContext, pid: string, count: number,
   const seconds = (performance.now() - start) / 1000;
   if (total !== count) throw new Error(`raw recovery summed ${total}, expected ${count}`);
   return count / seconds;
+}
+
+/**
+ * The compliance kit's performance section (`measureJournalPerformance`: one id, `events`
+ * awaited one-event writes, then one replay) on a fresh journal instance of `mode`.
+ */
+export async function journalPerformance(ctx: BenchContext, events: number, mode: WriteMode): Promise<JournalPerformance> {
+  const journal = await CassandraJournal.connect({ contactPoints: ctx.contactPoints, localDataCenter: ctx.localDataCenter, keyspace: ctx.keyspace, unsafeUnconditionalWrites: mode === 'unsafe' });
+  try {
+    return await measureJournalPerformance(journal, { events, eventsPerWrite: 1, persistenceId: `perf-${mode}-${randomUUID().slice(0, 8)}` });
+  } finally {
+    await journal.close();
+  }
 }

@@ -10,7 +10,11 @@
  * - recovery of 100,000 events: actor start until recovery completed; raw: group-less
  *   Fetch of the partition from offset 0 to its end;
  * - small-actor recovery latency (10 events): actor start until recovery completed;
- *   raw: the same group-less read.
+ *   raw: the same group-less read;
+ * - recovery of the 100,000 events by a journal instance that never saw the id (failover);
+ * - recovery from a snapshot (the last 10 events of the 100,000), by a fresh and by a warm
+ *   journal instance: claimWriter + readHighestSequenceNr + replay; raw: a read of those 10;
+ * - the compliance kit's `measureJournalPerformance` (no raw counterpart).
  *
  * Event topics are off (EmptyEventTopicMapper) so both sides write the same records.
  * Bounded in size; every topic it creates is deleted at the end. Prints a table and one
@@ -22,6 +26,7 @@ import { writeFileSync } from 'node:fs';
 import { Admin } from '@platformatic/kafka';
 import { Actor, type ActorRef, ActorSystem, ConsoleLogger } from '@troupe/core';
 import { Persistence, PersistentActor } from '@troupe/persistence';
+import { measureJournalPerformance } from '@troupe/persistence/tck';
 import { EmptyEventTopicMapper, KafkaJournal, encodeEnvelope } from '@troupe/persistence-kafka';
 import { PlatformaticPartitionReader, createTopics, deleteTopics, platformaticProducer } from './raw-clients.js';
 
@@ -190,19 +195,23 @@ async function writeManyActors(admin: Admin): Promise<void> {
 
 async function recovery(admin: Admin): Promise<void> {
   const n = SIZES.recoveryEvents;
-  // Both sides read the same topic: written once by the raw producer in the envelope format.
   const persistenceId = 'recover-big';
-  const journal = new KafkaJournal({ brokers, journalTopicPrefix: journalPrefix, eventTopicMapper: EmptyEventTopicMapper });
-  const topic = journal.topicOf(persistenceId);
-  await journal.close();
-  await createTopics(admin, [topic], [{ name: 'retention.ms', value: '-1' }]);
-  const producer = platformaticProducer(brokers);
-  for (let i = 0; i < n; i += 1000) await producer.send({ messages: Array.from({ length: Math.min(1000, n - i) }, (_, k) => rawRecord(topic, persistenceId, i + k + 1)) });
+  const topic = new KafkaJournal({ brokers, journalTopicPrefix: journalPrefix, eventTopicMapper: EmptyEventTopicMapper }).topicOf(persistenceId);
+  // Both sides read the same topics, written by KafkaJournal as an actor would (claim,
+  // recover, then writes of 1,000 events), so they hold what the journal really stores.
   const small = 'recover-small';
   const smallTopic = `${journalPrefix}${small}`;
-  await createTopics(admin, [smallTopic]);
-  await producer.send({ messages: Array.from({ length: 10 }, (_, k) => rawRecord(smallTopic, small, k + 1)) });
-  await producer.close();
+  const writer = await KafkaJournal.connect({ brokers, journalTopicPrefix: journalPrefix, eventTopicMapper: EmptyEventTopicMapper });
+  for (const [id, count] of [[persistenceId, n], [small, 10]] as const) {
+    await writer.claimWriter?.(id, 'bench-writer');
+    await writer.readHighestSequenceNr(id, 1);
+    for (let i = 0; i < count; i += 1000) {
+      const events = Array.from({ length: Math.min(1000, count - i) }, (_, k) => ({ persistenceId: id, sequenceNr: i + k + 1, payload, serializerId: 'json', manifest: '', eventManifest: '', tags: [], timestamp: Date.now(), writerUuid: 'bench-writer' }));
+      const [result] = await writer.writeMessages([{ persistenceId: id, events }]);
+      if (result !== undefined) throw result;
+    }
+  }
+  await writer.close();
 
   const reader = new PlatformaticPartitionReader(admin);
   await reader.readAll(smallTopic); // connection set up outside the timing, as for Troupe below
@@ -219,7 +228,8 @@ async function recovery(admin: Admin): Promise<void> {
     const r0 = performance.now();
     const count = await reader.readAll(topic, 0n, true);
     rawMs = Math.min(rawMs, performance.now() - r0);
-    if (count !== n) throw new Error(`raw read ${count} of ${n} events`);
+    // The writer's claim and Troupe's recoveries each add one fence record (claimWriter), read here too.
+    if (count < n) throw new Error(`raw read ${count} of ${n} events`);
     const f0 = performance.now();
     await reader.readAll(topic);
     fetchOnlyMs = Math.min(fetchOnlyMs, performance.now() - f0);
@@ -239,7 +249,70 @@ async function recovery(admin: Admin): Promise<void> {
   const p50 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   record('recovery latency, 10 events (p50)', p50(troupeSamples), p50(rawSamples), 'ms', false, `${SIZES.latencySamples} recoveries; actor spawn to recovery completed vs the raw read alone`);
   await system.terminate();
+
+  // Failover: the id recovered by a journal instance that never saw it (another node).
+  let freshMs = Infinity;
+  for (let attempt = 0; attempt < ROUNDS; attempt++) {
+    const other = newSystem(`bench-failover-${attempt}`);
+    await spawnRecovered(other, 'warm-up', 'warm-up');
+    const { ms } = await spawnRecovered(other, persistenceId, 'big');
+    freshMs = Math.min(freshMs, ms);
+    await other.terminate();
+  }
+  record(`recovery of ${n} events, fresh journal`, (n / freshMs) * 1000, (n / rawMs) * 1000, 'events/s', true, `as above, each run in a new actor system whose journal instance never saw the id (a failover); best of ${ROUNDS}`);
+
+  // Recovery from a snapshot: only the last 10 events are replayed (journal level:
+  // claim, highest number and replay, as the runtime calls them).
+  const tail = 10;
+  const fromSeq = n - tail + 1;
+  const snapshotRecovery = async (journal: KafkaJournal, writer: string): Promise<number> => {
+    const t0 = performance.now();
+    await journal.claimWriter?.(persistenceId, writer);
+    const highest = await journal.readHighestSequenceNr(persistenceId, fromSeq);
+    let count = 0;
+    for await (const page of journal.replayMessages(persistenceId, { fromSequenceNr: fromSeq, toSequenceNr: highest, max: Infinity })) count += page.length;
+    if (count !== tail) throw new Error(`snapshot recovery replayed ${count} of ${tail} events`);
+    return performance.now() - t0;
+  };
+  const warm = await KafkaJournal.connect({ brokers, journalTopicPrefix: journalPrefix, eventTopicMapper: EmptyEventTopicMapper });
+  await warm.readHighestSequenceNr('warm-up', 1);
+  const freshSamples: number[] = [];
+  const warmSamples: number[] = [];
+  const rawTailSamples: number[] = [];
+  for (let attempt = 0; attempt < ROUNDS * 3; attempt++) {
+    const fresh = await KafkaJournal.connect({ brokers, journalTopicPrefix: journalPrefix, eventTopicMapper: EmptyEventTopicMapper });
+    await fresh.readHighestSequenceNr('warm-up', 1);
+    freshSamples.push(await snapshotRecovery(fresh, `fresh-${attempt}`));
+    await fresh.close();
+    warmSamples.push(await snapshotRecovery(warm, `warm-${attempt}`));
+    const r0 = performance.now();
+    await reader.readAll(topic, BigInt(n - tail), true);
+    rawTailSamples.push(performance.now() - r0);
+  }
+  await warm.close();
+  record(`snapshot recovery, last ${tail} of ${n}, fresh journal (p50)`, p50(freshSamples), p50(rawTailSamples), 'ms', false, `${freshSamples.length} runs; claimWriter + readHighestSequenceNr + replay of the last ${tail} events by a journal instance that never saw the id, vs a raw read of those ${tail} records`);
+  record(`snapshot recovery, last ${tail} of ${n}, same journal (p50)`, p50(warmSamples), p50(rawTailSamples), 'ms', false, `the same by one journal instance that recovered the id before (a restart on the same node)`);
   await reader.close();
+}
+
+/** The compliance kit's performance function (`measureJournalPerformance`) on KafkaJournal. */
+async function tckPerformance(): Promise<Record<string, number>> {
+  const journal = await KafkaJournal.connect({ brokers, journalTopicPrefix: journalPrefix, eventTopicMapper: EmptyEventTopicMapper });
+  try {
+    const events = quick ? 500 : 3000;
+    const one = await measureJournalPerformance(journal, { events, persistenceId: 'tck-perf-1' });
+    const batched = await measureJournalPerformance(journal, { events: events * 10, eventsPerWrite: 100, persistenceId: 'tck-perf-100' });
+    const figures = {
+      'write, 1 event per write (events/s)': Math.round(one.writeEventsPerSec),
+      'replay after it (events/s)': Math.round(one.replayEventsPerSec),
+      'write, 100 events per write (events/s)': Math.round(batched.writeEventsPerSec),
+      'replay after it (events/s) ': Math.round(batched.replayEventsPerSec),
+    };
+    for (const [name, value] of Object.entries(figures)) console.log(`measureJournalPerformance: ${name.trim()} ${value}`);
+    return figures;
+  } finally {
+    await journal.close();
+  }
 }
 
 const admin = new Admin({ clientId: 'bench-journal-admin', bootstrapBrokers: brokers, metadataMaxAge: 300_000 });
@@ -247,7 +320,8 @@ try {
   await writeOneActor(admin);
   await writeManyActors(admin);
   await recovery(admin);
-  const line = { bench: 'kafka-journal', date: new Date().toISOString(), node: process.version, brokers, sizes: SIZES, results };
+  const tck = await tckPerformance();
+  const line = { bench: 'kafka-journal', date: new Date().toISOString(), node: process.version, brokers, sizes: SIZES, results, tck };
   console.log(JSON.stringify(line));
   if (!quick) writeFileSync(new URL('../../results/kafka.json', import.meta.url), `${JSON.stringify(line, null, 2)}\n`);
 } finally {

@@ -3,6 +3,7 @@ import { MEASURED_RUNS, STATISTIC, type Sample, measureInterleaved } from '../co
 import { type Figure, type ResultsHeader, type Subject, formatJsonLines, formatTable, writeResults } from '../core/report.js';
 import { BenchDirectory, DURABILITY, type JournalKind, type JournalStore, freshStore } from './journal-kinds.js';
 import { MapPersistenceEngine } from './nact-map-engine.js';
+import { journalPerfSpec } from './journal-perf-spec.js';
 import { nactPersist, troupePersist } from './persist-throughput.js';
 import { type TargetResult, checkTargets, formatTargets } from './persistence-targets.js';
 import { rawPersist, rawReplay } from './raw-journal-baseline.js';
@@ -156,6 +157,9 @@ async function main(): Promise<void> {
       .map((group) => ({ ...group, cases: group.cases.filter((entry) => only === undefined || `${entry.scenario} ${entry.subject}`.includes(only)) }))
       .filter((group) => group.cases.length > 0);
     await measure(groups, figures, counts);
+    if (only === undefined || only.startsWith('journal-perf')) {
+      for (const kind of KINDS) figures.push(...(await journalPerfSpec(freshStore(kind, directory))));
+    }
   } finally {
     await directory.remove();
   }

@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { type ActorRef, ActorSystem, type LogFields, type Logger } from '@troupe/core';
 import { Persistence, PersistenceQuery, SqliteJournal, SqliteSnapshotStore } from '@troupe/persistence';
-import type { AccountEvent, Receipt } from './account.js';
+import { type AccountEvent, BANK_TAG, type Receipt } from './account.js';
 import { Bank, type BankCommand } from './bank.js';
 import { LedgerProjection } from './ledger-projection.js';
 import { RunCounter } from './run-counter.js';
@@ -65,10 +65,10 @@ let started = performance.now();
 const before = await sumOfBalances();
 console.log(`1. recovery    run #${run}: ${ACCOUNTS} accounts recovered in ${(performance.now() - started).toFixed(0)} ms; the bank holds ${money(before)}`);
 
+// The ledger read model resumes after the offset it stored in the previous run.
 const queries = await PersistenceQuery.readJournalFor<AccountEvent>(system);
-let storedBefore = 0;
-for await (const _ of queries.currentEventsByTag('bank')) storedBefore++;
-const projection = new LedgerProjection(queries);
+const ledger = await LedgerProjection.start(system, queries, `${dataDir}/ledger.db`);
+const { resumedAfter } = ledger;
 
 // 2. Deposits from many concurrent clients: each account persists one event at a time,
 //    and the writes of all accounts in one tick reach SQLite as one batch.
@@ -104,11 +104,14 @@ console.log(`4. a crash     account-${victim} hit a bug, restarted, and recovere
 
 // 5. The projection followed the journal live; it must agree with the accounts.
 const after = await sumOfBalances();
-const written = DEPOSITS + 2 * done;
-await projection.caughtUpTo(storedBefore + written);
-await projection.stop();
-const agrees = projection.total === after;
-console.log(`5. projection  live eventsByTag('bank') followed ${number(projection.events)} events; its total ${money(projection.total)} ${agrees ? '=' : '≠'} sum of balances ${money(after)}`);
+let lastOffset = resumedAfter;
+for await (const envelope of queries.currentEventsByTag(BANK_TAG, resumedAfter)) lastOffset = envelope.offset;
+await ledger.caughtUpTo(lastOffset);
+const applied = ledger.projection.status().handled;
+const { total } = await ledger.read();
+await ledger.stop();
+const agrees = total === after;
+console.log(`5. projection  exactly-once eventsByTag('bank') resumed after offset ${number(resumedAfter)} and applied ${number(applied)} events; its total ${money(total)} ${agrees ? '=' : '≠'} sum of balances ${money(after)}`);
 
 await system.terminate();
 console.log(`\nRun it again: every balance continues from the journal (run #${run + 1} next).`);

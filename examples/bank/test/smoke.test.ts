@@ -23,10 +23,13 @@ describe('example: bank (the main demo)', () => {
     expect(first.stdout).toMatch(/account-7 hit a bug, restarted, and recovered \$[\d,.]+ \(unchanged\)/);
     const total = /its total (\$[\d,.]+) = sum of balances \1/.exec(first.stdout)?.[1];
     expect(total, first.stdout).toBeDefined();
+    expect(first.stdout).toContain("exactly-once eventsByTag('bank') resumed after offset 0 and");
 
     const second = await runNode(['dist/main.js'], 60_000);
     expect({ code: second.code, stderr: second.stderr }).toEqual({ code: 0, stderr: '' });
     expect(second.stdout).toContain(`run #2: 100 accounts recovered`);
     expect(second.stdout).toContain(`the bank holds ${total}`);
+    // The ledger resumed from its stored offset instead of replaying the first run's events.
+    expect(second.stdout).toMatch(/resumed after offset [1-9][\d,]* and applied [\d,]+ events; its total (\$[\d,.]+) = sum of balances \1/);
   }, 150_000);
 });

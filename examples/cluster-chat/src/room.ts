@@ -16,7 +16,7 @@ export class Room extends Actor<RoomMessage> {
   receive(message: RoomMessage): void {
     if (message.type === 'join') {
       this.members.set(message.user.path, { name: message.name, ref: message.user });
-      this.context.watch(message.user as ActorRef<never>);
+      this.context.watch(message.user);
       this.log(`room: ${message.name} joined from ${message.user.path}`);
       this.broadcast({ type: 'joined', name: message.name });
     } else {

@@ -3,7 +3,7 @@
  * joins the room on the room's node, and reports what it hears over IPC.
  */
 import { Cluster } from '@troupe/cluster';
-import { Actor, type ActorRef, silentLogger } from '@troupe/core';
+import { Actor, silentLogger } from '@troupe/core';
 import type { RoomMessage, UserMessage } from './chat-protocol.js';
 
 const [seed, roomPath, name] = process.argv.slice(2) as [string, string, string];
@@ -27,7 +27,7 @@ class User extends Actor<UserMessage> {
 
   receive(message: UserMessage): void {
     if (message.type === 'say') room.tell({ type: 'say', name, text: message.text });
-    else if (message.type === 'quit') this.context.stop(this.context.self as ActorRef<never>);
+    else if (message.type === 'quit') this.context.stop(this.context.self);
     else process.send?.({ type: 'heard', message });
   }
 }

@@ -4,7 +4,7 @@ import type { ClusterSettings } from './cluster-settings.js';
 import { PhiAccrualFailureDetector } from './failure-detector/phi-accrual-failure-detector.js';
 import { heartbeatTargets } from './failure-detector/heartbeat-targets.js';
 import { type MemberEvent, diffEvents } from './membership/cluster-events.js';
-import { type Gossip, changed, emptyGossip, isConverged, leaderActions, leaderOf, memberOf, mergeGossip, seenBy, unreachableMembers, withMember } from './membership/gossip.js';
+import { type Gossip, changed, emptyGossip, isConverged, leaderActions, leaderOf, memberOf, mergeGossip, seenBy, withMember } from './membership/gossip.js';
 import { gossipFromWire } from './membership/gossip-wire.js';
 import { joiningMember, withStatus } from './membership/member.js';
 import { markReachable, markUnreachable, unreachableBy } from './membership/reachability.js';
@@ -27,12 +27,15 @@ export interface DaemonListener {
 interface Monitored {
   readonly detector: PhiAccrualFailureDetector;
   readonly addedAt: number;
+  /** The peer has really answered (not just the seed heartbeat of a silent peer). */
+  answered: boolean;
 }
 
 /**
  * The membership engine of one node: joins through seeds, gossips the membership
  * state, runs the failure detector on its ring neighbours, performs leader actions
- * on convergence and runs the downing strategy once membership has been stable.
+ * on convergence, runs the downing strategy once membership has been stable, and
+ * downs itself when its side has lost for as long (see `downingTick`).
  * All ticks run on the injected clock; the state itself is changed only through the
  * pure functions of `membership/`.
  */
@@ -44,6 +47,10 @@ export class ClusterDaemon {
   private exitTimer: Cancellable | undefined;
   private stableSince: number;
   private stabilityKey = '';
+  /** Since when the downing strategy has said, without a break, that this node's side must go. */
+  private ownSideLostSince: number | undefined;
+  /** When a tick last ran (see `noticePause`). */
+  private lastTickAt: number;
   private stopped = false;
   private gossipTicks = 0;
   private readonly gone = new Set<string>();
@@ -58,6 +65,7 @@ export class ClusterDaemon {
     private readonly random: () => number = Math.random,
   ) {
     this.stableSince = clock.now();
+    this.lastTickAt = this.stableSince;
   }
 
   /** The latest membership state. */
@@ -71,6 +79,7 @@ export class ClusterDaemon {
     const seeds = this.settings.seeds.filter((seed) => seed !== selfHostPort);
     if (seeds.length === 0) this.update(withMember(emptyGossip, this.self, joiningMember(this.self, this.settings.roles)));
     else this.joinThrough(seeds);
+    this.lastTickAt = this.clock.now();
     // Ticks three times per gossip interval: gossip goes out on every tick while fewer
     // than half the members have seen our version (as Akka does), else on every third.
     this.every(this.settings.gossipIntervalMs / 3, () => this.gossipTick());
@@ -111,9 +120,13 @@ export class ClusterDaemon {
       case 'hb':
         this.transport.send(from, { k: 'hbr' });
         return;
-      case 'hbr':
-        this.monitored.get(from)?.detector.heartbeat(this.clock.now());
+      case 'hbr': {
+        const monitored = this.monitored.get(from);
+        if (monitored === undefined) return;
+        monitored.detector.heartbeat(this.clock.now());
+        monitored.answered = true;
         return;
+      }
       case 'join':
         this.handleJoin(from, envelope.roles);
         return;
@@ -136,6 +149,7 @@ export class ClusterDaemon {
     const run = () => {
       if (this.stopped) return;
       try {
+        this.noticePause();
         tick();
       } catch (error) {
         this.log.error('cluster daemon tick failed', { error });
@@ -240,8 +254,9 @@ export class ClusterDaemon {
   }
 
   private leaderTick(): void {
-    if (!this.joined || leaderOf(this.state, this.self) !== this.self) return;
-    if (isConverged(this.state, this.self)) {
+    if (!this.joined) return;
+    const leader = leaderOf(this.state, this.self) === this.self;
+    if (leader && isConverged(this.state, this.self)) {
       const { gossip, removed } = leaderActions(this.state, this.self);
       if (gossip !== this.state) {
         // Tell removed nodes first, while the connection to them is still wanted.
@@ -250,12 +265,50 @@ export class ClusterDaemon {
         return;
       }
     }
+    this.downingTick(leader);
+  }
+
+  /**
+   * The leader of a view stable for stable-after downs what the strategy decides. Any
+   * node, leader or not, whose side the strategy has given up for stable-after without a
+   * break downs itself, whatever else its view says: a resumed zombie may see nobody it
+   * could follow (every peer unreachable, the view still changing), and must not go on
+   * hosting entities beside the majority that downed it.
+   */
+  private downingTick(leader: boolean): void {
     const strategy = this.settings.downing;
-    if (strategy === undefined || this.clock.now() - this.stableSince < this.settings.stableAfterMs) return;
-    const decision = strategy.decide(this.state, this.self);
-    if (decision === undefined || decision.down.length === 0) return;
-    this.log.warn(`${strategy.name}: downing ${decision.downsOwnSide ? 'this side' : 'the unreachable side'}: ${decision.down.join(', ')}`);
-    this.down(decision.down);
+    if (strategy === undefined) return;
+    const now = this.clock.now();
+    if (leader && now - this.stableSince >= this.settings.stableAfterMs) {
+      const decision = strategy.decide(this.state, this.self);
+      if (decision !== undefined && decision.down.length > 0) {
+        this.log.warn(`${strategy.name}: downing ${decision.downsOwnSide ? 'this side' : 'the unreachable side'}: ${decision.down.join(', ')}`);
+        this.down(decision.down);
+        return;
+      }
+    }
+    if (this.ownSideLostSince !== undefined && now - this.ownSideLostSince >= this.settings.stableAfterMs) {
+      this.log.warn(`${strategy.name}: this node has been on the losing side for ${Math.round(now - this.ownSideLostSince)} ms: downing itself`);
+      this.down([this.self]);
+    }
+  }
+
+  /**
+   * After a gap between ticks longer than the heartbeat interval plus the acceptable
+   * heartbeat pause (as long as peers take to suspect a silent node), this process was frozen (a long GC pause, a stopped VM): the silence it measured was its own, and
+   * its view may be stale. Start the failure detectors afresh and wait a full stable-after
+   * period again before acting on the view.
+   */
+  private noticePause(): void {
+    const now = this.clock.now();
+    const gap = now - this.lastTickAt;
+    this.lastTickAt = now;
+    // The heartbeat tick alone runs every heartbeat interval, so a longer gap is a stall.
+    if (gap <= this.settings.heartbeatIntervalMs + this.settings.phi.acceptableHeartbeatPauseMs) return;
+    this.log.warn(`cluster daemon: no tick for ${Math.round(gap)} ms (process paused?): restarting failure detection and the stable-after period`);
+    this.monitored.clear();
+    this.stableSince = now;
+    if (this.ownSideLostSince !== undefined) this.ownSideLostSince = now;
   }
 
   private heartbeatTick(): void {
@@ -270,7 +323,7 @@ export class ClusterDaemon {
     for (const target of targets) {
       let monitored = this.monitored.get(target);
       if (monitored === undefined) {
-        monitored = { detector: new PhiAccrualFailureDetector(this.settings.phi), addedAt: now };
+        monitored = { detector: new PhiAccrualFailureDetector(this.settings.phi), addedAt: now, answered: false };
         this.monitored.set(target, monitored);
       }
       this.transport.send(target, { k: 'hb' });
@@ -279,7 +332,8 @@ export class ClusterDaemon {
       if (!detector.isMonitoring && now - monitored.addedAt >= this.settings.expectedResponseAfterMs) detector.heartbeat(monitored.addedAt);
       const available = detector.isAvailable(now);
       if (!available && !mine.has(target)) reachability = markUnreachable(reachability, this.self, target);
-      else if (available && mine.has(target)) reachability = markReachable(reachability, this.self, target);
+      // Reachable again only once it has answered, not because its detector was started afresh.
+      else if (available && mine.has(target) && monitored.answered) reachability = markReachable(reachability, this.self, target);
     }
     // Records about peers we no longer monitor would never be cleared: drop them.
     for (const subject of mine) if (!wanted.has(subject) && live.includes(subject)) reachability = markReachable(reachability, this.self, subject);
@@ -292,7 +346,8 @@ export class ClusterDaemon {
     if (next === before) return;
     this.state = next;
     const events = diffEvents(before, next, this.self);
-    const key = `${next.members.map((m) => `${m.address}=${m.status}`).join(',')}|${[...unreachableMembers(next)].sort().join(',')}`;
+    // Any change of who reports whom unreachable restarts the clock (the strategies weigh each observer's records).
+    const key = `${next.members.map((m) => `${m.address}=${m.status}`).join(',')}|${next.reachability.records.map((r) => `${r.observer}>${r.subject}`).sort().join(',')}`;
     if (key !== this.stabilityKey) {
       this.stabilityKey = key;
       this.stableSince = this.clock.now();
@@ -311,7 +366,13 @@ export class ClusterDaemon {
       this.listener.selfGone(selfGone);
       return;
     }
-    for (const member of next.members) if (member.status === 'down') this.markGone(member.address);
+    this.trackOwnSide(next);
+    for (const member of next.members) {
+      if (member.status !== 'down') continue;
+      // A node we knew live and now see Down is told so before we forget it: frozen, it reads this first when it resumes.
+      const was = memberOf(before, member.address)?.status;
+      this.markGone(member.address, was !== undefined && was !== 'down' && was !== 'removed' ? next : undefined);
+    }
     for (const old of before.members) if (memberOf(next, old.address) === undefined) this.markGone(old.address);
     if (me?.status === 'exiting' && this.exitTimer === undefined) {
       // Normally the leader's last gossip tells us we are removed; don't wait forever for it.
@@ -325,10 +386,25 @@ export class ClusterDaemon {
     this.listener.gossipChanged(before, next, events);
   }
 
-  private markGone(address: string): void {
+  /** Starts or ends the period in which the strategy gives this node's side up. */
+  private trackOwnSide(gossip: Gossip): void {
+    const strategy = this.settings.downing;
+    let losing = false;
+    try {
+      losing = strategy?.decide(gossip, this.self)?.downsOwnSide === true;
+    } catch (error) {
+      this.log.error(`downing strategy ${strategy?.name} failed`, { error });
+    }
+    if (!losing) this.ownSideLostSince = undefined;
+    else this.ownSideLostSince ??= this.clock.now();
+  }
+
+  /** Stops watching a downed or removed node; `notice`, if given, is sent to it before the transport forgets it. */
+  private markGone(address: string, notice?: Gossip): void {
     if (address === this.self || this.gone.has(address)) return;
     this.gone.add(address);
     this.monitored.delete(address);
+    if (notice !== undefined) this.transport.send(address, { k: 'gossip', g: notice });
     this.listener.nodeGone(address);
   }
 }

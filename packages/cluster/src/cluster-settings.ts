@@ -20,7 +20,7 @@ export interface FailureDetectorOptions extends Partial<PhiAccrualSettings> {
 export interface DowningOptions {
   /** `keep-majority` (default), `{ staticQuorum: n }`, your own `DowningStrategy`, or `off` (down by hand with `cluster.down`). */
   readonly strategy?: 'keep-majority' | 'off' | { readonly staticQuorum: number } | DowningStrategy;
-  /** The membership and reachability must not have changed for this long before the leader downs anyone. @default 7000 ms */
+  /** The membership and reachability must not have changed for this long before the leader downs anyone, and a node whose side loses downs itself after this long. @default 7000 ms */
   readonly stableAfterMs?: number;
 }
 

@@ -28,6 +28,14 @@ export interface SubscribeOptions {
   readonly initialState?: boolean;
 }
 
+/** Set by `Cluster`'s static block: its transport, for the testing entry point only. */
+let transportOfCluster: (cluster: Cluster) => WsTransport;
+
+/** The transport of `cluster`; internal (not exported from the package's index). */
+export function transportOf(cluster: Cluster): WsTransport {
+  return transportOfCluster(cluster);
+}
+
 /**
  * One node of a Troupe cluster: an actor system whose address carries host, port and
  * incarnation, a ws transport, remote refs, gossip membership, a failure detector,
@@ -52,6 +60,12 @@ export class Cluster {
   private resolveTerminated: (reason: ShutdownReason) => void;
   private daemonRef: ClusterDaemon | undefined;
   private shuttingDown: Promise<void> | undefined;
+
+  static {
+    // The testing entry point (`@troupe/cluster/testing`) reaches the transport through
+    // this, so that test-only switches stay off the public class.
+    transportOfCluster = (cluster) => cluster.transport;
+  }
 
   private constructor(
     /** The node's actor system; its address is the node address. */
@@ -93,10 +107,21 @@ export class Cluster {
     const log = options.system?.logger ?? new ConsoleLogger('warn', `troupe ${transport.address}`);
     const remoting = new Remoting(system, transport, options.serialization ?? new SerializationRegistry(), log);
     const cluster = new Cluster(system, transport, remoting, settings);
+    // The daemon calls these from inbound frames and from its timers: nothing they throw may reach the event loop.
+    const guarded = (where: string, run: () => void) => {
+      try {
+        run();
+      } catch (error) {
+        transport.callbackFailed(where, error);
+      }
+    };
     const daemon = new ClusterDaemon(transport.address, settings, transport, system.clock, log, {
-      gossipChanged: (before, after, events) => cluster.gossipChanged(before, after, events),
-      nodeGone: (address) => remoting.nodeGone(address),
-      selfGone: (reason) => void cluster.stop(reason),
+      gossipChanged: (before, after, events) => guarded('publishing a membership change', () => cluster.gossipChanged(before, after, events)),
+      nodeGone: (address) => guarded(`forgetting ${address}`, () => remoting.nodeGone(address)),
+      selfGone: (reason) =>
+        guarded('leaving the cluster', () => {
+          cluster.stop(reason).catch((error: unknown) => transport.callbackFailed('shutting down', error));
+        }),
     });
     cluster.daemonRef = daemon;
     transport.inboundDelivery = inboundDelivery(system);
@@ -168,7 +193,7 @@ export class Cluster {
     return `${address}/user/${relative.replace(/^\/+/, '')}`;
   }
 
-  /** Messages queued for the node at `address` and not yet written to its socket (balancing routers use it). */
+  /** Messages queued for the node at `address` and not yet written to its socket (the least-outbound-backlog routing logic uses it). */
   outboundBacklog(address: string): number {
     return address === this.selfAddress ? 0 : this.transport.queuedTo(address);
   }
@@ -197,14 +222,13 @@ export class Cluster {
     await this.stop('shutdown');
   }
 
-  /** Test-only partition switch: drop all traffic to and from the nodes at `addresses`. */
-  partitionFrom(addresses: Iterable<string>): void {
-    this.transport.block(addresses);
-  }
-
-  /** Undoes `partitionFrom`. */
-  healPartitions(): void {
-    this.transport.unblockAll();
+  /**
+   * `shutdown()`, for `await using cluster = await Cluster.start(...)`: the node stops
+   * (without leaving) when the block ends, by a throw too. Harmless after `shutdown()`
+   * or `leave()`.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown();
   }
 
   private get daemon(): ClusterDaemon {

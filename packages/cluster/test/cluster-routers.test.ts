@@ -80,16 +80,25 @@ describe('ClusterGroupRouter', () => {
 });
 
 describe('ClusterPoolRouter', () => {
-  it('deploys routees on every member and routes with the balancing logic', async () => {
+  it('deploys routees on every member and routes by least outbound backlog: a node with messages waiting for its socket gets fewer', async () => {
     const nodes = await threeNodes();
     for (const n of nodes) registerPoolRoutee(n, 'worker', () => new Worker());
     const a = nodes[0] as Cluster;
-    const router = ClusterPoolRouter.create<Job>(a, { name: 'jobs', routee: 'worker', routeesPerNode: 2, logic: ClusterRoutingLogics.balancing<Job>(a) });
+    const router = ClusterPoolRouter.create<Job>(a, { name: 'jobs', routee: 'worker', routeesPerNode: 2, logic: ClusterRoutingLogics.leastOutboundBacklog<Job>(a) });
     await awaitCondition(() => router.routees.length === 6, { timeoutMs: 5000 });
     const probe = TestProbe.create<string>(a.system);
+    // One synchronous burst: what goes to b or c waits in their outbound queues until the
+    // burst ends, so once each has one message waiting, a's local routees (no backlog) win.
     for (let i = 0; i < 30; i++) router.tell({ type: 'job', key: `k${i}`, replyTo: probe.ref });
     const replies = await probe.receiveN(30, 5000);
-    expect(new Set(replies.map(nodeOf)).size).toBeGreaterThanOrEqual(1);
+    const perNode = (node: Cluster) => replies.filter((r) => nodeOf(r) === node.selfAddress).length;
+    const [onA, onB, onC] = nodes.map(perNode) as [number, number, number];
+    expect(onA + onB + onC).toBe(30);
+    // Round-robin would give 10 each; this logic sends the remote nodes only what they got
+    // while their queues were empty.
+    expect(onB).toBeGreaterThanOrEqual(1);
+    expect(onC).toBeGreaterThanOrEqual(1);
+    expect(onA).toBeGreaterThan(onB + onC);
     expect(replies.every((r) => r.includes('/user/troupe-routee-deployer/jobs-'))).toBe(true);
     router.close();
     router.tell({ type: 'job', key: 'late', replyTo: probe.ref });

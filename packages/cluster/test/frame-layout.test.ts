@@ -52,7 +52,7 @@ describe('frame layout', () => {
     const envelopes: Envelope[] = [
       { k: 'msg', to: '/user/x', v: { n: 1 } },
       { k: 'hb' },
-      { k: 'msg', to: '/user/x', v: { n: 2, replyTo: { $ref: 'troupe://t@127.0.0.1:1#a/temp/1' } } },
+      { k: 'msg', to: '/user/x', v: { n: 2, replyTo: { '$troupe.ref': 'troupe://t@127.0.0.1:1#a/temp/1' } } },
       { k: 'msg', to: '/user/x', s: 'custom', m: 'bin', b: 'AQID', r: false },
       { k: 'msg', to: '/user/z', s: 'text', m: 'note', t: 'hello', r: true },
       { k: 'msg', to: '/user/x', v: { n: 3 } },

@@ -22,7 +22,7 @@ describe('ref encoding', () => {
     const message = { node, replyTo: new PathRef('troupe://t@127.0.0.1:1#a/user/a') };
     const encoded = encodeRefs(message, () => {}) as typeof message;
     expect(encoded.node).toBe(node);
-    expect(encoded.replyTo).toEqual({ $ref: 'troupe://t@127.0.0.1:1#a/user/a' });
+    expect(encoded.replyTo).toEqual({ '$troupe.ref': 'troupe://t@127.0.0.1:1#a/user/a' });
     expect(() => JSON.stringify(encoded)).toThrow(TypeError);
   });
 
@@ -30,7 +30,7 @@ describe('ref encoding', () => {
     const a = new PathRef('troupe://t@127.0.0.1:1#a/user/a');
     const shared = { to: a };
     const encoded = encodeRefs({ left: shared, right: shared }, () => {});
-    expect(encoded).toEqual({ left: { to: { $ref: a.path } }, right: { to: { $ref: a.path } } });
+    expect(encoded).toEqual({ left: { to: { '$troupe.ref': a.path } }, right: { to: { '$troupe.ref': a.path } } });
   });
 
   it('leaves an object with a toJSON of its own to JSON.stringify, as a batch would', () => {
@@ -53,8 +53,8 @@ describe('ref encoding', () => {
         return { ref: a };
       },
     };
-    expect(encodeRefs({ outer }, () => {})).toEqual({ outer: { sends: { ref: { $ref: a.path } } } });
-    expect(innerEncoded).toEqual({ deep: { ref: { $ref: b.path } } });
+    expect(encodeRefs({ outer }, () => {})).toEqual({ outer: { sends: { ref: { '$troupe.ref': a.path } } } });
+    expect(innerEncoded).toEqual({ deep: { ref: { '$troupe.ref': b.path } } });
   });
 
   it('returns a message without refs as it is, and reports no export', () => {
@@ -64,25 +64,36 @@ describe('ref encoding', () => {
     expect(exported).toEqual([]);
   });
 
-  it('writes refs inside plain objects and arrays as { $ref } on a copy, leaving the original alone', () => {
+  it('writes refs inside plain objects and arrays as { "$troupe.ref" } on a copy, leaving the original alone', () => {
     const a = new PathRef('troupe://t@127.0.0.1:1#a/user/a');
     const b = new PathRef('troupe://t@127.0.0.1:1#a/temp/$1');
     const message = { type: 'job', replyTo: a, more: { list: [b, 3] } };
     const exported: string[] = [];
     const encoded = encodeRefs(message, (ref) => exported.push(ref.path));
-    expect(encoded).toEqual({ type: 'job', replyTo: { $ref: a.path }, more: { list: [{ $ref: b.path }, 3] } });
+    expect(encoded).toEqual({ type: 'job', replyTo: { '$troupe.ref': a.path }, more: { list: [{ '$troupe.ref': b.path }, 3] } });
     expect(exported).toEqual([a.path, b.path]);
     expect(message.replyTo).toBe(a);
     expect(message.more.list[0]).toBe(b);
   });
 
-  it('reads { $ref } back as refs, in place, and leaves objects with other keys as they are', () => {
-    const wire = JSON.parse(JSON.stringify({ replyTo: { $ref: 'p1' }, list: [{ $ref: 'p2' }], notARef: { $ref: 'p3', other: 1 }, n: 5 }));
+  it('reads { "$troupe.ref" } back as refs, in place, and leaves objects with other keys as they are', () => {
+    const wire = JSON.parse(JSON.stringify({ replyTo: { '$troupe.ref': 'p1' }, list: [{ '$troupe.ref': 'p2' }], notARef: { '$troupe.ref': 'p3', other: 1 }, n: 5 }));
     const decoded = decodeRefs(wire, (path) => new PathRef(path)) as Record<string, unknown>;
     expect(decoded).toBe(wire);
     expect((decoded.replyTo as PathRef).path).toBe('p1');
     expect(((decoded.list as unknown[])[0] as PathRef).path).toBe('p2');
-    expect(decoded.notARef).toEqual({ $ref: 'p3', other: 1 });
+    expect(decoded.notARef).toEqual({ '$troupe.ref': 'p3', other: 1 });
     expect(decoded.n).toBe(5);
+  });
+
+  it('leaves user objects shaped { $ref: string } (JSON Schema, JSON Reference) as plain objects', () => {
+    const wire = JSON.parse(JSON.stringify({ schema: { $ref: '#/definitions/order' }, list: [{ $ref: 'x' }] }));
+    const resolved: string[] = [];
+    const decoded = decodeRefs(wire, (path) => {
+      resolved.push(path);
+      return new PathRef(path);
+    });
+    expect(decoded).toEqual({ schema: { $ref: '#/definitions/order' }, list: [{ $ref: 'x' }] });
+    expect(resolved).toEqual([]);
   });
 });

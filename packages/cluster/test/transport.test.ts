@@ -273,7 +273,7 @@ describe('WsTransport under bad input', () => {
     }
     expect(exported()).toBe(0);
     const probe = TestProbe.create(b.system);
-    expect(JSON.stringify({ logged: probe.ref })).toBe(`{"logged":{"$ref":"${probe.ref.path}"}}`);
+    expect(JSON.stringify({ logged: probe.ref })).toBe(`{"logged":{"$troupe.ref":"${probe.ref.path}"}}`);
     expect(exported()).toBe(0);
   });
 
@@ -373,5 +373,43 @@ describe('WsTransport under bad input', () => {
     await Promise.all([a.whenUp, b.whenUp]);
     b.refFor<{ type: string }>(`${a.selfAddress}/user/x`).tell({ type: 'Secretive' });
     await awaitCondition(() => a.transportStats.deserializationErrors === 1, { timeoutMs: 5000 });
+  });
+
+  it('dead-letters and counts a message of a serializer of its own that overflows a `fail` mailbox, and delivers the rest of its frame', async () => {
+    const bytes: Serializer = {
+      id: 'bytes-json',
+      toBinary: (value) => new TextEncoder().encode(JSON.stringify(value)),
+      fromBinary: (data) => JSON.parse(new TextDecoder().decode(data)),
+    };
+    const a = await start({ serialization: new SerializationRegistry().bind('Work', bytes) });
+    const b = await start({ seeds: [a.hostPort], serialization: new SerializationRegistry().bind('Work', bytes) });
+    await Promise.all([a.whenUp, b.whenUp]);
+    const gate = Promise.withResolvers<void>();
+    const handled: number[] = [];
+    class Busy extends Actor<{ type: 'Work'; n: number }> {
+      async receive(m: { type: 'Work'; n: number }): Promise<void> {
+        handled.push(m.n);
+        await gate.promise;
+      }
+    }
+    a.system.spawn(() => new Busy(), { name: 'busy', mailbox: { capacity: 1, overflow: 'fail' } });
+    const after = TestProbe.create<{ n: number }>(a.system);
+    class Forward extends Actor<{ n: number }> {
+      receive(m: { n: number }): void {
+        after.ref.tell(m);
+      }
+    }
+    a.system.spawn(() => new Forward(), { name: 'after' });
+    const full: string[] = [];
+    a.system.eventStream.subscribe('dead-letter', (d) => full.push(`${(d.message as { n: number }).n} ${d.reason}`));
+    const busy = b.refFor<{ type: 'Work'; n: number }>(`${a.selfAddress}/user/busy`);
+    // One frame: five serialised messages for a mailbox that holds one (the actors a frame wakes run when it has been read), then a JSON one.
+    for (let n = 0; n < 5; n++) busy.tell({ type: 'Work', n });
+    b.refFor<{ n: number }>(`${a.selfAddress}/user/after`).tell({ n: 99 });
+    await after.expectMessage({ n: 99 }, 5000);
+    expect(handled).toEqual([0]);
+    expect(full).toEqual(['1 mailbox-full', '2 mailbox-full', '3 mailbox-full', '4 mailbox-full']);
+    expect(a.transportStats.deliveryFailures).toBe(4);
+    gate.resolve();
   });
 });

@@ -1,6 +1,19 @@
 import type { ActorSystem } from './actor-system.js';
+import type { RepliedMessage, ReplyToBuilt } from './derived-types.js';
 import { refWrittenAsJson } from './internal/ref-json-hooks.js';
 import type { SystemMessage } from './internal/system-message.js';
+
+/**
+ * The one key of the object a ref is written as in JSON: `{ "$troupe.ref": "<path>" }`.
+ * Namespaced so that user data never takes this shape by accident (a plain `$ref` is
+ * JSON Schema's and JSON Reference's: a message carrying a schema would have become a ref).
+ */
+export const REF_JSON_KEY = '$troupe.ref';
+
+/** What a ref is written as in JSON (`ActorRef.toJSON`). */
+export interface RefJson {
+  readonly [REF_JSON_KEY]: string;
+}
 
 /** Options of `ask`. */
 export interface AskOptions {
@@ -42,10 +55,17 @@ export abstract class ActorRef<in M> {
    * Request–response: `build` receives a temporary ref and returns the message to
    * send; the Promise settles exactly once with the first reply, an
    * `AskTimeoutError`, or an `AskAbortedError`. The temporary ref is freed in every case.
-   * @example const n = await counter.ask<number>((replyTo) => ({ type: 'get', replyTo }));
+   *
+   * The reply type is inferred from the `replyTo: ActorRef<R>` field of the message
+   * `build` returns. Where it cannot be (the ref sits in a nested field), give it:
+   * `ask<R>(...)`; without one the call does not compile, rather than resolving to `unknown`.
+   * @example const n = await counter.ask((replyTo) => ({ type: 'get', replyTo })); // number
    */
+  ask<B extends RepliedMessage<M>>(build: (replyTo: ActorRef<unknown>) => B, options?: AskOptions): Promise<ReplyToBuilt<M, B>>;
+  /** Request–response with an explicit reply type `R`; see the overload above. */
+  ask<R = never>(build: (replyTo: ActorRef<R>) => M, options?: AskOptions): Promise<R>;
   ask<R>(build: (replyTo: ActorRef<R>) => M, options?: AskOptions): Promise<R> {
-    return this.system.ask(this, build, options);
+    return this.system.ask<M, R>(this, build, options);
   }
 
   toString(): string {
@@ -54,10 +74,11 @@ export abstract class ActorRef<in M> {
 
   /**
    * A ref written as JSON (by `JSON.stringify`, e.g. inside a message for the JSON
-   * serializer) is `{ "$ref": path }`, which the cluster reads back as a working ref.
+   * serializer) is `{ "$troupe.ref": path }` (`REF_JSON_KEY`), which the cluster reads
+   * back as a working ref.
    */
-  toJSON(): { $ref: string } {
+  toJSON(): RefJson {
     refWrittenAsJson(this as ActorRef<unknown>);
-    return { $ref: this.path };
+    return { [REF_JSON_KEY]: this.path };
   }
 }

@@ -7,6 +7,7 @@ import { EventStream } from './event-stream.js';
 import { ActorCell } from './internal/actor-cell.js';
 import { AskTimeouts } from './internal/ask-timeouts.js';
 import { Dispatcher } from './internal/dispatcher.js';
+import { assertSupportedNode } from './internal/node-version.js';
 import { PromiseActorRef } from './internal/promise-actor-ref.js';
 import { STOP, type SystemMessage } from './internal/system-message.js';
 import type { SystemRuntime } from './internal/system-runtime.js';
@@ -54,7 +55,7 @@ const SYSTEM_NAME = /^[A-Za-z0-9][A-Za-z0-9_\-]*$/;
 /**
  * A tree of actors sharing one dispatcher, clock, event stream and dead-letter
  * channel. Create one per process (or per node of a cluster) and terminate it on
- * shutdown.
+ * shutdown, or hold it with `await using` (it terminates when the block ends).
  *
  * @example
  * const system = ActorSystem.create({ name: 'demo' });
@@ -98,8 +99,12 @@ export class ActorSystem {
     runtimes.set(this, { runtime: this.runtime, guardian: this.guardian });
   }
 
-  /** Creates and starts an actor system. @throws TypeError/RangeError naming a bad option */
+  /**
+   * Creates and starts an actor system.
+   * @throws TypeError/RangeError naming a bad option; UnsupportedNodeError on a Node.js older than the `engines` field says
+   */
   static create(options: ActorSystemOptions = {}): ActorSystem {
+    assertSupportedNode(process.versions.node);
     if (options === null || typeof options !== 'object') throw new TypeError('ActorSystem.create: options must be an object');
     return new ActorSystem(options);
   }
@@ -148,8 +153,12 @@ export class ActorSystem {
     ref[sendSystemMessage](STOP);
   }
 
-  /** Request–response with any ref; see `ActorRef.ask`. */
-  ask<M, R>(target: ActorRef<M>, build: (replyTo: ActorRef<R>) => M, options?: AskOptions): Promise<R> {
+  /**
+   * Request–response with any ref; see `ActorRef.ask`. The reply type `R` comes from the
+   * builder's annotated parameter or an explicit type argument; without either the call
+   * does not compile (rather than resolving to `unknown`).
+   */
+  ask<M, R = never>(target: ActorRef<M>, build: (replyTo: ActorRef<R>) => NoInfer<M>, options?: AskOptions): Promise<R> {
     const timeoutMs = options?.timeoutMs ?? this.settings.askTimeoutMs;
     if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) return Promise.reject(new RangeError(`ask: timeoutMs must be a finite number > 0, got ${timeoutMs}`));
     if (this.runtime.terminated) return Promise.reject(new SystemTerminatedError(this.name, `ask ${target.path}`));
@@ -184,6 +193,14 @@ export class ActorSystem {
       this.guardian.sendSystem(STOP);
     }
     return this.whenTerminated;
+  }
+
+  /**
+   * `terminate()`, for `await using system = ActorSystem.create(...)`: the system stops
+   * when the block ends, by a throw too. Harmless after `terminate()`.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.terminate();
   }
 }
 

@@ -62,6 +62,23 @@ export class SystemTerminatedError extends TroupeError {
   }
 }
 
+/** The running Node.js is older than Troupe needs (it uses `Promise.withResolvers`, `node:sqlite` and more). */
+export class UnsupportedNodeError extends TroupeError {
+  constructor(required: string, found: string, fix: string) {
+    super('ERR_UNSUPPORTED_NODE', `Troupe needs Node.js >= ${required}, found ${found}; ${fix}`);
+  }
+}
+
+/**
+ * An error reply (`StatusReply.error`) turned back into an error by `StatusReply.unwrap`:
+ * `code` and `message` are those the replying actor sent.
+ */
+export class StatusReplyError extends TroupeError {
+  constructor(code: string, message: string) {
+    super(code, message);
+  }
+}
+
 /** A child failed and its supervisor escalated the failure to this actor. */
 export class EscalatedFailureError extends TroupeError {
   constructor(childPath: string, cause: unknown) {

@@ -1,7 +1,14 @@
 import type { Cancellable, Clock } from './clock.js';
+import type { Logger } from './logger.js';
 import { Signal } from './internal/signal.js';
 
-/** Timers owned by one actor; every timer is cancelled when the actor stops or restarts. */
+/**
+ * Timers owned by one actor instance; every timer is cancelled when the actor stops or
+ * restarts. They are bound to the instance: once it has been replaced by a restart or
+ * has begun stopping, its `context.timers` start nothing (a start is ignored and logged
+ * at debug level), cancel nothing of its successor's, and report no timer active — so a
+ * late continuation of a failed instance never sends a timer message to the new one.
+ */
 export interface TimerScheduler<M> {
   /** Sends `message` to self once after `delayMs`; replaces a timer with the same key. */
   startSingleTimer(key: unknown, message: M, delayMs: number): void;
@@ -39,11 +46,17 @@ export interface TimerTarget {
   enqueueSignal(signal: Signal): void;
   /** True once the owner is stopping: no timer starts or re-arms after that. */
   readonly isStopping: boolean;
+  /** The owner's path, for the log line of an ignored start. */
+  readonly path: string;
+  /** Where an ignored start is logged (debug level). */
+  readonly log: Logger;
 }
 
-/** The timers of one actor, on the system's clock. */
+/** The timers of one actor instance, on the system's clock. */
 export class ActorTimers<M> implements TimerScheduler<M> {
   private readonly timers = new Map<unknown, ActiveTimer>();
+  /** Set when the instance is replaced or stops: from then on nothing starts. */
+  private retired = false;
 
   constructor(
     private readonly clock: Clock,
@@ -76,6 +89,12 @@ export class ActorTimers<M> implements TimerScheduler<M> {
     this.timers.clear();
   }
 
+  /** Cancels every timer and ignores later starts: the owning instance is gone. */
+  retire(): void {
+    this.retired = true;
+    this.cancelAll();
+  }
+
   /** Whether a fired timer is still the live one for its key (it may have been cancelled or replaced). */
   accept(fired: TimerFired): boolean {
     if (this.timers.get(fired.timer.key) !== fired.timer) return false;
@@ -84,6 +103,11 @@ export class ActorTimers<M> implements TimerScheduler<M> {
   }
 
   private start(key: unknown, message: M, delayMs: number, intervalMs: number): void {
+    if (this.retired) {
+      // Not a throw: a late continuation's throw would be lost in an ignored Promise or crash the process from a callback.
+      this.target.log.debug(`${this.target.path}: ignored the start of timer ${describeKey(key)} by an instance that was restarted or stopped`, { key });
+      return;
+    }
     this.cancel(key);
     if (this.target.isStopping) return;
     const timer = new ActiveTimer(key, intervalMs);
@@ -104,4 +128,8 @@ export class ActorTimers<M> implements TimerScheduler<M> {
 function checkDelay(field: string, value: number): number {
   if (!(Number.isFinite(value) && value >= 0)) throw new RangeError(`timer: ${field} must be a finite number >= 0, got ${value}`);
   return value;
+}
+
+function describeKey(key: unknown): string {
+  return typeof key === 'string' ? `'${key}'` : typeof key === 'number' || typeof key === 'symbol' ? String(key) : `of type ${typeof key}`;
 }

@@ -43,7 +43,7 @@ describe('ask', () => {
     const found = resolveLocalRef(system, replyTo.path) as ActorRef<number>;
     expect(found).toBe(replyTo);
     // JSON writes it as its path, which leads back to it.
-    expect(JSON.parse(JSON.stringify({ replyTo }))).toEqual({ replyTo: { $ref: replyTo.path } });
+    expect(JSON.parse(JSON.stringify({ replyTo }))).toEqual({ replyTo: { '$troupe.ref': replyTo.path } });
     found.tell(7);
     await expect(answer).resolves.toBe(7);
     expect(resolveLocalRef(system, replyTo.path)).toBeUndefined();

@@ -99,9 +99,9 @@ describe('BoundedMailbox', () => {
     await probe.expectMessage(-1);
     ref.tell(1);
     ref.tell(2);
-    system.stop(ref as ActorRef<never>);
+    system.stop(ref);
     resolve();
-    await probe.expectTerminated(ref as ActorRef<never>);
+    await probe.expectTerminated(ref);
     expect(letters.map((l) => l.message)).toEqual([1, 2]);
   });
 });

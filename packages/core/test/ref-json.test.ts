@@ -1,4 +1,4 @@
-import { Actor, type ActorRef, ActorSystem, silentLogger } from '@troupe/core';
+import { Actor, type ActorRef, ActorSystem, REF_JSON_KEY, silentLogger } from '@troupe/core';
 import { setRefWrittenHook } from '@troupe/core/spi';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -12,11 +12,21 @@ class Idle extends Actor<never> {
 }
 
 describe('ActorRef as JSON', () => {
-  it('is written as { $ref: path }, wherever it sits in a value', () => {
+  it('is written as { "$troupe.ref": path }, wherever it sits in a value', () => {
     const system = ActorSystem.create({ logger: silentLogger });
     systems.push(system);
     const ref = system.spawn(() => new Idle(), { name: 'idle' });
-    expect(JSON.parse(JSON.stringify({ type: 'job', replyTo: ref, list: [ref] }))).toEqual({ type: 'job', replyTo: { $ref: ref.path }, list: [{ $ref: ref.path }] });
+    expect(JSON.parse(JSON.stringify({ type: 'job', replyTo: ref, list: [ref] }))).toEqual({ type: 'job', replyTo: { '$troupe.ref': ref.path }, list: [{ '$troupe.ref': ref.path }] });
+    expect(REF_JSON_KEY).toBe('$troupe.ref');
+  });
+
+  it('is not written with a key that user data uses by accident, such as JSON Schema\'s $ref', () => {
+    const system = ActorSystem.create({ logger: silentLogger });
+    systems.push(system);
+    const ref = system.spawn(() => new Idle(), { name: 'idle' });
+    const written = JSON.parse(JSON.stringify(ref)) as Record<string, unknown>;
+    expect(Object.keys(written)).toEqual([REF_JSON_KEY]);
+    expect(written).not.toHaveProperty('$ref');
   });
 
   it('tells the hook of the ref\'s own system about each ref written, and no other', () => {

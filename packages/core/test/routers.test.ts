@@ -102,7 +102,7 @@ describe('Routers', () => {
     const before = await owner();
     expect(await owner()).toEqual(before);
     expect(new Set(before.values()).size).toBe(4);
-    system.stop(refs[1] as ActorRef<never>);
+    system.stop(refs[1]!);
     await awaitCondition(() => routeesOf(router)?.length === 3);
     const after = await owner();
     for (const key of keys) {
@@ -128,6 +128,30 @@ describe('Routers', () => {
     const router = spawnRouter(system, Routers.group<Query>({ routees: services, logic: RoutingLogics.scatterGatherFirstCompleted({ withinMs: 1000 }) }));
     await expect(router.ask<string>((replyTo) => ({ q: 'x', replyTo }))).resolves.toBe('fast answered x');
     for (const open of gates) open();
+  });
+
+  it('scatter-gather reply refs count as terminated once done (first reply, or withinMs ran out), so their watchers can let them go', async () => {
+    system = ActorSystem.create({ logger: silentLogger });
+    type Query = { q: string; replyTo: ActorRef<string> };
+    const replyRefs: ActorRef<string>[] = [];
+    class Service extends Actor<Query> {
+      receive(query: Query): void {
+        replyRefs.push(query.replyTo);
+        if (query.q === 'answer') query.replyTo.tell(`answered ${query.q}`);
+      }
+    }
+    const router = spawnRouter(system, Routers.group<Query>({ routees: [system.spawn(() => new Service())], logic: RoutingLogics.scatterGatherFirstCompleted({ withinMs: 200 }) }));
+    const watcher = TestProbe.create(system);
+    const asker = TestProbe.create<string>(system);
+    router.tell({ q: 'answer', replyTo: asker.ref });
+    await asker.expectMessage('answered answer');
+    // Watched after it was done: Terminated at once.
+    await watcher.expectTerminated(replyRefs[0]!);
+    router.tell({ q: 'ignore', replyTo: asker.ref });
+    await awaitCondition(() => replyRefs.length === 2);
+    // Watched while pending: Terminated when its time runs out.
+    await watcher.expectTerminated(replyRefs[1]!, 3000);
+    await asker.expectNoMessage(50);
   });
 
   it('balancing pool hands messages only to idle routees', async () => {
@@ -186,7 +210,7 @@ describe('Routers', () => {
     pool.tell({ n: 1 });
     await probe.expectMessage((m) => m.endsWith(':1'));
     const [first] = routeesOf(pool) ?? [];
-    system.stop(first as ActorRef<never>);
+    system.stop(first!);
     await awaitCondition(() => routeesOf(pool)?.length === 1);
     for (let n = 2; n <= 4; n++) pool.tell({ n });
     expect((await probe.receiveN(3)).map((line) => line.split(':')[1])).toEqual(['2', '3', '4']);
@@ -199,7 +223,7 @@ describe('Routers', () => {
     const probe = TestProbe.create<string>(system);
     const pool = spawnRouter(system, Routers.pool({ size: 2, routee: () => new Reporter(probe.ref) }), { name: 'shrinking' });
     await awaitCondition(() => routeesOf(pool)?.length === 2);
-    for (const routee of routeesOf(pool) ?? []) system.stop(routee as ActorRef<never>);
+    for (const routee of routeesOf(pool) ?? []) system.stop(routee);
     await awaitCondition(() => routeesOf(pool)?.length === 0);
     pool.tell({ n: 1 });
     expect(letters.map((l) => [l.recipient, l.reason])).toEqual([['troupe://troupe/user/shrinking', 'no-routees']]);

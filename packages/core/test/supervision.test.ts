@@ -95,7 +95,7 @@ describe('Supervision', () => {
     const [worker] = (await spawnUnder(SupervisorStrategy.stopping, probe)) as [ActorRef<WorkerMsg>];
     worker.tell({ type: 'crash', how: 'throw' });
     await probe.expectMessage('worker postStop');
-    await probe.expectTerminated(worker as ActorRef<never>);
+    await probe.expectTerminated(worker);
   });
 
   it('escalates to the grandparent, which restarts the parent and with it the child', async () => {
@@ -105,7 +105,7 @@ describe('Supervision', () => {
     worker.tell({ type: 'crash', how: 'throw' });
     // The guardian restarts the parent; the parent's default preRestart stops its children.
     await probe.expectMessage('worker postStop');
-    await probe.expectTerminated(worker as ActorRef<never>);
+    await probe.expectTerminated(worker);
   });
 
   it('stops a child that exceeds maxRetries within the window, and forgets restarts outside it', async () => {
@@ -126,7 +126,7 @@ describe('Supervision', () => {
     await crashAndExpectRestart();
     worker.tell({ type: 'crash', how: 'throw' });
     await probe.expectMessage('worker postStop');
-    await probe.expectTerminated(worker as ActorRef<never>);
+    await probe.expectTerminated(worker);
   });
 
   it('restarts every sibling with all-for-one', async () => {
@@ -171,8 +171,8 @@ describe('Supervision', () => {
     await probe.expectMessage('worker preStart');
     worker.tell({ type: 'crash', how: 'throw' });
     await awaitCondition(() => clock.pendingTimers === 1, { message: 'backoff timer scheduled' });
-    system.stop(worker as ActorRef<never>);
-    await probe.expectTerminated(worker as ActorRef<never>);
+    system.stop(worker);
+    await probe.expectTerminated(worker);
     expect(clock.pendingTimers).toBe(0);
   });
 
@@ -188,7 +188,7 @@ describe('Supervision', () => {
     worker.tell({ type: 'crash', how: 'throw' });
     // Escalated: the guardian restarts the parent, whose preRestart stops the child.
     await probe.expectMessage('worker postStop');
-    await probe.expectTerminated(worker as ActorRef<never>);
+    await probe.expectTerminated(worker);
   });
 
   it('restarts each sibling once when two children fail at the same time under all-for-one', async () => {
@@ -221,7 +221,7 @@ describe('Supervision', () => {
       receive(): void {}
     }
     const ref = system.spawn(() => new Broken());
-    await probe.expectTerminated(ref as ActorRef<never>);
+    await probe.expectTerminated(ref);
   });
 
   it('hands a throwing preStart to the decider as an ActorInitializationError', async () => {

@@ -1,14 +1,19 @@
-import type { AtomicWrite, Journal, JournalCapabilities, PersistentRepr, ReplayRange, WriteReport } from '@troupe/persistence';
+import { type AtomicWrite, type Journal, type JournalCapabilities, type PersistentRepr, type ReplayRange, type WriteReport, WriterFencedError } from '@troupe/persistence';
 import cassandra from 'cassandra-driver';
 import { type CassandraJournalOptions, type ResolvedCassandraJournalOptions, resolveJournalOptions } from './cassandra-options.js';
 import { CassandraWriteRejectedError, describeDriverError } from './errors.js';
 import { type EventTableOptions, type EventTableRow, scanEventTable } from './event-table.js';
-import { CassandraSession, consistencyCode, toNumber } from './internal/cassandra-session.js';
+import { CassandraSession, consistencyCode, serialConsistencyCode, toNumber } from './internal/cassandra-session.js';
 import { ChangeListeners } from './internal/change-listeners.js';
+import { FencedWriter } from './internal/fenced-writer.js';
 import { forEachLimited } from './internal/for-each-limited.js';
 import { toRepr } from './internal/stored-row.js';
+import { WriterStateCache } from './internal/writer-state-cache.js';
 import { JournalStatements } from './journal-statements.js';
 import { exceedsPartition, partitionNr, partitionOfWrite } from './partitioning.js';
+
+// Persistence ids whose write state (fence, redirected partition) one instance remembers as hints.
+const WRITER_STATE_CACHE_SIZE = 100_000;
 
 type Row = cassandra.types.Row;
 type Client = cassandra.Client;
@@ -19,9 +24,15 @@ const MAX_SEQUENCE_NR = Number.MAX_SAFE_INTEGER;
 /**
  * The journal on Apache Cassandra. Events of a persistence id are spread over Cassandra
  * partitions `(persistence_id, partition_nr)` of `targetPartitionSize` events, clustered
- * by `sequence_nr`; each atomic write is one single-partition statement (an unlogged batch
- * when it has several events), so it is stored all or nothing without the batch log.
+ * by `sequence_nr`; each atomic write is one single-partition conditional statement (a
+ * lightweight transaction; a batch when it has several events), so it is stored all or
+ * nothing without the batch log, and never over a stored event.
  *
+ * - Single writer: a write reusing a stored sequence number is refused with
+ *   `SequenceNumberTakenError`; after `claimWriter(id, uuid)` every write of the id by
+ *   another writer uuid is refused with `WriterFencedError` (nothing stored either way).
+ *   See `internal/fenced-writer.ts` and the README for the protocol and its races.
+ *   `unsafeUnconditionalWrites` turns both off for plain inserts.
  * - Recovery reads the `deleted_to` mark, then partition after partition, in pages of
  *   `replayPageSize` rows with one page read ahead.
  * - The highest sequence number is found with one `ORDER BY sequence_nr DESC LIMIT 1`
@@ -50,6 +61,8 @@ export class CassandraJournal implements Journal {
   private readonly readOptions: cassandra.QueryOptions;
   private readonly writeOptions: cassandra.QueryOptions;
   private readonly batchOptions: cassandra.QueryOptions;
+  private readonly fencedWriter: FencedWriter;
+  private readonly writerStates = new WriterStateCache(WRITER_STATE_CACHE_SIZE);
 
   /** Creates the journal without connecting: the first call connects (see `connect` to fail fast). */
   constructor(options: CassandraJournalOptions) {
@@ -60,10 +73,24 @@ export class CassandraJournal implements Journal {
       keyspace: o.keyspace,
       tables: [o.messagesTable, o.metadataTable, o.allPersistenceIdsTable],
       statements: this.statements.schema(o.keyspace, o.replication),
+      columns: this.statements.staticColumns.map((column) => ({ table: o.messagesTable, name: column.name, add: this.statements.addStaticColumn(o.keyspace, o.messagesTable, column) })),
     });
     this.readOptions = { prepare: true, consistency: consistencyCode(o.readConsistency) };
     this.writeOptions = { prepare: true, isIdempotent: true, consistency: consistencyCode(o.writeConsistency) };
     this.batchOptions = { ...this.writeOptions, logged: false };
+    this.fencedWriter = new FencedWriter({
+      session: this.session,
+      statements: this.statements,
+      cache: this.writerStates,
+      targetPartitionSize: o.targetPartitionSize,
+      // Not idempotent: the driver must not retry a lightweight transaction that may have applied.
+      lwtOptions: { prepare: true, isIdempotent: false, logged: false, consistency: consistencyCode(o.writeConsistency), serialConsistency: serialConsistencyCode(o.serialConsistency) },
+      serialReadOptions: { prepare: true, consistency: serialConsistencyCode(o.serialConsistency) },
+      highest: (client, pid, hint) => this.highest(client, pid, hint),
+      highestRow: (client, pid, partition) => this.highestRow(client, pid, partition),
+      deletedTo: (client, pid) => this.readDeletedTo(client, pid),
+      eventParams: (pid, partition, event) => this.eventParams(pid, partition, event),
+    });
   }
 
   /**
@@ -96,9 +123,22 @@ export class CassandraJournal implements Journal {
     const results: (Error | undefined)[] = writes.map((write) => this.check(write));
     const client = await this.session.connected();
     const accepted: number[] = [];
-    for (let i = 0; i < writes.length; i++) if (results[i] === undefined) accepted.push(i);
+    const refusedHere: Promise<void>[] = [];
+    for (let i = 0; i < writes.length; i++) {
+      const refusal = results[i];
+      if (refusal === undefined) accepted.push(i);
+      else if (!this.options.unsafeUnconditionalWrites) refusedHere.push(this.fencedOr(client, writes[i] as AtomicWrite, refusal).then((final) => void (results[i] = final)));
+    }
+    if (refusedHere.length > 0) await Promise.all(refusedHere);
+    // Writes of different ids run in parallel; two of one id (the runtime never sends them,
+    // other callers may) run in order, so a later one cannot take its numbers first.
+    const previousOfId = new Map<string, Promise<unknown>>();
     await forEachLimited(accepted, this.options.maxConcurrentWrites, async (index) => {
-      const rejection = await this.store(client, writes[index] as AtomicWrite);
+      const write = writes[index] as AtomicWrite;
+      const previous = previousOfId.get(write.persistenceId);
+      const storing = previous === undefined ? this.store(client, write) : previous.then(() => this.store(client, write));
+      previousOfId.set(write.persistenceId, storing.catch(() => undefined));
+      const rejection = await storing;
       if (rejection !== undefined) results[index] = rejection;
       onWritten?.(index, rejection);
     });
@@ -158,7 +198,28 @@ export class CassandraJournal implements Journal {
     }
   }
 
+  /**
+   * Makes `writerUuid` the only writer of the id: once this resolves, every write of the id
+   * whose events carry another writer uuid is refused with `WriterFencedError`, until another
+   * writer claims. Costs two lightweight transactions and two highest-number reads, and
+   * answers the recovery's `readHighestSequenceNr` that follows it; see the README.
+   * With `unsafeUnconditionalWrites` it does nothing.
+   */
+  async claimWriter(persistenceId: string, writerUuid: string): Promise<void> {
+    if (this.options.unsafeUnconditionalWrites) return;
+    const client = await this.session.connected();
+    await this.fencedWriter.claim(client, persistenceId, writerUuid);
+  }
+
   async readHighestSequenceNr(persistenceId: string, fromSequenceNr: number): Promise<number> {
+    // Recovery reads the highest right after its claim. The claim's own final read is still
+    // the highest then: once a claim resolved only the claimant may add events, and it has
+    // not written yet (the next write clears the value); a newer claim would fence it anyway.
+    const state = this.writerStates.get(persistenceId);
+    if (state?.highestAtClaim !== undefined) {
+      this.writerStates.set(persistenceId, { fence: state.fence, partition: state.partition });
+      if (fromSequenceNr - 1 <= state.highestAtClaim) return state.highestAtClaim;
+    }
     const client = await this.session.connected();
     return this.highest(client, persistenceId, fromSequenceNr);
   }
@@ -224,6 +285,13 @@ export class CassandraJournal implements Journal {
 
   // ---- writes ---------------------------------------------------------------------
 
+  /** A write refused before any statement is still refused as fenced when another writer holds the id (fenced wins; rare path). */
+  private async fencedOr(client: Client, write: AtomicWrite, refusal: Error): Promise<Error> {
+    const writer = (write.events[0] as PersistentRepr).writerUuid;
+    const fence = await this.fencedWriter.currentFence(client, write.persistenceId);
+    return fence !== null && fence !== writer ? new WriterFencedError(write.persistenceId, writer) : refusal;
+  }
+
   private check(write: AtomicWrite): Error | undefined {
     const events = write.events;
     const from = (events[0] as PersistentRepr).sequenceNr;
@@ -246,21 +314,15 @@ export class CassandraJournal implements Journal {
     return undefined;
   }
 
-  /** Stores one atomic write; resolves with a rejection when Cassandra refused it as invalid. */
+  /** Stores one atomic write; resolves with a rejection when refused (taken, fenced, invalid), nothing stored. */
   private async store(client: Client, write: AtomicWrite): Promise<Error | undefined> {
-    const events = write.events;
-    const first = events[0] as PersistentRepr;
-    const last = events[events.length - 1] as PersistentRepr;
-    const partition = this.session.long(partitionOfWrite(first.sequenceNr, last.sequenceNr, this.options.targetPartitionSize));
     const pid = write.persistenceId;
+    const first = write.events[0] as PersistentRepr;
     const registering = first.sequenceNr === 1 ? this.session.execute(client, this.statements.insertPersistenceId, [pid], this.writeOptions) : undefined;
     try {
-      if (events.length === 1) {
-        await this.session.execute(client, this.statements.insertEvent, this.eventParams(pid, partition, first), this.writeOptions);
-      } else {
-        const queries = events.map((event) => ({ query: this.statements.insertEvent, params: this.eventParams(pid, partition, event) }));
-        await this.session.batch(client, queries, this.batchOptions);
-      }
+      const rejection = this.options.unsafeUnconditionalWrites ? await this.storeUnconditionally(client, write) : await this.fencedWriter.store(client, write);
+      await registering;
+      return rejection;
     } catch (error) {
       await registering?.catch(() => undefined);
       // Invalid (e.g. a mutation above the server's limit): nothing was stored.
@@ -269,7 +331,21 @@ export class CassandraJournal implements Journal {
       }
       throw error;
     }
-    await registering;
+  }
+
+  /** `unsafeUnconditionalWrites`: plain inserts, overwriting whatever holds the same numbers. */
+  private async storeUnconditionally(client: Client, write: AtomicWrite): Promise<undefined> {
+    const events = write.events;
+    const first = events[0] as PersistentRepr;
+    const last = events[events.length - 1] as PersistentRepr;
+    const partition = this.session.long(partitionOfWrite(first.sequenceNr, last.sequenceNr, this.options.targetPartitionSize));
+    const pid = write.persistenceId;
+    if (events.length === 1) {
+      await this.session.execute(client, this.statements.insertEvent, this.eventParams(pid, partition, first), this.writeOptions);
+    } else {
+      const queries = events.map((event) => ({ query: this.statements.insertEvent, params: this.eventParams(pid, partition, event) }));
+      await this.session.batch(client, queries, this.batchOptions);
+    }
     return undefined;
   }
 
@@ -315,15 +391,21 @@ export class CassandraJournal implements Journal {
     return Math.max(found, deletedTo);
   }
 
+  /** Highest event row of one partition; null when it has none (a partition holding only its static columns has none). */
+  private async highestRow(client: Client, pid: string, partition: number): Promise<number | null> {
+    const result = await this.session.execute(client, this.statements.selectHighest, [pid, this.session.long(partition)], this.readOptions);
+    const value = result.first()?.['sequence_nr'];
+    return value === null || value === undefined ? null : toNumber(value);
+  }
+
   /** Highest number stored in partitions from `partition` on; 0 when none (invariant 2). */
   private async scanHighest(client: Client, pid: string, partition: number): Promise<number> {
     let highest = 0;
     let skipped = false;
     for (let p = partition; ; p++) {
-      const result = await this.session.execute(client, this.statements.selectHighest, [pid, this.session.long(p)], this.readOptions);
-      const row = result.first();
-      if (row !== null && row !== undefined) {
-        highest = toNumber(row['sequence_nr']);
+      const row = await this.highestRow(client, pid, p);
+      if (row !== null) {
+        highest = row;
         continue;
       }
       if (highest === 0 && !skipped) {

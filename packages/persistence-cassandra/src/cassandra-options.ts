@@ -3,6 +3,9 @@ import type { Client } from 'cassandra-driver';
 /** Consistency levels by their CQL names (as `CONSISTENCY` in cqlsh takes them). */
 export type ConsistencyName = 'ANY' | 'ONE' | 'TWO' | 'THREE' | 'QUORUM' | 'ALL' | 'LOCAL_QUORUM' | 'EACH_QUORUM' | 'LOCAL_ONE';
 
+/** Serial consistency levels of lightweight transactions (their Paxos phase). */
+export type SerialConsistencyName = 'SERIAL' | 'LOCAL_SERIAL';
+
 /** Keyspace replication used when the plugin creates the keyspace (`createSchema`). */
 export type Replication =
   | { readonly strategy: 'SimpleStrategy'; readonly replicationFactor: number }
@@ -78,6 +81,22 @@ export interface CassandraJournalOptions extends CassandraConnectionOptions {
   readonly maxWriteBytes?: number;
   /** Most statements (atomic writes, or range deletes) of one call sent to Cassandra at once; the driver allows 2048 per connection. @default 1024 */
   readonly maxConcurrentWrites?: number;
+  /**
+   * Serial consistency of the lightweight transactions every write and claim runs (their
+   * Paxos phase; `writeConsistency` is their commit). `LOCAL_SERIAL` keeps Paxos in the local
+   * data centre: faster across data centres, but two writers in two data centres are then
+   * fenced only as well as each data centre alone sees them. @default 'SERIAL'
+   */
+  readonly serialConsistency?: SerialConsistencyName;
+  /**
+   * UNSAFE. Plain `INSERT`s instead of conditional writes: about twice the write throughput
+   * (see BENCHMARKS.md), but two writers of one persistence id (split brain, double spawn,
+   * a zombie after failover) silently overwrite each other's acknowledged events, a taken
+   * sequence number is never refused, and `claimWriter` fences nothing. Only when something
+   * outside the journal guarantees one writer per id. Never mix it with conditional writes on
+   * one table: plain inserts do not maintain the partitions' `high` column. @default false
+   */
+  readonly unsafeUnconditionalWrites?: boolean;
 }
 
 /** Options of `CassandraSnapshotStore`. */
@@ -115,6 +134,8 @@ export interface ResolvedCassandraJournalOptions extends ResolvedConnectionOptio
   readonly maxPayloadBytes: number;
   readonly maxWriteBytes: number;
   readonly maxConcurrentWrites: number;
+  readonly serialConsistency: SerialConsistencyName;
+  readonly unsafeUnconditionalWrites: boolean;
 }
 
 /** Snapshot-store options with every default applied. */
@@ -143,7 +164,19 @@ export function resolveJournalOptions(options: CassandraJournalOptions): Resolve
     maxPayloadBytes: positiveInteger(owner, 'maxPayloadBytes', options.maxPayloadBytes ?? 4 * MiB),
     maxWriteBytes: positiveInteger(owner, 'maxWriteBytes', options.maxWriteBytes ?? 8 * MiB),
     maxConcurrentWrites: positiveInteger(owner, 'maxConcurrentWrites', options.maxConcurrentWrites ?? 1024),
+    serialConsistency: serialConsistency(owner, options.serialConsistency ?? 'SERIAL'),
+    unsafeUnconditionalWrites: booleanOption(owner, 'unsafeUnconditionalWrites', options.unsafeUnconditionalWrites ?? false),
   };
+}
+
+function serialConsistency(owner: string, value: SerialConsistencyName): SerialConsistencyName {
+  if (value !== 'SERIAL' && value !== 'LOCAL_SERIAL') throw new TypeError(`${owner}: serialConsistency must be 'SERIAL' or 'LOCAL_SERIAL', got "${String(value)}"`);
+  return value;
+}
+
+function booleanOption(owner: string, field: string, value: boolean): boolean {
+  if (typeof value !== 'boolean') throw new TypeError(`${owner}: ${field} must be a boolean, got ${String(value)}`);
+  return value;
 }
 
 /** Applies the snapshot-store defaults and checks every field, naming the bad one. */

@@ -39,3 +39,15 @@ export function describeDriverError(error: unknown): string {
   }
   return `${error.name}: ${error.message}`;
 }
+
+/**
+ * A conditional write, seal or claim (lightweight transactions) found the partition's
+ * single-writer state changing on every attempt and gave up: another writer of the same
+ * persistence id is busy in it. The outcome is a failure, not a rejection: the actor's
+ * backoff restart recovers (claims again) and goes on.
+ */
+export class CassandraContendedError extends TroupeError {
+  constructor(persistenceId: string, what: string, attempts: number) {
+    super('ERR_CASSANDRA_CONTENDED', `${what} of "${persistenceId}" found the partition state changing ${attempts} times in a row; giving up (is another writer busy with this persistence id?)`);
+  }
+}

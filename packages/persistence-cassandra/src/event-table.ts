@@ -100,8 +100,10 @@ async function* scan(connect: () => Promise<cassandra.Client>, execute: Statemen
         const pageOptions: cassandra.QueryOptions = pageState === undefined ? queryOptions : { ...queryOptions, pageState };
         // Tokens as decimal strings: both bigint encodings of the driver accept them.
         const result = await execute(client, statements.scanTokenRange, [split.start, split.end], pageOptions);
-        if (result.rows.length > 0) {
-          const page = result.rows.map((row) => {
+        // A partition holding only its static columns (claimed, or every event deleted) yields a row without sequence_nr.
+        const rows = result.rows.filter((row) => row['sequence_nr'] !== null && row['sequence_nr'] !== undefined);
+        if (rows.length > 0) {
+          const page = rows.map((row) => {
             const persistenceId = row['persistence_id'] as string;
             const event = toRepr(persistenceId, row);
             return { key: { persistenceId, partitionNr: toNumber(row['partition_nr']), sequenceNr: event.sequenceNr }, event };

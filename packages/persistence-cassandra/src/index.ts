@@ -10,9 +10,10 @@ export type {
   ResolvedCassandraJournalOptions,
   ResolvedCassandraSnapshotStoreOptions,
   ResolvedConnectionOptions,
+  SerialConsistencyName,
 } from './cassandra-options.js';
 export { CassandraSnapshotStore } from './cassandra-snapshot-store.js';
-export { CassandraSchemaError, CassandraUnreachableError, CassandraWriteRejectedError } from './errors.js';
+export { CassandraContendedError, CassandraSchemaError, CassandraUnreachableError, CassandraWriteRejectedError } from './errors.js';
 export type { EventTableOptions, EventTableRow, JournalKey } from './event-table.js';
 export { JournalStatements } from './journal-statements.js';
 export { exceedsPartition, partitionNr, partitionOfWrite } from './partitioning.js';

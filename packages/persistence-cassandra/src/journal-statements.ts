@@ -29,6 +29,11 @@ const EVENT_COLUMNS = 'sequence_nr, timestamp, writer_uuid, ser_id, ser_manifest
  * columns Troupe's `PersistentRepr` needs:
  * - `messages`: partition key `(persistence_id, partition_nr)`, clustering `sequence_nr`;
  *   `tags` is a frozen list (one cell: no tombstone per insert, order kept).
+ *   Four static columns per partition carry the single-writer state (see
+ *   `internal/fenced-writer.ts`): `fence` (the writer uuid that claimed the id, null when never
+ *   claimed), `high` (the highest sequence number a write stored in this partition) and
+ *   `sealed` (true once a write opened the next partition: this one takes no more events),
+ *   `claim_epoch` (orders claims: the claim with the higher epoch owns the partition).
  * - `metadata`: the `deleted_to` mark per persistence id.
  * - `all_persistence_ids`: one row per id, written with its first event.
  */
@@ -37,6 +42,19 @@ export class JournalStatements {
   readonly createMetadata: string;
   readonly createAllPersistenceIds: string;
   readonly insertEvent: string;
+  readonly insertEventIfNotExists: string;
+  readonly writeHigh: string;
+  readonly writeEventAndHigh: string;
+  readonly seal: string;
+  readonly claim: string;
+  readonly selectFence: string;
+  /** The static columns added by `ALTER TABLE` to a messages table created before fencing. */
+  readonly staticColumns: readonly { readonly name: string; readonly type: string }[] = [
+    { name: 'fence', type: 'text' },
+    { name: 'high', type: 'bigint' },
+    { name: 'sealed', type: 'boolean' },
+    { name: 'claim_epoch', type: 'bigint' },
+  ];
   readonly selectEvents: string;
   readonly selectHighest: string;
   readonly selectDeletedTo: string;
@@ -54,6 +72,7 @@ export class JournalStatements {
       `CREATE TABLE IF NOT EXISTS ${messages} (` +
       'persistence_id text, partition_nr bigint, sequence_nr bigint, timestamp bigint, writer_uuid text, ' +
       'ser_id text, ser_manifest text, event_manifest text, event blob, tags frozen<list<text>>, ' +
+      'fence text static, high bigint static, sealed boolean static, claim_epoch bigint static, ' +
       'PRIMARY KEY ((persistence_id, partition_nr), sequence_nr)) ' +
       "WITH gc_grace_seconds = 864000 AND compaction = {'class': 'SizeTieredCompactionStrategy'}";
     this.createMetadata = `CREATE TABLE IF NOT EXISTS ${metadata} (persistence_id text PRIMARY KEY, deleted_to bigint)`;
@@ -61,7 +80,20 @@ export class JournalStatements {
     this.insertEvent =
       `INSERT INTO ${messages} (persistence_id, partition_nr, sequence_nr, timestamp, writer_uuid, ser_id, ser_manifest, event_manifest, event, tags) ` +
       'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+    this.insertEventIfNotExists = `${this.insertEvent} IF NOT EXISTS`;
+    // Lightweight transactions (Paxos) on the partition's static columns; see internal/fenced-writer.ts.
+    // An unset (undefined) `fence` parameter leaves the column as it is.
+    this.writeHigh = `UPDATE ${messages} SET high = ?, fence = ?, claim_epoch = ? WHERE persistence_id = ? AND partition_nr = ? IF high = ? AND sealed = null AND fence = ?`;
+    // `high` is set only when sealing a partition written before fencing (unset otherwise).
+    // A one-event write in one conditional statement (no batch): measured ~10% faster.
+    this.writeEventAndHigh =
+      `UPDATE ${messages} SET high = ?, fence = ?, claim_epoch = ?, timestamp = ?, writer_uuid = ?, ser_id = ?, ser_manifest = ?, event_manifest = ?, event = ?, tags = ? ` +
+      'WHERE persistence_id = ? AND partition_nr = ? AND sequence_nr = ? IF high = ? AND sealed = null AND fence = ?';
+    this.seal = `UPDATE ${messages} SET sealed = true, high = ? WHERE persistence_id = ? AND partition_nr = ? IF high = ? AND sealed = null AND fence = ? AND claim_epoch = ?`;
+    // Claims are ordered by `claim_epoch`, compare-and-set: see internal/fenced-writer.ts.
+    this.claim = `UPDATE ${messages} SET fence = ?, claim_epoch = ? WHERE persistence_id = ? AND partition_nr = ? IF claim_epoch = ?`;
     this.selectEvents = `SELECT ${EVENT_COLUMNS} FROM ${messages} WHERE persistence_id = ? AND partition_nr = ? AND sequence_nr >= ? AND sequence_nr <= ? LIMIT ?`;
+    this.selectFence = `SELECT fence, claim_epoch FROM ${messages} WHERE persistence_id = ? AND partition_nr = ? LIMIT 1`;
     this.selectHighest = `SELECT sequence_nr FROM ${messages} WHERE persistence_id = ? AND partition_nr = ? ORDER BY sequence_nr DESC LIMIT 1`;
     this.selectDeletedTo = `SELECT deleted_to FROM ${metadata} WHERE persistence_id = ?`;
     this.updateDeletedTo = `UPDATE ${metadata} SET deleted_to = ? WHERE persistence_id = ?`;
@@ -71,6 +103,11 @@ export class JournalStatements {
     this.scanTokenRange =
       `SELECT persistence_id, partition_nr, ${EVENT_COLUMNS} FROM ${messages} ` +
       'WHERE token(persistence_id, partition_nr) > ? AND token(persistence_id, partition_nr) <= ?';
+  }
+
+  /** `ALTER TABLE … ADD` of one static column of the messages table. */
+  addStaticColumn(keyspace: string, messagesTable: string, column: { readonly name: string; readonly type: string }): string {
+    return `ALTER TABLE ${keyspace}.${messagesTable} ADD ${column.name} ${column.type} static`;
   }
 
   /** The schema statements, in the order they must run (keyspace first). */

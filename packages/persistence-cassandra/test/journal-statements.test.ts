@@ -11,6 +11,21 @@ describe('JournalStatements', () => {
     expect(cql).toContain('PRIMARY KEY ((persistence_id, partition_nr), sequence_nr)');
     expect(cql).toContain('tags frozen<list<text>>');
   });
+  it('keeps the single-writer state in static columns, written only by conditional statements', () => {
+    const statements = new JournalStatements(names);
+    expect(statements.createMessages).toContain('fence text static, high bigint static, sealed boolean static, claim_epoch bigint static');
+    expect(statements.writeHigh).toMatch(/^UPDATE ks\.messages SET high = \?, fence = \?, claim_epoch = \? WHERE .* IF high = \? AND sealed = null AND fence = \?$/);
+    expect(statements.writeEventAndHigh).toMatch(/^UPDATE ks\.messages SET high = \?, fence = \?, claim_epoch = \?, timestamp = \?, .* WHERE persistence_id = \? AND partition_nr = \? AND sequence_nr = \? IF high = \? AND sealed = null AND fence = \?$/);
+    expect(statements.seal).toMatch(/IF high = \? AND sealed = null AND fence = \? AND claim_epoch = \?$/);
+    expect(statements.claim).toMatch(/SET fence = \?, claim_epoch = \? WHERE .* IF claim_epoch = \?$/);
+    expect(statements.insertEventIfNotExists).toBe(`${statements.insertEvent} IF NOT EXISTS`);
+    expect(statements.staticColumns.map((c) => statements.addStaticColumn('ks', 'messages', c))).toEqual([
+      'ALTER TABLE ks.messages ADD fence text static',
+      'ALTER TABLE ks.messages ADD high bigint static',
+      'ALTER TABLE ks.messages ADD sealed boolean static',
+      'ALTER TABLE ks.messages ADD claim_epoch bigint static',
+    ]);
+  });
   it('reads one partition at a time in a sequence-number range with a limit', () => {
     expect(new JournalStatements(names).selectEvents).toMatch(/FROM ks\.messages WHERE persistence_id = \? AND partition_nr = \? AND sequence_nr >= \? AND sequence_nr <= \? LIMIT \?$/);
   });

@@ -25,6 +25,11 @@ export interface IncomingRecord {
   readonly value: Buffer | null;
   readonly headers: readonly (readonly [Buffer | null, Buffer | null])[];
   readonly timestamp: bigint;
+  /**
+   * Offset of the last record of the record batch this record came in (one atomic write
+   * is one batch). Set by `read`; absent on records of a consumer group.
+   */
+  readonly batchLastOffset?: bigint;
 }
 
 /** One read of a partition: records at or after the requested offset, and its bounds. */
@@ -90,9 +95,11 @@ export interface KafkaClient {
   /**
    * Reads up to about `maxBytes` from `offset` without a consumer group (one Fetch,
    * no fetch session). `undefined` when the topic does not exist. Reading below the log
-   * start offset rejects with `OffsetOutOfRangeError`.
+   * start offset rejects with `OffsetOutOfRangeError`. With `wholeFirstBatch`, the records
+   * of the first record batch that lie below `offset` (Kafka returns whole batches) are
+   * kept too, so the caller can judge that batch from its start.
    */
-  read(topic: string, partition: number, offset: bigint, maxBytes: number): Promise<PartitionRead | undefined>;
+  read(topic: string, partition: number, offset: bigint, maxBytes: number, wholeFirstBatch?: boolean): Promise<PartitionRead | undefined>;
   /** Deletes the records below `offset` (Kafka DeleteRecords); persistent on the broker. */
   deleteRecordsBefore(topic: string, partition: number, offset: bigint): Promise<void>;
   /** Deletes topics (missing ones are ignored). */

@@ -30,9 +30,10 @@ export class OffsetOutOfRangeError extends TroupeError {
 }
 
 /**
- * A journal topic does not hold what the journal expects: offsets and sequence numbers
- * disagree (another writer, a topic with compaction or transactions, or a topic reused
- * for something else). The journal refuses to guess.
+ * The journal cannot make sense of a journal topic: a produce answered without an offset,
+ * a read below the end returned nothing (a compacted topic, or one reused for something
+ * else), or deleting every event kept racing with writes. Two writers of one id are not
+ * this error: their writes are refused with `SequenceNumberTakenError` or `WriterFencedError`.
  */
 export class JournalTopicCorruptError extends TroupeError {
   constructor(topic: string, detail: string) {

@@ -1,7 +1,17 @@
-import { type AtomicWrite, type Journal, type JournalCapabilities, PayloadTooLargeError, type PersistentRepr, type ReplayRange, SequenceNumberTakenError } from '@troupe/persistence';
+import {
+  type AtomicWrite,
+  type Journal,
+  type JournalCapabilities,
+  PayloadTooLargeError,
+  type PersistentRepr,
+  type ReplayRange,
+  SequenceNumberTakenError,
+  WriterFencedError,
+} from '@troupe/persistence';
 import { type EncodedEnvelope, EnvelopeDecoder, encodeEnvelope } from './event-envelope.js';
+import { ControlHeaders, type HistoryState, type LogPosition, checkpointOf, encodeCheckpoint, inspectRecord, judgeBatch, refusalAt, stateAtLogStart } from './internal/history-rule.js';
 import { PlatformaticKafkaClient } from './internal/platformatic-kafka-client.js';
-import { type KafkaClient, type OutgoingRecord, type PartitionRead, type TopicSpec, partitionKey } from './kafka-client.js';
+import { type IncomingRecord, type KafkaClient, type OutgoingRecord, type PartitionRead, type TopicSpec, partitionKey } from './kafka-client.js';
 import { JournalTopicCorruptError, OffsetOutOfRangeError } from './kafka-errors.js';
 import { type KafkaJournalOptions, type ResolvedJournalOptions, resolveJournalOptions } from './kafka-options.js';
 import { topicFor } from './topic-names.js';
@@ -12,31 +22,72 @@ const PARTITION = 0;
 const FIRST_READ_BYTES = 256 * 1024;
 /** Most prefetched first pages kept at once, and for how long. */
 const MAX_PREFETCHED = 1000;
-/** Most persistence ids whose highest sequence number this instance remembers. */
+/** Most persistence ids whose log position this instance remembers. */
 const MAX_REMEMBERED = 100_000;
 const PREFETCH_TTL_MS = 5000;
+/** Attempts of a full deletion to place its start marker with no concurrent write before it. */
+const DELETE_ATTEMPTS = 3;
+/** How far before the end a recovery looks for a checkpoint to judge the end from. */
+const TAIL_OFFSETS = 128n;
 
 interface AcceptedWrite {
+  readonly index: number;
   readonly write: AtomicWrite;
   readonly topic: string;
   readonly encoded: readonly EncodedEnvelope[];
   readonly bytes: number;
 }
 
+/** A record of the history found by a scan, with its sequence number. */
+interface HistoryRecord {
+  readonly record: IncomingRecord;
+  readonly sequenceNr: number;
+}
+
+/** One read of a scan, judged by the history rule. */
+interface JudgedPage {
+  readonly read: PartitionRead;
+  /** Where the page starts and the state there. */
+  readonly from: LogPosition;
+  /** Where the next page starts and the state there. */
+  readonly to: LogPosition;
+  /** The page's records that belong to the history, in order. */
+  readonly history: readonly HistoryRecord[];
+}
+
+/** The page a recovery's replay starts with, read by `readHighestSequenceNr`. */
+interface Prefetched {
+  readonly fromSequenceNr: number;
+  readonly page: JudgedPage;
+  /** The highest number found, and the offset it was judged up to. */
+  readonly highest: number;
+  readonly end: bigint;
+  readonly at: number;
+}
+
 /**
  * A journal on Apache Kafka: one topic per persistence id (`journal-<id>`, one partition,
  * `cleanup.policy=delete`, infinite retention by default), written by an idempotent
- * producer, where the event with sequence number `n` is the record at offset `n - 1`.
+ * producer.
+ *
+ * Single writer: Kafka has no conditional append, so the log is the arbiter. `claimWriter`
+ * appends a fence record naming the claiming writer; the history is the records that the
+ * rule of `internal/history-rule.ts` accepts in offset order (the fence holder's batches
+ * whose numbers continue the history), and every reader and every write's acknowledgement
+ * applies that same rule. A write that the rule does not accept stays in the log as
+ * skipped junk and is refused (`SequenceNumberTakenError`, `WriterFencedError`), never
+ * acknowledged. Topics written before fences existed (event n at offset n - 1) read the same.
  *
  * - Writes: a group commit becomes one produce request (split above `maxRequestBytes`);
- *   each atomic write is one record batch, stored all or nothing. The journal checks that
- *   Kafka placed every write at the offsets its sequence numbers demand.
- * - Highest sequence number: the partition's high watermark (one ListOffsets request);
- *   it survives deletion, because Kafka never reuses offsets.
- * - Replay: group-less Fetch requests from `fromSequenceNr - 1` up to the high watermark
- *   seen by the first one; no consumer group, no rebalance.
- * - Deletion: Kafka DeleteRecords, so deleted events stay deleted across restarts.
- * - Event topics: every stored event is then published to the topics its
+ *   each atomic write is one record batch, stored all or nothing. A write that landed right
+ *   after what this instance last wrote or read of the id is acknowledged at once; otherwise
+ *   the records between are read and judged first.
+ * - Highest sequence number and replay: a scan of the partition from a position this
+ *   instance knows (after its own writes and claims) or from the log start, with group-less
+ *   Fetch requests; the first page of a recovery's replay is kept from its highest-number read.
+ * - Deletion: Kafka DeleteRecords up to the first surviving event (or a start marker when
+ *   everything is deleted), so deleted events stay deleted across restarts.
+ * - Event topics: every acknowledged event is then published to the topics its
  *   `eventTopicMapper` chooses (default: `events`), keyed by persistence id, in the
  *   envelope format of `event-envelope.ts`, before the write is acknowledged.
  *
@@ -53,10 +104,13 @@ export class KafkaJournal implements Journal {
   /** Topic names by persistence id (sanitising and hashing once per id). */
   private readonly topics = new Map<string, string>();
   private readonly listeners = new Set<() => void>();
-  /** First pages read by `readHighestSequenceNr`, kept for the replay that follows it in recovery. */
-  /** Highest sequence number per id as this instance last saw it (read or written). */
-  private readonly highestSeen = new Map<string, number>();
-  private readonly prefetched = new Map<string, { readonly offset: bigint; readonly read: PartitionRead; readonly at: number }>();
+  /**
+   * Per id, the furthest log position this instance judged and the history's state there
+   * (a fact about an immutable prefix of the log, so it stays true; only ever moved forward).
+   */
+  private readonly positions = new Map<string, LogPosition>();
+  /** The page holding the first event a recovery will replay, read by `readHighestSequenceNr`. */
+  private readonly prefetched = new Map<string, Prefetched>();
 
   /**
    * Creates the journal without any I/O; the first call connects. Prefer
@@ -97,59 +151,123 @@ export class KafkaJournal implements Journal {
   async writeMessages(writes: readonly AtomicWrite[]): Promise<readonly (Error | undefined)[]> {
     const results: (Error | undefined)[] = writes.map(() => undefined);
     const accepted: AcceptedWrite[] = [];
+    const refusedHere: Promise<void>[] = [];
+    const refuse = (index: number, write: AtomicWrite, refusal: Error) => {
+      refusedHere.push(this.fencedOr(write, refusal).then((final) => void (results[index] = final)));
+    };
     writes.forEach((write, index) => {
       this.prefetched.delete(write.persistenceId);
       const rejection = this.check(write);
       if (rejection !== undefined) {
-        results[index] = rejection;
+        refuse(index, write, rejection);
         return;
       }
       const encoded = write.events.map(encodeEnvelope);
       const bytes = encoded.reduce((sum, e) => sum + e.size, 0);
       // One atomic write is one record batch: it cannot be split across requests.
       if (bytes > this.options.maxRequestBytes) {
-        results[index] = new PayloadTooLargeError(bytes, this.options.maxRequestBytes);
+        refuse(index, write, new PayloadTooLargeError(bytes, this.options.maxRequestBytes));
         return;
       }
-      accepted.push({ write, topic: this.topicOf(write.persistenceId), encoded, bytes });
+      accepted.push({ index, write, topic: this.topicOf(write.persistenceId), encoded, bytes });
     });
+    // Settled before anything is produced, so no read of an id races its own write.
+    if (refusedHere.length > 0) await Promise.all(refusedHere);
     if (accepted.length === 0) return results;
 
-    await this.ensureTopics(
-      accepted.map((a) => a.topic),
-      (name) => ({ name, partitions: 1, replicationFactor: this.options.replicationFactor, configs: this.options.journalTopicConfigs }),
-    );
+    await this.ensureJournalTopics(accepted.map((a) => a.topic));
+    const stored: AcceptedWrite[] = [];
     for (const chunk of chunksOf(accepted, this.options.maxRequestBytes)) {
       const records: OutgoingRecord[] = [];
-      for (const { topic, encoded } of chunk) {
-        for (const e of encoded) records.push({ topic, partition: PARTITION, key: e.key, value: e.value, headers: e.headers, timestamp: e.timestamp });
+      for (const { topic, encoded, write } of chunk) {
+        // Each record states what this instance knows of the history (a checkpoint), so
+        // that readers can start judging near it instead of at the log start.
+        const known = this.positions.get(write.persistenceId);
+        const checkpoint = known === undefined ? undefined : ([ControlHeaders.at, encodeCheckpoint(known, write.events[0]!.writerUuid)] as const);
+        for (const e of encoded) {
+          const headers = checkpoint === undefined ? e.headers : [...e.headers, checkpoint];
+          records.push({ topic, partition: PARTITION, key: e.key, value: e.value, headers, timestamp: e.timestamp });
+        }
       }
       const offsets = await this.client.produce(records);
-      for (const { topic, write } of chunk) {
-        const expected = BigInt(write.events[0]!.sequenceNr - 1);
-        const actual = offsets.get(partitionKey(topic, PARTITION));
-        // Offsets are the sequence numbers: a write that landed elsewhere means another
-        // writer, or a topic that is not a journal topic. Stop rather than corrupt recovery.
-        if (actual !== expected) throw new JournalTopicCorruptError(topic, `events from ${expected + 1n} were stored at offset ${actual} (expected ${expected})`);
-        this.remember(write.persistenceId, write.events[write.events.length - 1]!.sequenceNr);
-      }
+      const verdicts = await Promise.all(chunk.map((a) => this.judgeOwnWrite(a, offsets.get(partitionKey(a.topic, PARTITION)))));
+      chunk.forEach((a, i) => {
+        const refusal = verdicts[i];
+        if (refusal === undefined) stored.push(a);
+        else results[a.index] = refusal;
+      });
     }
-    await this.publishToEventTopics(accepted);
-    if (this.listeners.size > 0) setImmediate(() => this.notify());
+    await this.publishToEventTopics(stored);
+    if (stored.length > 0 && this.listeners.size > 0) setImmediate(() => this.notify());
     return results;
   }
 
+  /**
+   * A write refused without producing it (too large, or a number this instance has seen
+   * taken) is still refused as fenced when another writer holds the id: fenced wins over
+   * every other refusal (the SPI contract). This instance may not have seen the latest
+   * fence, so it reads on to the log's end first; a rare path, never taken by good writes.
+   */
+  private async fencedOr(write: AtomicWrite, refusal: Error): Promise<Error> {
+    const persistenceId = write.persistenceId;
+    const writer = write.events[0]!.writerUuid;
+    await this.readHighestSequenceNr(persistenceId, (this.positions.get(persistenceId)?.state.last ?? 0) + 1);
+    this.prefetched.delete(persistenceId);
+    const holder = this.positions.get(persistenceId)?.state.holder;
+    return holder !== undefined && holder !== writer ? new WriterFencedError(persistenceId, writer) : refusal;
+  }
+
   private check(write: AtomicWrite): Error | undefined {
-    // Two writers of one id in this process: refuse before Kafka stores events at offsets
-    // that do not match their numbers. (Writers in two processes are only detected after
-    // the fact, by the offset check: Kafka has no conditional append.)
-    const seen = this.highestSeen.get(write.persistenceId);
+    // Below what this instance already saw of the history: refuse before storing anything.
+    const known = this.positions.get(write.persistenceId);
     const first = write.events[0]!.sequenceNr;
-    if (seen !== undefined && first <= seen) return new SequenceNumberTakenError(write.persistenceId, first, seen);
+    if (known !== undefined && first <= known.state.last) return new SequenceNumberTakenError(write.persistenceId, first, known.state.last);
     for (const event of write.events) {
       if (event.payload.byteLength > this.options.maxPayloadBytes) return new PayloadTooLargeError(event.payload.byteLength, this.options.maxPayloadBytes);
     }
     return undefined;
+  }
+
+  /**
+   * Decides whether the write stored at `offset` joined the history: at once when it landed
+   * where this instance expected it, else by judging the records before it. Resolves with
+   * the refusal when it did not join (it then stays in the log as skipped junk).
+   */
+  private async judgeOwnWrite({ write, topic }: AcceptedWrite, offset: bigint | undefined): Promise<Error | undefined> {
+    const persistenceId = write.persistenceId;
+    if (offset === undefined) throw new JournalTopicCorruptError(topic, `the produce of ${persistenceId} returned no offset`);
+    const writer = write.events[0]!.writerUuid;
+    const first = write.events[0]!.sequenceNr;
+    let known = this.positions.get(persistenceId);
+    if (known === undefined || known.offset !== offset) {
+      // Someone else appended since (or this instance never read the id): judge what is between.
+      known = await this.scanTo(persistenceId, topic, known !== undefined && known.offset <= offset ? known : undefined, offset);
+    }
+    const after = offset + BigInt(write.events.length);
+    const refusal = refusalAt(known.state, writer, first);
+    if (refusal === undefined && write.events.every((e, i) => e.writerUuid === writer && e.sequenceNr === first + i)) {
+      this.advance(persistenceId, { offset: after, state: { last: write.events[write.events.length - 1]!.sequenceNr, holder: known.state.holder } });
+      return undefined;
+    }
+    this.advance(persistenceId, { offset: after, state: known.state });
+    if (refusal === 'fenced') return new WriterFencedError(persistenceId, writer);
+    return new SequenceNumberTakenError(persistenceId, first, known.state.last);
+  }
+
+  /** The position at `end` (exclusive), judging the log from `start` (or the log start). */
+  private async scanTo(persistenceId: string, topic: string, start: LogPosition | undefined, end: bigint): Promise<LogPosition> {
+    let position: LogPosition | undefined = start;
+    for await (const page of this.judgedPages(persistenceId, topic, start, end, this.options.replayFetchBytes)) position = page.to;
+    if (position === undefined || position.offset < end) throw new JournalTopicCorruptError(topic, `could not read the records of ${persistenceId} before offset ${end}`);
+    return position;
+  }
+
+  private advance(persistenceId: string, position: LogPosition): void {
+    const known = this.positions.get(persistenceId);
+    if (known !== undefined && known.offset >= position.offset) return;
+    this.positions.delete(persistenceId);
+    if (this.positions.size >= MAX_REMEMBERED) this.positions.delete(this.positions.keys().next().value as string);
+    this.positions.set(persistenceId, position);
   }
 
   private async publishToEventTopics(accepted: readonly AcceptedWrite[]): Promise<void> {
@@ -180,6 +298,10 @@ export class KafkaJournal implements Journal {
     }
   }
 
+  private ensureJournalTopics(names: readonly string[]): Promise<void> {
+    return this.ensureTopics(names, (name) => ({ name, partitions: 1, replicationFactor: this.options.replicationFactor, configs: this.options.journalTopicConfigs }));
+  }
+
   private async ensureTopics(names: readonly string[], spec: (name: string) => TopicSpec): Promise<void> {
     const missing = [...new Set(names)].filter((name) => !this.knownTopics.has(name));
     if (missing.length === 0) return;
@@ -187,99 +309,304 @@ export class KafkaJournal implements Journal {
     for (const name of missing) this.knownTopics.add(name);
   }
 
-  async *replayMessages(persistenceId: string, range: ReplayRange): AsyncIterable<readonly PersistentRepr[]> {
-    if (range.max <= 0 || range.fromSequenceNr > range.toSequenceNr) return;
+  /**
+   * Appends a fence record naming `writerUuid` to the id's topic: from its offset on, the
+   * history takes no record of another writer. Durable as a write (acks from all replicas).
+   */
+  async claimWriter(persistenceId: string, writerUuid: string): Promise<void> {
     const topic = this.topicOf(persistenceId);
-    let offset = BigInt(Math.max(1, range.fromSequenceNr) - 1);
-    // Sequence number n is offset n - 1, so "n ≤ to" is "offset < to".
-    const limit = range.toSequenceNr === Infinity ? undefined : BigInt(range.toSequenceNr);
-    let remaining = range.max;
-    let end: bigint | undefined;
-    let read: PartitionRead | undefined = this.takePrefetched(persistenceId, offset);
-    const decoder = new EnvelopeDecoder();
+    this.prefetched.delete(persistenceId);
+    // Recovering an existing actor is the common case: one metadata request instead of a
+    // CreateTopics and the wait for its leader.
+    if (!this.knownTopics.has(topic) && (await this.client.topicExists(topic))) this.knownTopics.add(topic);
+    await this.ensureJournalTopics([topic]);
+    const key = Buffer.from(persistenceId, 'utf8');
+    const headers: [string, Buffer][] = [[ControlHeaders.fence, Buffer.from(writerUuid, 'utf8')], ['troupe.pid', key]];
+    const before = this.positions.get(persistenceId);
+    if (before !== undefined) headers.push([ControlHeaders.at, encodeCheckpoint(before, writerUuid)]);
+    const offsets = await this.client.produce([{ topic, partition: PARTITION, key, value: null, headers, timestamp: Date.now() }]);
+    const fence = offsets.get(partitionKey(topic, PARTITION));
+    if (fence === undefined) throw new JournalTopicCorruptError(topic, `the fence of ${persistenceId} returned no offset`);
+    // Where this instance knows the state before the fence, it now knows it after: the
+    // recovery that follows reads on from the fence instead of from the log start.
+    let known = this.positions.get(persistenceId);
+    if (known === undefined && fence === 0n) known = { offset: 0n, state: { last: 0, holder: undefined } };
+    if (known === undefined || known.offset > fence) return;
+    if (known.offset < fence) known = await this.scanTo(persistenceId, topic, known, fence);
+    this.advance(persistenceId, { offset: fence + 1n, state: { last: known.state.last, holder: writerUuid } });
+  }
+
+  /**
+   * Reads the log from `start` (or from the log start) to `end` (exclusive; by default the
+   * high watermark seen by the first read) and judges it page by page with the history rule.
+   * `firstPage` replaces the first read when it starts at `start`.
+   */
+  private async *judgedPages(persistenceId: string, topic: string, start: LogPosition | undefined, end: bigint | undefined, firstBytes: number, firstPage?: PartitionRead): AsyncGenerator<JudgedPage> {
+    let offset = start?.offset ?? 0n;
+    let state: HistoryState | undefined = start?.state;
+    let read: PartitionRead | undefined = firstPage;
     for (let first = true; ; first = false) {
+      if (end !== undefined && state !== undefined && offset >= end) return;
       try {
-        if (!(first && read !== undefined)) read = await this.client.read(topic, PARTITION, offset, first ? Math.min(FIRST_READ_BYTES, this.options.replayFetchBytes) : this.options.replayFetchBytes);
+        if (!(first && read !== undefined)) read = await this.client.read(topic, PARTITION, offset, first ? Math.min(firstBytes, this.options.replayFetchBytes) : this.options.replayFetchBytes);
       } catch (error) {
         if (!(error instanceof OffsetOutOfRangeError)) throw error;
-        // Below the log start (deleted) or past the end: move up to what exists.
+        // Below the log start (deleted): the state is taken from what starts the log now.
+        // Past the end: nothing more to read.
         const high = await this.client.highWatermark(topic, PARTITION);
         if (high === undefined || offset >= high) return;
-        const start = await this.client.logStartOffset(topic, PARTITION);
-        if (start === undefined || start <= offset) throw error;
-        offset = start;
+        const logStart = await this.client.logStartOffset(topic, PARTITION);
+        if (logStart === undefined || logStart <= offset) throw error;
+        offset = logStart;
+        state = undefined;
         continue;
       }
       if (read === undefined) return;
-      if (end === undefined) end = limit !== undefined && limit < read.highWatermark ? limit : read.highWatermark;
-      const page: PersistentRepr[] = [];
-      for (const record of read.records) {
-        if (record.offset >= end || remaining <= 0) break;
-        const event = decoder.decode(record);
-        if (event.sequenceNr !== Number(record.offset) + 1 || event.persistenceId !== persistenceId) {
-          throw new JournalTopicCorruptError(topic, `offset ${record.offset} holds ${event.persistenceId}#${event.sequenceNr}, expected ${persistenceId}#${record.offset + 1n}`);
+      if (state === undefined) {
+        if (offset !== read.logStartOffset) {
+          offset = read.logStartOffset;
+          read = undefined;
+          continue;
         }
-        page.push(event);
+        const head = read.records[0];
+        state = stateAtLogStart(offset, head !== undefined && head.offset === offset ? inspectRecord(head) : undefined, persistenceId);
+      }
+      if (end === undefined) end = read.highWatermark;
+      const from: LogPosition = { offset, state };
+      const history: HistoryRecord[] = [];
+      const records = read.records;
+      let next = offset;
+      let complete = true;
+      for (let i = 0; i < records.length; ) {
+        const head = records[i]!;
+        if (head.offset < offset) {
+          // A page read before the start position (a checkpoint inside it).
+          i++;
+          continue;
+        }
+        if (head.offset >= end) break;
+        const batchLast = head.batchLastOffset ?? head.offset;
+        let j = i + 1;
+        while (j < records.length && (records[j]!.batchLastOffset ?? records[j]!.offset) === batchLast && records[j]!.offset <= batchLast) j++;
+        if (records[j - 1]!.offset < batchLast && j === records.length) {
+          // A batch cut by the read's size limit: judge it whole on the next read.
+          complete = false;
+          break;
+        }
+        const batch = records.slice(i, j);
+        const inspected = batch.map(inspectRecord);
+        const verdict = judgeBatch(state, inspected, persistenceId);
+        if (verdict.valid) {
+          inspected.forEach((r, k) => {
+            if (r.kind === 'data') history.push({ record: batch[k]!, sequenceNr: r.sequenceNr });
+          });
+        }
+        state = verdict.state;
+        next = batchLast + 1n;
+        i = j;
+      }
+      if (complete) {
+        const after = read.nextOffset < end ? read.nextOffset : end;
+        if (after > next) next = after;
+      }
+      const to: LogPosition = { offset: next, state };
+      yield { read, from, to, history };
+      if (next >= end) return;
+      if (next <= offset) throw new JournalTopicCorruptError(topic, `a read at offset ${offset} below the end ${end} returned no records`);
+      offset = next;
+    }
+  }
+
+  async *replayMessages(persistenceId: string, range: ReplayRange): AsyncIterable<readonly PersistentRepr[]> {
+    if (range.max <= 0 || range.fromSequenceNr > range.toSequenceNr) return;
+    const topic = this.topicOf(persistenceId);
+    let remaining = range.max;
+    const decoder = new EnvelopeDecoder();
+    // The kept page serves a replay up to the highest number found with it (recovery's), not
+    // beyond: later writes of another instance lie after its end.
+    const prefetched = this.takePrefetched(persistenceId, range.fromSequenceNr);
+    const kept = prefetched !== undefined && range.toSequenceNr <= prefetched.highest ? prefetched.page : undefined;
+    const end = kept === undefined ? undefined : prefetched!.end;
+    const known = this.positions.get(persistenceId);
+    // Start at the page that holds the first event when known, else after what this
+    // instance knows when the range lies beyond it, else at a checkpoint before the first
+    // event, else at the log start.
+    let start: LogPosition | undefined = kept?.from ?? (known !== undefined && known.state.last < range.fromSequenceNr ? known : undefined);
+    let firstPage = kept?.read;
+    if (start === undefined) {
+      const found = await this.seek(persistenceId, topic, BigInt(range.fromSequenceNr - 1));
+      if (found === 'missing') return;
+      if (found !== undefined) ({ position: start, read: firstPage } = found);
+    }
+    for await (const page of this.judgedPages(persistenceId, topic, start, end, FIRST_READ_BYTES, firstPage)) {
+      const events: PersistentRepr[] = [];
+      for (const { record, sequenceNr } of page.history) {
+        if (sequenceNr < range.fromSequenceNr) continue;
+        if (sequenceNr > range.toSequenceNr || remaining <= 0) break;
+        const event = decoder.decode(record);
+        events.push(event);
         remaining--;
       }
-      if (page.length > 0) yield page;
-      if (remaining <= 0 || read.nextOffset >= end) return;
-      if (read.nextOffset <= offset) throw new JournalTopicCorruptError(topic, `a read at offset ${offset} below the end ${end} returned no records`);
-      offset = read.nextOffset;
+      if (events.length > 0) yield events;
+      if (remaining <= 0 || page.to.state.last >= range.toSequenceNr) return;
     }
   }
 
   /**
-   * The high watermark of the id's topic. Recovery asks this right before replaying from
-   * `fromSequenceNr`, so it is answered with a Fetch at that offset (the high watermark
-   * comes in the same response) and the records are kept for that replay: a small actor
-   * recovers in one round trip.
+   * A position to judge the log from, at or before the first history record at or after
+   * `offset`: the log start when `offset` is it, else the first checkpoint found in a read
+   * there. Resolves with that read (it holds the position's records) too; `'missing'` when
+   * the topic does not exist; `undefined` when none is found (records written before
+   * checkpoints existed, or only junk there), and the caller reads from the log start.
+   */
+  private async seek(persistenceId: string, topic: string, offset: bigint): Promise<{ readonly position: LogPosition; readonly read: PartitionRead } | 'missing' | undefined> {
+    const readAt = async (at: bigint): Promise<PartitionRead | 'missing' | undefined> => {
+      try {
+        return (await this.client.read(topic, PARTITION, at, FIRST_READ_BYTES, true)) ?? 'missing';
+      } catch (error) {
+        if (error instanceof OffsetOutOfRangeError) return undefined;
+        throw error;
+      }
+    };
+    const read = await readAt(offset < 0n ? 0n : offset);
+    if (read === undefined || read === 'missing') return read;
+    if (offset <= read.logStartOffset) {
+      const head = read.records[0];
+      return { position: { offset: read.logStartOffset, state: stateAtLogStart(read.logStartOffset, head !== undefined && head.offset === read.logStartOffset ? inspectRecord(head) : undefined, persistenceId) }, read };
+    }
+    // The read holds the whole first batch, which may start below `offset`.
+    const held = read.records[0]?.offset ?? offset;
+    for (const record of read.records) {
+      if (record.offset < offset) continue;
+      const checkpoint = checkpointOf(inspectRecord(record));
+      if (checkpoint === undefined || checkpoint.offset < read.logStartOffset || checkpoint.offset > record.offset) continue;
+      if (checkpoint.offset >= held) return { position: checkpoint, read };
+      const earlier = await readAt(checkpoint.offset);
+      return earlier === undefined || earlier === 'missing' ? undefined : { position: checkpoint, read: earlier };
+    }
+    return undefined;
+  }
+
+  /** The first judged page from `found`. */
+  private async firstPage(persistenceId: string, topic: string, found: { readonly position: LogPosition; readonly read: PartitionRead }): Promise<JudgedPage | undefined> {
+    for await (const page of this.judgedPages(persistenceId, topic, found.position, undefined, FIRST_READ_BYTES, found.read)) return page;
+    return undefined;
+  }
+
+  /**
+   * The last sequence number of the history. Recovery asks this right before replaying from
+   * `fromSequenceNr`: the page holding that event is read (at a checkpoint before it, or
+   * the log start) and kept for the replay, and the end is judged from what this instance
+   * knows or from a checkpoint near the end. A small actor recovers with one read, a big
+   * one or one with a snapshot with two; only records without checkpoints (written before
+   * them) are judged from the log start.
    */
   async readHighestSequenceNr(persistenceId: string, fromSequenceNr = 1): Promise<number> {
     const topic = this.topicOf(persistenceId);
-    const offset = BigInt(Math.max(1, Number.isSafeInteger(fromSequenceNr) ? fromSequenceNr : 1) - 1);
-    let read: PartitionRead | undefined;
-    try {
-      read = await this.client.read(topic, PARTITION, offset, Math.min(FIRST_READ_BYTES, this.options.replayFetchBytes));
-    } catch (error) {
-      if (!(error instanceof OffsetOutOfRangeError)) throw error;
-      // Deleted below the hint, or the hint is past the end: ask for the end alone.
-      const high = await this.client.highWatermark(topic, PARTITION);
-      if (high !== undefined) this.remember(persistenceId, Number(high));
-      return high === undefined ? 0 : Number(high);
+    const from = Number.isSafeInteger(fromSequenceNr) && fromSequenceNr >= 1 ? fromSequenceNr : 1;
+    const known = this.positions.get(persistenceId);
+    let keep: JudgedPage | undefined;
+    let position: LogPosition | undefined = known;
+    let firstRead: PartitionRead | undefined;
+    if (known === undefined || known.state.last >= from) {
+      // The replay starts before what this instance knows: find the page holding `from`.
+      const found = await this.seek(persistenceId, topic, BigInt(from - 1));
+      if (found === 'missing') return 0;
+      const page = found === undefined ? undefined : await this.firstPage(persistenceId, topic, found);
+      if (page !== undefined) {
+        if (page.from.state.last < from && page.history.some((h) => h.sequenceNr >= from)) keep = page;
+        if (position === undefined || page.to.offset > position.offset) position = page.to;
+        // Far from the end: judge the end from a checkpoint near it, not every record between.
+        const end = page.read.highWatermark;
+        if (end - position.offset > TAIL_OFFSETS) {
+          const tail = await this.seek(persistenceId, topic, end - TAIL_OFFSETS);
+          if (tail !== undefined && tail !== 'missing' && tail.position.offset > position.offset) {
+            position = tail.position;
+            firstRead = tail.read;
+          }
+        }
+      }
     }
-    if (read === undefined) return 0;
-    this.remember(persistenceId, Number(read.highWatermark));
-    // The topic exists: the actor's first write needs no CreateTopics.
-    this.knownTopics.add(topic);
-    if (read.records.length > 0) {
+    // On to the end (from the log start when no position is known), keeping the page that
+    // holds `from` if not found yet.
+    let last = position;
+    for await (const page of this.judgedPages(persistenceId, topic, position, undefined, FIRST_READ_BYTES, firstRead)) {
+      // The topic exists: the actor's first write needs no CreateTopics.
+      this.knownTopics.add(topic);
+      if (keep === undefined && page.from.state.last < from && page.history.some((h) => h.sequenceNr >= from)) keep = page;
+      last = page.to;
+    }
+    if (last === undefined) return 0;
+    this.advance(persistenceId, last);
+    if (keep !== undefined) {
       if (this.prefetched.size >= MAX_PREFETCHED) this.prefetched.delete(this.prefetched.keys().next().value as string);
-      this.prefetched.set(persistenceId, { offset, read, at: Date.now() });
+      this.prefetched.set(persistenceId, { fromSequenceNr: from, page: keep, highest: last.state.last, end: last.offset, at: Date.now() });
     }
-    return Number(read.highWatermark);
+    return last.state.last;
   }
 
-  private remember(persistenceId: string, highest: number): void {
-    this.highestSeen.delete(persistenceId);
-    if (this.highestSeen.size >= MAX_REMEMBERED) this.highestSeen.delete(this.highestSeen.keys().next().value as string);
-    this.highestSeen.set(persistenceId, highest);
-  }
-
-  private takePrefetched(persistenceId: string, offset: bigint): PartitionRead | undefined {
+  private takePrefetched(persistenceId: string, fromSequenceNr: number): Prefetched | undefined {
     const entry = this.prefetched.get(persistenceId);
     if (entry === undefined) return undefined;
     this.prefetched.delete(persistenceId);
-    return entry.offset === offset && Date.now() - entry.at < PREFETCH_TTL_MS ? entry.read : undefined;
+    return entry.fromSequenceNr === fromSequenceNr && Date.now() - entry.at < PREFETCH_TTL_MS ? entry : undefined;
   }
 
+  /**
+   * Deletes with Kafka DeleteRecords up to the first event that survives, which then tells
+   * readers the state before it. When every event goes, a start marker stating the last
+   * number and the holder is appended first and the log is cut right before it.
+   */
   async deleteMessagesTo(persistenceId: string, toSequenceNr: number): Promise<void> {
     if (!(toSequenceNr >= 1)) return;
     this.prefetched.delete(persistenceId);
     const topic = this.topicOf(persistenceId);
     const high = await this.client.highWatermark(topic, PARTITION);
     if (high === undefined || high === 0n) return;
-    const target = toSequenceNr === Infinity || BigInt(Math.floor(toSequenceNr)) > high ? high : BigInt(Math.floor(toSequenceNr));
-    await this.client.deleteRecordsBefore(topic, PARTITION, target);
+    for (let attempt = 0; attempt < DELETE_ATTEMPTS; attempt++) {
+      const known = this.positions.get(persistenceId);
+      // The first surviving event, and the end of the log as judged.
+      let survivor: bigint | undefined;
+      let position: LogPosition | undefined = known;
+      let logStart: bigint | undefined;
+      let start: LogPosition | undefined = known !== undefined && known.state.last <= toSequenceNr ? known : undefined;
+      let firstRead: PartitionRead | undefined;
+      if (start === undefined && Number.isSafeInteger(toSequenceNr)) {
+        // Event to + 1 is at offset to or later: start at a checkpoint before it.
+        const found = await this.seek(persistenceId, topic, BigInt(toSequenceNr));
+        if (found === 'missing') return;
+        if (found !== undefined) ({ position: start, read: firstRead } = found);
+      }
+      for await (const page of this.judgedPages(persistenceId, topic, start, undefined, this.options.replayFetchBytes, firstRead)) {
+        logStart ??= page.read.logStartOffset;
+        survivor ??= page.history.find((h) => h.sequenceNr > toSequenceNr)?.record.offset;
+        position = page.to;
+      }
+      if (position === undefined) return;
+      this.advance(persistenceId, position);
+      if (survivor !== undefined) {
+        if (logStart === undefined || survivor > logStart) await this.client.deleteRecordsBefore(topic, PARTITION, survivor);
+        return;
+      }
+      // Everything goes: append a start marker and cut right before it, unless something
+      // that changes the state landed in between (then judge again).
+      const { state } = position;
+      if (state.last === 0) return;
+      const key = Buffer.from(persistenceId, 'utf8');
+      const headers: [string, Buffer][] = [[ControlHeaders.start, Buffer.from(String(state.last))], ['troupe.pid', key]];
+      if (state.holder !== undefined) headers.push([ControlHeaders.holder, Buffer.from(state.holder, 'utf8')]);
+      const offsets = await this.client.produce([{ topic, partition: PARTITION, key, value: null, headers, timestamp: Date.now() }]);
+      const marker = offsets.get(partitionKey(topic, PARTITION));
+      if (marker === undefined) throw new JournalTopicCorruptError(topic, `the start marker of ${persistenceId} returned no offset`);
+      const before = position.offset < marker ? await this.scanTo(persistenceId, topic, position, marker) : position;
+      if (before.state.last === state.last && before.state.holder === state.holder) {
+        await this.client.deleteRecordsBefore(topic, PARTITION, marker);
+        this.advance(persistenceId, { offset: marker + 1n, state });
+        return;
+      }
+      this.advance(persistenceId, before);
+    }
+    throw new JournalTopicCorruptError(topic, `could not delete the events of ${persistenceId}: writes or claims kept landing during the deletion`);
   }
 
   subscribe(listener: () => void): () => void {
@@ -300,22 +627,29 @@ export class KafkaJournal implements Journal {
   async close(): Promise<void> {
     this.listeners.clear();
     this.prefetched.clear();
-    this.highestSeen.clear();
+    this.positions.clear();
     await this.client.close();
   }
 }
 
-/** Splits writes into groups of at most `maxBytes`. */
+/**
+ * Splits writes into groups of at most `maxBytes`, with at most one write per topic in a
+ * group: the client puts a request's records of one partition in one record batch, and each
+ * atomic write must be a batch of its own to be judged (and refused) on its own.
+ */
 function* chunksOf(writes: readonly AcceptedWrite[], maxBytes: number): Generator<AcceptedWrite[]> {
   let chunk: AcceptedWrite[] = [];
+  let topics = new Set<string>();
   let bytes = 0;
   for (const write of writes) {
-    if (chunk.length > 0 && bytes + write.bytes > maxBytes) {
+    if (chunk.length > 0 && (bytes + write.bytes > maxBytes || topics.has(write.topic))) {
       yield chunk;
       chunk = [];
+      topics = new Set();
       bytes = 0;
     }
     chunk.push(write);
+    topics.add(write.topic);
     bytes += write.bytes;
   }
   if (chunk.length > 0) yield chunk;

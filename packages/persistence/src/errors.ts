@@ -98,13 +98,27 @@ export class WriterFencedError extends TroupeError {
 }
 
 /**
+ * A persistent actor that the journal has refused as stale (a newer incarnation owns the
+ * persistence id) was asked to delete events or snapshots, or to save a snapshot. The
+ * journal does not fence those operations, so the runtime refuses them: they would change
+ * the newer incarnation's stored state. The actor is stopping.
+ */
+export class StaleIncarnationError extends TroupeError {
+  constructor(persistenceId: string, operation: string) {
+    super('ERR_STALE_INCARNATION', `"${persistenceId}" is owned by a newer incarnation; this stale one refuses ${operation} and is stopping`);
+  }
+}
+
+/**
  * True for the rejections that mean "another incarnation owns this persistence id":
  * `SequenceNumberTakenError` and `WriterFencedError`, also when wrapped as the `cause` of
- * a `JournalRejectedError`.
+ * a `JournalRejectedError`. Matched by `code`, not class, because a plugin may load its
+ * own copy of this package and so construct errors of another class with the same code.
  */
 export function isStaleWriterRejection(error: unknown): boolean {
   for (let e = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
-    if (e instanceof SequenceNumberTakenError || e instanceof WriterFencedError) return true;
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ERR_SEQUENCE_NUMBER_TAKEN' || code === 'ERR_WRITER_FENCED') return true;
   }
   return false;
 }

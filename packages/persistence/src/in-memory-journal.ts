@@ -1,7 +1,7 @@
 import { type Journal, type JournalCapabilities, type OrderedPersistenceId, type OrderedRepr, type ReplayRange, checkReplayRange } from './journal.js';
 import { JournalListeners } from './journal-listeners.js';
 import type { AtomicWrite, PersistentRepr } from './persistent-repr.js';
-import { PayloadTooLargeError, SequenceNumberTakenError } from './errors.js';
+import { PayloadTooLargeError, SequenceNumberTakenError, WriterFencedError } from './errors.js';
 import { checkPositiveInteger } from './internal/check-positive-integer.js';
 
 /** Options of `InMemoryJournal`. */
@@ -28,6 +28,8 @@ export class InMemoryJournal implements Journal {
   private readonly streams = new Map<string, Stream>();
   private readonly ids: OrderedPersistenceId[] = [];
   private readonly tagged = new Map<string, OrderedRepr[]>();
+  /** The writer uuid each claimed id accepts; ids never claimed accept any. */
+  private readonly writers = new Map<string, string>();
   private readonly listeners = new JournalListeners();
   private offset = 0;
   private readonly maxPayloadBytes: number;
@@ -70,6 +72,11 @@ export class InMemoryJournal implements Journal {
       start = end;
       yield page;
     }
+  }
+
+  claimWriter(persistenceId: string, writerUuid: string): Promise<void> {
+    this.writers.set(persistenceId, writerUuid);
+    return Promise.resolve();
   }
 
   readHighestSequenceNr(persistenceId: string, _fromSequenceNr = 1): Promise<number> {
@@ -118,11 +125,16 @@ export class InMemoryJournal implements Journal {
   }
 
   private check(write: AtomicWrite): Error | undefined {
-    // Two live writers of one id would otherwise store a number twice; SQLite's UNIQUE
-    // constraint does the same for the embedded journal.
-    const highest = this.streams.get(write.persistenceId)?.highest ?? 0;
     const first = write.events[0];
-    if (first !== undefined && first.sequenceNr <= highest) return new SequenceNumberTakenError(write.persistenceId, first.sequenceNr, highest);
+    if (first === undefined) return undefined;
+    // The single-writer contract: a stale incarnation is refused before it collides...
+    const owner = this.writers.get(write.persistenceId);
+    if (owner !== undefined) {
+      for (const event of write.events) if (event.writerUuid !== owner) return new WriterFencedError(write.persistenceId, event.writerUuid);
+    }
+    // ...and two live writers never store a number twice.
+    const highest = this.streams.get(write.persistenceId)?.highest ?? 0;
+    if (first.sequenceNr <= highest) return new SequenceNumberTakenError(write.persistenceId, first.sequenceNr, highest);
     for (const event of write.events) {
       if (event.payload.byteLength > this.maxPayloadBytes) return new PayloadTooLargeError(event.payload.byteLength, this.maxPayloadBytes);
     }

@@ -10,6 +10,7 @@ export {
   RecoveryError,
   SequenceNumberTakenError,
   SnapshotStoreError,
+  StaleIncarnationError,
   WriterFencedError,
   isStaleWriterRejection,
 } from './errors.js';
@@ -29,5 +30,5 @@ export { ReadJournal, type LiveQueryOptions, type ReadJournalOptions } from './q
 export { Recovery } from './recovery.js';
 export { SnapshotSelectionCriteria, type SnapshotMetadata, type SnapshotStore, type StoredSnapshot } from './snapshot-store.js';
 export { SqliteJournal } from './sqlite-journal.js';
-export type { SqliteOptions, SqliteSynchronous } from './sqlite-options.js';
+export type { ResolvedSqliteOptions, SqliteOptions, SqliteSynchronous } from './sqlite-options.js';
 export { SqliteSnapshotStore } from './sqlite-snapshot-store.js';

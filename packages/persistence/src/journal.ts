@@ -56,8 +56,10 @@ export interface JournalCapabilities {
  * - MUST NOT resolve before the stored writes would be returned by `replayMessages` and
  *   `readHighestSequenceNr`, and would survive a restart of the process (durable journals).
  * - MUST accept writes of many persistence ids in one call and store each id's events in
- *   sequence order. The runtime never sends two writes of one persistence id in one call,
- *   nor a write whose numbers do not follow the id's highest stored number.
+ *   sequence order, the writes of a call in the order given. One actor sends at most one
+ *   write of its id per call, numbered after the highest it knows; but two actors with one
+ *   id (a double spawn in one system) can each have a write in the same call, with the
+ *   same first number: the single-writer rules below apply between them as between calls.
  * - MUST NOT modify payloads, manifests, tags, timestamps or writer ids.
  * - MAY report each write's outcome early through `onWritten(index, rejection)`, once it
  *   is known and before the returned Promise settles: at most once per index, only after
@@ -75,14 +77,28 @@ export interface JournalCapabilities {
  * - `writeMessages` MUST refuse a write whose first sequence number is not above the id's
  *   highest stored number, with a `SequenceNumberTakenError` rejection for that write,
  *   storing nothing of it and nothing that stops `replayMessages` from reading the history.
- *   It MUST NOT overwrite or shadow a stored event. Two calls in flight for one id (from
- *   two journal instances in two processes) MUST NOT both be acknowledged for one number.
- * - `claimWriter(persistenceId, writerUuid)` is called at the start of every recovery,
- *   before `readHighestSequenceNr`. Once it resolves, the journal MUST refuse every write
+ *   It MUST NOT overwrite or shadow a stored event. Two writes of one id for one number,
+ *   from any instances, in one call or in several (two calls in flight on two journal
+ *   instances in two processes), MUST NOT both be acknowledged: an earlier write of the
+ *   same call counts as stored for the checks of the later ones.
+ * - `claimWriter(persistenceId, writerUuid)` is called at the start of a spawned actor's
+ *   first recovery, before `readHighestSequenceNr` (the writer uuid belongs to the spawned
+ *   actor: a supervisor restart recovers under it again without claiming). Once it resolves, the journal MUST refuse every write
  *   of that id whose events carry another `writerUuid` (a `WriterFencedError` rejection,
  *   nothing stored), whether or not its sequence numbers collide, until a later claim by
- *   another writer. A claim MUST NOT lose, hide or reorder stored events, and MUST be
- *   durable as writes are (a restarted journal still fences the old writer).
+ *   another writer. Fenced wins over every other refusal: a fenced writer's write is
+ *   refused with `WriterFencedError` whatever else is wrong with it (a taken number, a
+ *   payload too large), so the runtime stops the stale actor instead of letting it run on.
+ *   A claim MUST NOT lose, hide or reorder stored events, MUST NOT register the id (no
+ *   `currentPersistenceIds` entry, highest stays 0 until a write), and MUST be durable as
+ *   writes are (a restarted journal still fences the old writer). Ids never claimed accept
+ *   writes of any `writerUuid`.
+ * - Deletes (`deleteMessagesTo`) are not fenced by the journal: it cannot tell whose they
+ *   are. The runtime guards them instead: an actor that knows it is stale refuses to
+ *   delete events or snapshots (`StaleIncarnationError`).
+ * - Refusals are recognised by their `code` (`ERR_SEQUENCE_NUMBER_TAKEN`,
+ *   `ERR_WRITER_FENCED`; see `isStaleWriterRejection`): the runtime stops the actor that
+ *   made the write instead of letting it retry.
  * - A journal MUST NOT acknowledge a write that it stored but later hides from replay.
  *   An acknowledged event is in every later replay, in order, until deleted.
  *
@@ -124,7 +140,11 @@ export interface Journal {
   writeMessages(writes: readonly AtomicWrite[], onWritten?: WriteReport): Promise<readonly (Error | undefined)[]>;
   /** Reads stored events in pages, lazily; see the contract above. */
   replayMessages(persistenceId: string, range: ReplayRange): AsyncIterable<readonly PersistentRepr[]>;
-  /** Makes `writerUuid` the only writer of the id and fences every other; see the contract above. */
+  /**
+   * Makes `writerUuid` the only writer of the id and fences every other; see the contract
+   * above. Optional in this type only until every plugin has it: the TCK fails without it,
+   * and the runtime then has only the sequence-number check to stop a second writer.
+   */
   claimWriter?(persistenceId: string, writerUuid: string): Promise<void>;
   /** Highest sequence number ever stored for the id; 0 when unknown. */
   readHighestSequenceNr(persistenceId: string, fromSequenceNr: number): Promise<number>;

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { ActorSystem } from '@troupe/core';
 import { SerializationRegistry } from '@troupe/core';
 import { PluginNotFoundError } from './errors.js';
@@ -115,13 +116,19 @@ export class Persistence {
     return persistence;
   }
 
-  /** The extension of `system`; configured with the defaults (embedded SQLite in `.troupe-data/`) if `configure` was never called. */
+  /**
+   * The extension of `system`; configured with the defaults (embedded SQLite in `.troupe-data/` of the working
+   * directory) if `configure` was never called, which is logged once per system at warn level.
+   */
   static get(system: ActorSystem): Persistence {
     let persistence = extensions.get(system);
     if (persistence === undefined) {
       persistence = new Persistence(system, {});
       extensions.set(system, persistence);
-      system.log.info(`persistence of "${system.name}" is not configured: using the embedded SQLite journal and snapshot store in .troupe-data/`);
+      // Warn, not info: the default logger hides info, and these files outlive the process.
+      system.log.warn(
+        `persistence of "${system.name}" is not configured: writing the embedded SQLite journal and snapshot store to ${resolve('.troupe-data')}/ (call Persistence.configure(system, { journals, snapshotStores }) before the first persistent actor starts to choose)`,
+      );
     }
     return persistence;
   }

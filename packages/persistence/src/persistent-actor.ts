@@ -1,5 +1,5 @@
-import { Actor } from '@troupe/core';
-import type { JournalRejectedError, JournalWriteError, RecoveryError } from './errors.js';
+import { Actor, type ActorRef } from '@troupe/core';
+import { type JournalRejectedError, type JournalWriteError, type RecoveryError, isStaleWriterRejection } from './errors.js';
 import type { EventAdapter } from './event-adapter.js';
 import { Eventsourced } from './internal/eventsourced.js';
 import { Recovery } from './recovery.js';
@@ -23,13 +23,25 @@ import type { SnapshotMetadata, SnapshotSelectionCriteria } from './snapshot-sto
  *   actor, so its supervisor applies; spawn it with
  *   `supervision: SupervisorStrategy.restartWithBackoff({...})` to recover once the journal is back.
  * - A rejected write (serializer or journal refused it) rejects `persist` with
- *   `JournalRejectedError`, calls `onPersistRejected`, and the actor keeps running.
+ *   `JournalRejectedError`, calls `onPersistRejected`, and the actor keeps running —
+ *   except a stale-writer rejection (`isStaleWriterRejection`: another incarnation of the
+ *   persistence id claimed it or stored the number first), after which the actor logs an
+ *   error once and stops when the command has settled, instead of restarting into a loop
+ *   of two writers fencing each other. Each spawned actor claims the id with its own writer
+ *   uuid (`Journal.claimWriter`) at its first recovery (a restart does not claim again), so
+ *   the newest incarnation is the one that keeps writing.
  *
  * Hooks that customise it are methods or fields to override: `journalId`,
  * `snapshotStoreId`, `snapshotEvery`, `recovery()`, `tagsFor()`, `eventAdapter()`,
  * `applySnapshot()` + `snapshotState()`, `onRecoveryCompleted()`, `onPersistRejected()`,
- * `onPersistFailure()`, `onRecoveryFailure()`. If you override `preStart`, call
- * `await super.preStart()` first: it runs recovery.
+ * `onPersistFailure()`, `onRecoveryFailure()`. Recovery does not depend on the lifecycle
+ * hooks: it runs before `preStart` (and before `postRestart` on a restart) whether or not
+ * an override calls `super.preStart()`, so overridden hooks see the recovered state.
+ *
+ * A command handler that throws (or rejects with) a `JournalRejectedError` does not fail
+ * the actor, whichever object it is (rethrown, copied, or built anew): a rejection was
+ * reported to `onPersistRejected` and the actor keeps running. Any other error fails it,
+ * including one of the handler's own whose `cause` is a rejection.
  *
  * @example
  * type Cmd = { type: 'add'; n: number; replyTo: ActorRef<number> };
@@ -55,6 +67,8 @@ export abstract class PersistentActor<C, E, S = never> extends Actor<C> {
   readonly snapshotEvery: number | undefined = undefined;
 
   readonly #engine: Eventsourced<E, S>;
+  /** This instance's recovery, started once by whichever start hook the runtime calls first. */
+  #recovery: Promise<void> | undefined;
 
   constructor() {
     super();
@@ -77,7 +91,25 @@ export abstract class PersistentActor<C, E, S = never> extends Actor<C> {
       onRecoveryFailure: (error) => this.onRecoveryFailure(error),
       onPersistRejected: (error, events) => this.onPersistRejected(error, events),
       onPersistFailure: (error, events) => this.onPersistFailure(error, events),
+      stopSelf: () => this.context.stop(this.context.self as ActorRef<never>),
+      self: () => this.context.self as ActorRef<never>,
     });
+    // The runtime calls preStart (first start) or postRestart (restart) on each instance.
+    // Wrapping this instance's two hooks runs recovery before them, so an override that
+    // forgets super.preStart(), or a postRestart that skips preStart, cannot skip it.
+    const userPreStart = this.preStart;
+    const userPostRestart = this.postRestart;
+    this.preStart = () => this.#recoverThen(() => userPreStart.call(this));
+    this.postRestart = (error) => this.#recoverThen(() => userPostRestart.call(this, error));
+  }
+
+  #recoverOnce(): Promise<void> {
+    return (this.#recovery ??= this.#engine.recover());
+  }
+
+  async #recoverThen(hook: () => void | Promise<void>): Promise<void> {
+    await this.#recoverOnce();
+    await hook();
   }
 
   /** Handles one command; may persist. Return (or await) a Promise to keep later commands waiting. */
@@ -117,8 +149,10 @@ export abstract class PersistentActor<C, E, S = never> extends Actor<C> {
     this.context.log.error(error.message, { error });
   }
 
-  /** A write was rejected; `persist` rejects and the actor keeps running. @default logs a warning */
+  /** A write was rejected; `persist` rejects and the actor keeps running (or stops, when stale). @default logs a warning */
   onPersistRejected(error: JournalRejectedError, _events: readonly E[]): void {
+    // A stale writer's rejections are logged once by the runtime as it stops the actor.
+    if (isStaleWriterRejection(error)) return;
     this.context.log.warn(error.message, { error });
   }
 
@@ -175,14 +209,17 @@ export abstract class PersistentActor<C, E, S = never> extends Actor<C> {
     return this.#engine.deleteEventsTo(toSequenceNr);
   }
 
-  /** Runs recovery; commands wait in the mailbox until it finishes. */
+  /**
+   * Runs after recovery (commands wait in the mailbox until both finish). Calling
+   * `super.preStart()` from an override is harmless: recovery runs once per instance.
+   */
   override preStart(): void | Promise<void> {
-    return this.#engine.recover();
+    return this.#recoverOnce();
   }
 
   /** Routes each message to `receiveCommand` and holds the mailbox until its writes settled. */
   override receive(command: C): void | Promise<void> {
-    return this.#engine.handle(() => this.receiveCommand(command));
+    return this.#engine.handle(() => this.receiveCommand(command), command);
   }
 }
 

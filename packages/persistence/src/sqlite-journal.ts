@@ -2,7 +2,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { openDatabase, toSqlInteger } from './internal/open-database.js';
 import { type Journal, type JournalCapabilities, type OrderedPersistenceId, type OrderedRepr, type ReplayRange, checkReplayRange } from './journal.js';
 import { JournalListeners } from './journal-listeners.js';
-import { PayloadTooLargeError } from './errors.js';
+import { PayloadTooLargeError, SequenceNumberTakenError, WriterFencedError } from './errors.js';
 import type { AtomicWrite, PersistentRepr } from './persistent-repr.js';
 import { type ResolvedSqliteOptions, type SqliteOptions, resolveSqliteOptions } from './sqlite-options.js';
 
@@ -31,6 +31,10 @@ CREATE TABLE IF NOT EXISTS persistence_id (
   highest_sequence_nr INTEGER NOT NULL,
   deleted_to INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS writer (
+  persistence_id TEXT PRIMARY KEY,
+  writer_uuid TEXT NOT NULL
+) WITHOUT ROWID;
 `;
 
 interface Row {
@@ -64,6 +68,8 @@ export class SqliteJournal implements Journal {
   private readonly insertEvent: StatementSync;
   private readonly insertTag: StatementSync;
   private readonly upsertId: StatementSync;
+  private readonly upsertWriter: StatementSync;
+  private readonly selectOwnership: StatementSync;
   private readonly selectPage: StatementSync;
   private readonly selectHighest: StatementSync;
   private readonly selectIds: StatementSync;
@@ -71,6 +77,15 @@ export class SqliteJournal implements Journal {
   private readonly markDeleted: StatementSync;
   private readonly deleteTags: StatementSync;
   private readonly deleteEvents: StatementSync;
+  private readonly selectDataVersion: StatementSync;
+  /**
+   * Highest number and claimed writer per id as this connection last saw them, so the
+   * single-writer checks cost no query on the hot path. Valid only while no other
+   * connection has committed: `PRAGMA data_version` (read once per write transaction,
+   * under the write lock) changes exactly then, and the cache is dropped.
+   */
+  private readonly ownership = new Map<string, Ownership>();
+  private dataVersion = -1;
   private closed = false;
 
   constructor(options: SqliteOptions = {}) {
@@ -85,6 +100,10 @@ export class SqliteJournal implements Journal {
     this.upsertId = db.prepare(
       'INSERT INTO persistence_id (persistence_id, highest_sequence_nr) VALUES (?, ?) ON CONFLICT (persistence_id) DO UPDATE SET highest_sequence_nr = max(highest_sequence_nr, excluded.highest_sequence_nr)',
     );
+    this.upsertWriter = db.prepare('INSERT INTO writer (persistence_id, writer_uuid) VALUES (?, ?) ON CONFLICT (persistence_id) DO UPDATE SET writer_uuid = excluded.writer_uuid');
+    this.selectOwnership = db.prepare(
+      'SELECT (SELECT highest_sequence_nr FROM persistence_id WHERE persistence_id = ?1) AS highest, (SELECT writer_uuid FROM writer WHERE persistence_id = ?1) AS writer',
+    );
     this.selectPage = db.prepare('SELECT * FROM journal WHERE persistence_id = ? AND sequence_nr >= ? AND sequence_nr <= ? ORDER BY sequence_nr LIMIT ?');
     this.selectHighest = db.prepare('SELECT highest_sequence_nr AS highest FROM persistence_id WHERE persistence_id = ?');
     this.selectIds = db.prepare('SELECT id_offset, persistence_id FROM persistence_id WHERE id_offset > ? ORDER BY id_offset LIMIT ?');
@@ -92,21 +111,32 @@ export class SqliteJournal implements Journal {
     this.markDeleted = db.prepare('UPDATE persistence_id SET deleted_to = max(deleted_to, min(?, highest_sequence_nr)) WHERE persistence_id = ?');
     this.deleteTags = db.prepare('DELETE FROM event_tag WHERE ordering IN (SELECT ordering FROM journal WHERE persistence_id = ? AND sequence_nr <= ?)');
     this.deleteEvents = db.prepare('DELETE FROM journal WHERE persistence_id = ? AND sequence_nr <= ?');
+    this.selectDataVersion = db.prepare('PRAGMA data_version');
   }
 
   writeMessages(writes: readonly AtomicWrite[]): Promise<readonly (Error | undefined)[]> {
+    if (writes.length === 0) return Promise.resolve([]);
     try {
-      const results: (Error | undefined)[] = writes.map((write) => this.check(write));
-      const accepted = writes.filter((_, i) => results[i] === undefined);
+      const results: (Error | undefined)[] = new Array(writes.length).fill(undefined);
       // Fast path: the whole batch in one transaction. If any write fails inside SQLite,
       // redo the batch with a savepoint per write so only that write is rejected.
+      // BEGIN IMMEDIATE takes the database's write lock before the single-writer checks,
+      // so another connection (another process) cannot write between check and insert.
       try {
         this.db.exec('BEGIN IMMEDIATE');
-        for (const write of accepted) this.insert(write);
+        this.validateOwnership();
+        for (let i = 0; i < writes.length; i++) {
+          const write = writes[i] as AtomicWrite;
+          const refusal = this.refusal(write);
+          if (refusal === undefined) this.insert(write);
+          else results[i] = refusal;
+        }
         this.db.exec('COMMIT');
       } catch (error) {
         this.rollbackQuietly();
         if (!isConstraintError(error)) throw error;
+        // Every check runs again inside the new transaction.
+        results.fill(undefined);
         this.writeOneByOne(writes, results);
       }
       this.listeners.notify();
@@ -130,6 +160,19 @@ export class SqliteJournal implements Journal {
       from = (page[page.length - 1] as PersistentRepr).sequenceNr + 1;
       yield page;
       if (rows.length < limit) return;
+    }
+  }
+
+  claimWriter(persistenceId: string, writerUuid: string): Promise<void> {
+    try {
+      // One statement commits on its own: durable like a write, and ordered with writes by
+      // SQLite's write lock, so a write that commits after the claim sees it.
+      this.upsertWriter.run(persistenceId, writerUuid);
+      const known = this.ownership.get(persistenceId);
+      if (known !== undefined) known.writer = writerUuid;
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
     }
   }
 
@@ -192,11 +235,42 @@ export class SqliteJournal implements Journal {
     return Promise.resolve();
   }
 
-  private check(write: AtomicWrite): Error | undefined {
+  /**
+   * Why `write` must be refused, checked inside the write transaction: a fenced writer
+   * first (it wins over every other refusal, so the stale actor stops), then a taken
+   * number, then the size limit.
+   */
+  private refusal(write: AtomicWrite): Error | undefined {
+    const first = write.events[0];
+    if (first === undefined) return undefined;
+    const { highest, writer } = this.ownershipOf(write.persistenceId);
+    if (writer !== null) {
+      for (const event of write.events) if (event.writerUuid !== writer) return new WriterFencedError(write.persistenceId, event.writerUuid);
+    }
+    if (first.sequenceNr <= highest) return new SequenceNumberTakenError(write.persistenceId, first.sequenceNr, highest);
     for (const event of write.events) {
       if (event.payload.byteLength > this.options.maxPayloadBytes) return new PayloadTooLargeError(event.payload.byteLength, this.options.maxPayloadBytes);
     }
     return undefined;
+  }
+
+  /** Drops the cached ownership if another connection has committed since it was read; call under the write lock. */
+  private validateOwnership(): void {
+    const version = (this.selectDataVersion.get() as { data_version: number }).data_version;
+    if (version !== this.dataVersion || this.ownership.size > MAX_CACHED_IDS) {
+      this.ownership.clear();
+      this.dataVersion = version;
+    }
+  }
+
+  private ownershipOf(persistenceId: string): Ownership {
+    let known = this.ownership.get(persistenceId);
+    if (known === undefined) {
+      const row = this.selectOwnership.get(persistenceId) as { highest: number | null; writer: string | null };
+      known = { highest: row.highest ?? 0, writer: row.writer };
+      this.ownership.set(persistenceId, known);
+    }
+    return known;
   }
 
   private insert(write: AtomicWrite): void {
@@ -208,13 +282,22 @@ export class SqliteJournal implements Journal {
       if (e.sequenceNr > highest) highest = e.sequenceNr;
     }
     this.upsertId.run(write.persistenceId, highest);
+    // Stored as far as this transaction goes; a rollback drops the whole cache.
+    const known = this.ownership.get(write.persistenceId);
+    if (known !== undefined && highest > known.highest) known.highest = highest;
   }
 
   private writeOneByOne(writes: readonly AtomicWrite[], results: (Error | undefined)[]): void {
     this.db.exec('BEGIN IMMEDIATE');
     try {
+      this.validateOwnership();
       writes.forEach((write, i) => {
         if (results[i] !== undefined) return;
+        const refusal = this.refusal(write);
+        if (refusal !== undefined) {
+          results[i] = refusal;
+          return;
+        }
         this.db.exec('SAVEPOINT atomic_write');
         try {
           this.insert(write);
@@ -234,6 +317,8 @@ export class SqliteJournal implements Journal {
   }
 
   private rollbackQuietly(): void {
+    // The cache may hold numbers of writes being rolled back.
+    this.ownership.clear();
     try {
       if (this.db.isTransaction) this.db.exec('ROLLBACK');
     } catch {
@@ -242,7 +327,16 @@ export class SqliteJournal implements Journal {
   }
 }
 
-/** A constraint violation (e.g. a sequence number already stored) rejects one write; anything else is a failure. */
+/** What the single-writer checks need of one id. */
+interface Ownership {
+  highest: number;
+  writer: string | null;
+}
+
+/** Beyond this many ids the ownership cache starts over (bounds memory with many ids). */
+const MAX_CACHED_IDS = 100_000;
+
+/** A constraint violation rejects one write; anything else is a failure. */
 function isConstraintError(error: unknown): boolean {
   return error instanceof Error && /constraint/i.test(error.message);
 }

@@ -81,7 +81,7 @@ describe('Persistence', () => {
     await expect(Persistence.get(system).journalFor('nope')).rejects.toBeInstanceOf(PluginNotFoundError);
     const notes = TestProbe.create<Note>(system);
     const actor = system.spawn(() => new Counter('u-1', { journalId: 'nope', notes: notes.ref }), { name: 'u' });
-    await notes.expectTerminated(actor as never);
+    await notes.expectTerminated(actor);
   });
 
   it('closes every plugin it created when the system terminates', async () => {

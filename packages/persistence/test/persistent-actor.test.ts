@@ -47,7 +47,7 @@ describe('PersistentActor', () => {
     const first = spawnCounter('c2');
     for (const n of [1, 2, 3]) first.tell({ type: 'add', n, replyTo: probe.ref });
     await probe.receiveN(3);
-    await probe.expectTerminated((system.stop(first as never), first as never));
+    await probe.expectTerminated((system.stop(first), first));
     const second = spawnCounter('c2', {}, 'c2-again');
     second.tell({ type: 'add', n: 10, replyTo: probe.ref });
     await probe.expectMessage({ ok: true, total: 16, seq: 4 });

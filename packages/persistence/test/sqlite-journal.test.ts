@@ -1,6 +1,9 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { fork } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ActorSystem, silentLogger } from '@troupe/core';
 import { TestProbe } from '@troupe/testkit';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -57,6 +60,104 @@ describe('SqliteJournal', () => {
     expect(full.options.synchronous).toBe('full');
     void full.close();
   });
+
+  it('opens a database from before writer claims existed, keeps every event, and fences from then on', async () => {
+    const path = join(dir, 'before-claims.db');
+    const event = (sequenceNr: number, writerUuid: string) => ({ persistenceId: 'old', sequenceNr, payload: new Uint8Array([sequenceNr]), serializerId: 'json', manifest: '', eventManifest: '', tags: [], timestamp: 0, writerUuid });
+    const journal = new SqliteJournal({ path });
+    expect(await journal.writeMessages([{ persistenceId: 'old', events: [event(1, 'w1'), event(2, 'w1')] }])).toEqual([undefined]);
+    await journal.close();
+    // What an older release left on disk: the same tables without the writer table.
+    const { DatabaseSync } = await import('node:sqlite');
+    const raw = new DatabaseSync(path);
+    raw.exec('DROP TABLE writer');
+    raw.close();
+
+    const reopened = new SqliteJournal({ path });
+    const replayed: number[] = [];
+    for await (const page of reopened.replayMessages('old', { fromSequenceNr: 1, toSequenceNr: Infinity, max: Infinity })) replayed.push(...page.map((e) => e.sequenceNr));
+    expect(replayed).toEqual([1, 2]);
+    expect(await reopened.readHighestSequenceNr('old', 1)).toBe(2);
+    // Unclaimed: any writer; a taken number is a typed rejection, not SQLite's UNIQUE error.
+    expect((await reopened.writeMessages([{ persistenceId: 'old', events: [event(2, 'w2')] }]))[0]).toMatchObject({ code: 'ERR_SEQUENCE_NUMBER_TAKEN' });
+    expect(await reopened.writeMessages([{ persistenceId: 'old', events: [event(3, 'w2')] }])).toEqual([undefined]);
+    await reopened.claimWriter('old', 'w3');
+    expect((await reopened.writeMessages([{ persistenceId: 'old', events: [event(4, 'w2')] }]))[0]).toMatchObject({ code: 'ERR_WRITER_FENCED' });
+    expect(await reopened.writeMessages([{ persistenceId: 'old', events: [event(4, 'w3')] }])).toEqual([undefined]);
+    await reopened.close();
+  });
+
+  it('acknowledges each sequence number once when two processes write one id of one file at once', async () => {
+    const racers = join(dir, 'racers');
+    mkdirSync(racers, { recursive: true });
+    const path = join(racers, 'journal.db');
+    await new SqliteJournal({ path }).close(); // creates the schema before anyone races
+    // The test's own connection: holding the write lock makes both racers wait at the same number.
+    const lock = new DatabaseSync(path);
+    lock.exec('PRAGMA busy_timeout = 60000');
+    const script = fileURLToPath(new URL('./fixtures/sqlite-racer.mjs', import.meta.url));
+    type RacerMessage = { type: 'started' | 'ready' | 'result'; label: string; round: number; next: number; outcome: string };
+    const inbox: RacerMessage[] = [];
+    let wake: (() => void) | undefined;
+    const children = ['a', 'b'].map((label) => {
+      const child = fork(script, [path, 'raced', label], { cwd: racers, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+      let stderr = '';
+      child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('message', (message) => {
+        inbox.push(message as RacerMessage);
+        wake?.();
+      });
+      child.on('exit', (code) => {
+        if (code !== 0) inbox.push({ type: 'result', label, round: -1, next: -1, outcome: `exited ${code}: ${stderr}` });
+        wake?.();
+      });
+      return child;
+    });
+    /** Waits (no polling) until both racers sent a message of `type` for `round`. */
+    const both = async (type: RacerMessage['type'], round: number): Promise<RacerMessage[]> => {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const crashed = inbox.find((m) => m.round === -1);
+        if (crashed !== undefined) throw new Error(`racer ${crashed.label} ${crashed.outcome}`);
+        const found = inbox.filter((m) => m.type === type && (type === 'started' || m.round === round));
+        if (found.length === 2) {
+          for (const m of found) inbox.splice(inbox.indexOf(m), 1);
+          return found;
+        }
+        if (Date.now() > deadline) throw new Error(`racers did not report ${type} of round ${round}`);
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 1000);
+        });
+      }
+    };
+    const rounds = 40;
+    const owner = new Map<number, string>();
+    try {
+      await both('started', 0);
+      for (let round = 1; round <= rounds; round++) {
+        lock.exec('BEGIN IMMEDIATE');
+        for (const child of children) child.send({ type: 'round', round });
+        const ready = await both('ready', round);
+        expect(ready.map((m) => m.next), `round ${round}: both read the same highest number`).toEqual([round, round]);
+        lock.exec('COMMIT');
+        const results = await both('result', round);
+        const acknowledged = results.filter((m) => m.outcome === 'acknowledged');
+        expect(acknowledged, `round ${round}: exactly one racer is acknowledged`).toHaveLength(1);
+        expect(results.filter((m) => m.outcome !== 'acknowledged').map((m) => m.outcome), `round ${round}: the other is refused as a taken number`).toEqual(['ERR_SEQUENCE_NUMBER_TAKEN']);
+        owner.set(round, (acknowledged[0] as RacerMessage).label);
+      }
+    } finally {
+      if (lock.isTransaction) lock.exec('ROLLBACK');
+      lock.close();
+      for (const child of children) if (child.connected) child.send({ type: 'done' });
+    }
+    const journal = new SqliteJournal({ path });
+    const stored: string[] = [];
+    for await (const page of journal.replayMessages('raced', { fromSequenceNr: 1, toSequenceNr: Infinity, max: Infinity })) stored.push(...page.map((e) => `${e.sequenceNr}:${e.writerUuid}`));
+    await journal.close();
+    expect(stored).toEqual(Array.from({ length: rounds }, (_, i) => `${i + 1}:${owner.get(i + 1)}`));
+  }, 120_000);
 
   it('validates its options, naming the bad field', () => {
     expect(() => new SqliteJournal({ path: join(dir, 'x.db'), synchronous: 'off' as never })).toThrow(/synchronous/);

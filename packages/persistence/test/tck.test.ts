@@ -24,6 +24,8 @@ persistencePluginTck({
       await journal.close?.();
       return new SqliteJournal(options);
     },
+    // A second connection to the same file, as a second process would open.
+    openSibling: (journal) => new SqliteJournal((journal as SqliteJournal).options),
     rejectsPayloadsAbove: 2 * 1024 * 1024,
   },
   snapshotStore: {

@@ -198,6 +198,21 @@ export class MultiNodeHarness {
     await this.waitFor(() => !node.alive, 5000, `node ${index} to exit after SIGKILL`);
   }
 
+  /**
+   * Freezes node `index` with SIGSTOP, as a long GC pause or a stalled VM would: it
+   * neither runs nor answers until `resume`, but its sockets stay open.
+   */
+  suspend(index: number): void {
+    const node = this.node(index);
+    if (node.alive) node.process.kill('SIGSTOP');
+  }
+
+  /** Lets a node frozen by `suspend` run again (SIGCONT). */
+  resume(index: number): void {
+    const node = this.node(index);
+    if (node.alive) node.process.kill('SIGCONT');
+  }
+
   /** Kills every node still running and resolves when all have exited. */
   async cleanup(): Promise<void> {
     this.killAll();

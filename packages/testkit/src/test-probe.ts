@@ -54,6 +54,20 @@ export class TestProbe<M = unknown> {
     this.wake();
   }
 
+  /**
+   * Stops the probe: its ref counts as terminated from now on, so whoever watches it (a
+   * cluster transport that exported it for replies from another node) lets it go, and
+   * what is told to it afterwards is dropped. Stopping twice is harmless.
+   */
+  stop(): void {
+    (this.ref as ProbeRef<M>).stop();
+  }
+
+  /** True once `stop()` was called. */
+  get isStopped(): boolean {
+    return (this.ref as ProbeRef<M>).stopped;
+  }
+
   /** @internal called by the probe's ref. */
   deliverTerminated(path: string): void {
     this.terminated.push(path);
@@ -101,7 +115,7 @@ export class TestProbe<M = unknown> {
 
   /** Watches `ref`, so `expectTerminated(ref)` can see it stop. */
   watch(ref: ActorRef<never>): void {
-    ref[sendSystemMessage]({ kind: 'watch', watcher: this.ref as ActorRef<never> });
+    ref[sendSystemMessage]({ kind: 'watch', watcher: this.ref });
   }
 
   /** Watches `ref` (if not yet watched) and waits until it has terminated. */
@@ -141,8 +155,14 @@ export class TestProbe<M = unknown> {
   }
 }
 
-/** The probe's ref: queues messages and death-watch notifications. */
+/**
+ * The probe's ref: queues messages and death-watch notifications, and can be watched, so
+ * that a transport which exported it for remote replies learns when the probe stops.
+ */
 class ProbeRef<M> extends ActorRef<M> {
+  stopped = false;
+  private watchers: ActorRef<never>[] | undefined;
+
   constructor(
     readonly system: ActorSystem,
     readonly path: string,
@@ -152,11 +172,26 @@ class ProbeRef<M> extends ActorRef<M> {
   }
 
   tell(message: M): void {
-    this.probe.deliver(message);
+    if (!this.stopped) this.probe.deliver(message);
   }
 
   [sendSystemMessage](message: SystemMessage): void {
-    if (message.kind === 'death-watch-notification') this.probe.deliverTerminated(message.ref.path);
+    if (message.kind === 'death-watch-notification') {
+      if (!this.stopped) this.probe.deliverTerminated(message.ref.path);
+    } else if (message.kind === 'watch') {
+      if (this.stopped) message.watcher[sendSystemMessage]({ kind: 'death-watch-notification', ref: this });
+      else (this.watchers ??= []).push(message.watcher);
+    } else if (message.kind === 'unwatch') {
+      this.watchers = this.watchers?.filter((watcher) => watcher !== message.watcher);
+    }
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    const watchers = this.watchers;
+    this.watchers = undefined;
+    for (const watcher of watchers ?? []) watcher[sendSystemMessage]({ kind: 'death-watch-notification', ref: this });
   }
 }
 

@@ -1,9 +1,13 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MultiNodeHarness } from '../src/index.js';
+import { MultiNodeHarness, awaitCondition } from '../src/index.js';
 
 const script = fileURLToPath(new URL('./fixtures/echo-node.mjs', import.meta.url));
 let harness: MultiNodeHarness | undefined;
+
+/** The scheduler state of a process ('T' when stopped), read from /proc (Linux). */
+const procState = (pid: number | undefined) => readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0];
 
 afterEach(async () => {
   await harness?.cleanup();
@@ -29,6 +33,21 @@ describe('MultiNodeHarness', () => {
     expect(harness.nodes[0]?.alive).toBe(false);
     expect(harness.nodes[0]?.exit?.signal).toBe('SIGKILL');
     expect(harness.nodes[1]?.alive).toBe(true);
+  });
+
+  it.runIf(existsSync('/proc/self/stat'))('freezes a node with suspend (SIGSTOP) and lets it run again with resume (SIGCONT)', async () => {
+    harness = await MultiNodeHarness.start({ script, nodes: 2, args: (i) => [String(i)] });
+    const h = harness;
+    const pid = h.nodes[0]?.process.pid;
+    h.suspend(0);
+    await awaitCondition(() => procState(pid) === 'T', { timeoutMs: 5000, message: 'node 0 stopped' });
+    // A command sent while frozen waits in the IPC channel and is answered after resume.
+    const reply = h.request<{ type: string; index: number }>(0, { type: 'ping' }, 10_000);
+    expect(procState(pid)).toBe('T');
+    expect(h.nodes[0]?.alive).toBe(true);
+    h.resume(0);
+    await expect(reply).resolves.toMatchObject({ type: 'pong', index: 0 });
+    expect(procState(pid)).not.toBe('T');
   });
 
   it('rejects waitFor at the deadline, naming what it waited for', async () => {

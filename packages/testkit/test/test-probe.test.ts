@@ -1,4 +1,4 @@
-import { Actor, type ActorRef, ActorSystem, silentLogger } from '@troupe/core';
+import { Actor, ActorSystem, silentLogger } from '@troupe/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestProbe, awaitCondition } from '../src/index.js';
 
@@ -15,6 +15,20 @@ describe('TestProbe', () => {
     probe.ref.tell({ n: 2 });
     await probe.expectMessage({ n: 1 });
     expect(await probe.expectMessage((m) => m.n === 2)).toEqual({ n: 2 });
+  });
+
+  it('stop() tells whoever watches the probe, also a later watcher, and drops what is told after', async () => {
+    system = ActorSystem.create({ logger: silentLogger });
+    const probe = TestProbe.create<string>(system);
+    const early = TestProbe.create(system);
+    early.watch(probe.ref);
+    probe.stop();
+    await early.expectTerminated(probe.ref, 1000);
+    const late = TestProbe.create(system);
+    await late.expectTerminated(probe.ref, 1000);
+    probe.ref.tell('after stop');
+    expect(probe.queued).toEqual([]);
+    expect(probe.isStopped).toBe(true);
   });
 
   it('fails when the next message does not match, naming both', async () => {
@@ -55,11 +69,11 @@ describe('TestProbe', () => {
     }
     const probe = TestProbe.create(system);
     const quitter = system.spawn(() => new Quitter());
-    probe.watch(quitter as ActorRef<never>);
+    probe.watch(quitter);
     quitter.tell('quit');
-    await probe.expectTerminated(quitter as ActorRef<never>);
+    await probe.expectTerminated(quitter);
     const alive = system.spawn(() => new Quitter());
-    await expect(probe.expectTerminated(alive as ActorRef<never>, 30)).rejects.toThrow(/termination/);
+    await expect(probe.expectTerminated(alive, 30)).rejects.toThrow(/termination/);
   });
 });
 

@@ -9,8 +9,8 @@ import { type DowningDecision, type DowningStrategy, sidesOf } from './downing-s
 export class KeepMajority implements DowningStrategy {
   readonly name = 'keep-majority';
 
-  decide(gossip: Gossip): DowningDecision | undefined {
-    const sides = sidesOf(gossip);
+  decide(gossip: Gossip, self: string): DowningDecision | undefined {
+    const sides = sidesOf(gossip, self);
     if (sides === undefined) return undefined;
     const mine = sides.reachableVoters.length;
     const theirs = sides.unreachableVoters.length;

@@ -12,8 +12,8 @@ export class StaticQuorum implements DowningStrategy {
     if (!(Number.isInteger(quorumSize) && quorumSize > 0)) throw new RangeError(`StaticQuorum: quorumSize must be a positive integer, got ${quorumSize}`);
   }
 
-  decide(gossip: Gossip): DowningDecision | undefined {
-    const sides = sidesOf(gossip);
+  decide(gossip: Gossip, self: string): DowningDecision | undefined {
+    const sides = sidesOf(gossip, self);
     if (sides === undefined) return undefined;
     return sides.reachableVoters.length >= this.quorumSize ? { down: sides.unreachableAll, downsOwnSide: false } : { down: sides.reachableAll, downsOwnSide: true };
   }

@@ -1,7 +1,12 @@
-import { ActorRef } from '@troupe/core';
+import { ActorRef, REF_JSON_KEY } from '@troupe/core';
 
-/** Key of the placeholder object a ref becomes on the wire: `{ "$ref": "<path>" }`. */
-export const REF_KEY = '$ref';
+/**
+ * Key of the placeholder object a ref becomes on the wire: `{ "$troupe.ref": "<path>" }`,
+ * the same as core's `ActorRef.toJSON` writes. Only an object with this one key, holding a
+ * string, is read back as a ref; a user's `{ "$ref": … }` (JSON Schema, JSON Reference)
+ * arrives as the plain object it was.
+ */
+export const REF_KEY = REF_JSON_KEY;
 
 function isPlain(value: object): boolean {
   const proto = Object.getPrototypeOf(value);
@@ -10,7 +15,7 @@ function isPlain(value: object): boolean {
 
 /**
  * `value` with every `ActorRef` inside plain objects and arrays replaced by
- * `{ $ref: path }` (after calling `exported(ref)`, so the ref can be found when a
+ * `{ "$troupe.ref": path }` (after calling `exported(ref)`, so the ref can be found when a
  * reply comes back). Returns `value` itself when it holds no ref; never mutates it.
  *
  * Left as they are, for `JSON.stringify` to write (refs in them then write themselves,
@@ -76,7 +81,7 @@ function isBeingWalked(value: object, base: number): boolean {
   return false;
 }
 
-/** Reverses `encodeRefs`: every `{ $ref: path }` (and nothing else) becomes `resolve(path)`. Mutates `value` in place. */
+/** Reverses `encodeRefs`: every `{ "$troupe.ref": path }` (and nothing else) becomes `resolve(path)`. Mutates `value` in place. */
 export function decodeRefs(value: unknown, resolve: (path: string) => ActorRef<unknown>, depth = 0): unknown {
   if (value === null || typeof value !== 'object' || depth > 64) return value;
   if (Array.isArray(value)) {

@@ -17,6 +17,7 @@ export class RemoteActorRef<M> extends ActorRef<M> {
   /** The path without the node address (`/user/orders`): what frames carry. */
   readonly relativePath: string;
 
+  /** Made by the cluster (`cluster.refFor`, or a ref arriving in a message), never by applications. @internal */
   constructor(
     readonly path: string,
     /** Node address of the actor (the path's prefix). */

@@ -1,7 +1,7 @@
-import { ActorRef, type ActorSystem, type Logger, type SerializationRegistry } from '@troupe/core';
+import { ActorRef, type ActorSystem, type Logger, MailboxOverflowError, type SerializationRegistry } from '@troupe/core';
 import { type SystemMessage, publishDeadLetter, resolveLocalRef, sendSystemMessage, setRefWrittenHook } from '@troupe/core/spi';
 import { addressOfPath } from '../address/node-address.js';
-import { type Envelope, type InboundEnvelope, type MessageEnvelope, type SerializedMessageEnvelope, isJsonMessage } from '../transport/envelope.js';
+import { type InboundEnvelope, type MessageEnvelope, type SerializedMessageEnvelope, type SystemEnvelope, isJsonMessage } from '../transport/envelope.js';
 import { isEncodingForWire } from '../transport/wire-encoding.js';
 import type { WsTransport } from '../transport/ws-transport.js';
 import { decodeRefs, encodeRefs } from './ref-encoding.js';
@@ -12,6 +12,10 @@ const MAX_CACHED_REMOTE_REFS = 10_000;
 const MAX_CACHED_LOCAL_REFS = 10_000;
 /** Where core puts the temporary refs of asks (`<address>/temp/$<id>`): `resolveLocalRef` finds them while their ask is pending. */
 const TEMP_PREFIX = '/temp/';
+/** Where actors another node may stop live (never the guardians, `/system` or asks' temporary refs). */
+const USER_PREFIX = '/user/';
+/** Dead-letter reason of an inbound message whose delivery threw (a full `fail` mailbox is `mailbox-full` instead). */
+export const DELIVERY_FAILED = 'delivery-failed';
 const SLASH = 47;
 
 type Watchers = Map<string, ActorRef<never>>;
@@ -67,8 +71,17 @@ export class Remoting implements RemoteRefProvider {
     transport.onDrop = (node, envelope, reason) => {
       if (envelope.k !== 'msg') return;
       const recipient = `${node}${envelope.to}`;
-      if (reason === 'serialization-failed') this.warnAtMostOncePerSecond(`cannot serialise a message to ${recipient}`);
-      publishDeadLetter(system, isJsonMessage(envelope) ? envelope.v : envelope.original, recipient, reason);
+      // Drops happen inside flushes and I/O callbacks: a throw here (a logger's) must not unwind them.
+      try {
+        if (reason === 'serialization-failed') this.warnAtMostOncePerSecond(`cannot serialise a message to ${recipient}`);
+        publishDeadLetter(system, isJsonMessage(envelope) ? envelope.v : envelope.original, recipient, reason);
+      } catch {
+        // Dead letters go through the event stream, which isolates its listeners: nothing else is left to tell.
+      }
+    };
+    transport.onCallbackError = (where, error) => {
+      const { callbackErrors, deliveryFailures } = transport.stats;
+      this.warnAtMostOncePerSecond(`${where} threw; the node goes on (${callbackErrors} callback errors, ${deliveryFailures} delivery failures so far)`, error);
     };
   }
 
@@ -143,13 +156,17 @@ export class Remoting implements RemoteRefProvider {
         this.transport.send(node, { k: 'sys', to: target.path, op: 'unwatch', ref: message.watcher.path });
         return;
       }
+      case 'stop':
+        // The actor's parent (on its node) is told as for a local stop; its watchers here learn through remote death watch.
+        this.transport.send(node, { k: 'sys', to: target.path, op: 'stop' });
+        return;
       case 'death-watch-notification':
         // A local actor that `target` (a remote watcher) watched has stopped.
         this.watchedByRemote.get(node)?.delete(`${message.ref.path}\n${target.path}`);
         this.transport.send(node, { k: 'sys', to: target.path, op: 'dwn', ref: message.ref.path });
         return;
       default:
-        // stop/restart/supervision of remote actors is not supported: only parents supervise, and parents are local.
+        // restart/resume/supervision of remote actors is not supported: only parents supervise, and parents are local.
         this.log.debug(`ignoring system message "${message.kind}" for remote ${target.path}`);
     }
   }
@@ -191,17 +208,44 @@ export class Remoting implements RemoteRefProvider {
    */
   receiveRun(to: string, frame: readonly unknown[], start: number, end: number): void {
     const recipient = this.resolveLocal(to);
-    for (let i = start; i < end; i++) {
+    let i = start;
+    // One try around the whole run (re-entered after a failure, for the rest of it): a
+    // throwing delivery costs the run nothing more than the failed message.
+    while (i < end) {
       let message: unknown;
+      let decoded = false;
       try {
-        // Parsed with its frame; it may hold refs wherever ActorRef.toJSON wrote them.
-        message = decodeRefs(frame[i], this.resolveRef);
+        for (; i < end; i++) {
+          decoded = false;
+          // Parsed with its frame; it may hold refs wherever ActorRef.toJSON wrote them.
+          message = decodeRefs(frame[i], this.resolveRef);
+          decoded = true;
+          recipient.tell(message);
+        }
       } catch (error) {
-        this.countUndecodable(to, error);
-        continue;
+        if (decoded) this.deliveryFailed(recipient.path, message, error);
+        else this.countUndecodable(to, error);
+        i++;
       }
-      recipient.tell(message);
     }
+  }
+
+  /**
+   * Delivering an inbound message threw (a full mailbox with the `fail` policy, a
+   * router whose routing threw): it becomes a dead letter and is counted, and the node
+   * goes on with the rest of the frame. Never rethrows.
+   */
+  private deliveryFailed(recipient: string, message: unknown, error: unknown): void {
+    this.transport.stats.deliveryFailures++;
+    // The mailbox has dead-lettered it already (`mailbox-full`).
+    if (!(error instanceof MailboxOverflowError)) {
+      try {
+        publishDeadLetter(this.system, message, recipient, DELIVERY_FAILED);
+      } catch {
+        // The event stream isolates its listeners; a terminated system is all that is left.
+      }
+    }
+    this.warnAtMostOncePerSecond(`delivering a message to ${recipient} failed; it went to dead letters (${this.transport.stats.deliveryFailures} so far)`, error);
   }
 
   private countUndecodable(to: string, error: unknown): void {
@@ -220,20 +264,33 @@ export class Remoting implements RemoteRefProvider {
       this.countUndecodable(envelope.to, error);
       return;
     }
-    this.resolveLocal(envelope.to).tell(message);
+    const recipient = this.resolveLocal(envelope.to);
+    try {
+      recipient.tell(message);
+    } catch (error) {
+      this.deliveryFailed(recipient.path, message, error);
+    }
   }
 
   private warnAtMostOncePerSecond(text: string, error?: unknown): void {
     const now = Date.now();
     if (now - this.lastWarnAt < 1000) return;
     this.lastWarnAt = now;
-    this.log.warn(text, error === undefined ? undefined : { error });
+    try {
+      this.log.warn(text, error === undefined ? undefined : { error });
+    } catch {
+      // A logger that throws must not turn a counted problem into a crash.
+    }
   }
 
-  private receiveSystem(from: string, envelope: Extract<Envelope, { k: 'sys' }>): void {
+  private receiveSystem(from: string, envelope: SystemEnvelope): void {
     const relative = this.relativeToSelf(envelope.to);
     if (relative === undefined) return;
     const local = this.resolveLocal(relative) as ActorRef<never>;
+    if (envelope.op === 'stop') {
+      if (relative.startsWith(USER_PREFIX)) this.system.stop(local);
+      return;
+    }
     const other = this.refFor<never>(envelope.ref);
     switch (envelope.op) {
       case 'watch': {

@@ -2,6 +2,7 @@ import { type ActorRef, type RouterContext, type RoutingLogic, RoutingLogics } f
 import { addressOfPath } from '../address/node-address.js';
 import type { Cluster } from '../cluster.js';
 import { ClusterHashRing } from '../ring/cluster-hash-ring.js';
+import { ClusterLeastOutboundBacklogRoutingLogic } from './cluster-least-outbound-backlog-routing-logic.js';
 
 /**
  * Consistent hashing across nodes: key → hash ring of the routees' nodes → node,
@@ -52,34 +53,6 @@ export class ClusterConsistentHashingRoutingLogic<M> implements RoutingLogic<M> 
   }
 }
 
-/**
- * Balancing across nodes: each message goes to a routee on the node with the fewest
- * messages waiting in its outbound queue (local routees count as 0), round-robin
- * among equals. A slow or backpressured node gets fewer messages.
- */
-export class ClusterBalancingRoutingLogic<M> implements RoutingLogic<M> {
-  private next = 0;
-
-  constructor(private readonly cluster: Cluster) {}
-
-  route(message: M, routees: readonly ActorRef<M>[]): void {
-    let best: ActorRef<M> | undefined;
-    let bestBacklog = Number.POSITIVE_INFINITY;
-    const n = routees.length;
-    const start = this.next++ % n;
-    for (let i = 0; i < n; i++) {
-      const routee = routees[(start + i) % n] as ActorRef<M>;
-      const backlog = this.cluster.outboundBacklog(addressOfPath(routee.path) ?? this.cluster.selfAddress);
-      if (backlog < bestBacklog) {
-        best = routee;
-        bestBacklog = backlog;
-        if (backlog === 0) break;
-      }
-    }
-    (best as ActorRef<M>).tell(message);
-  }
-}
-
 function hash(key: string): number {
   let h = 2166136261;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619);
@@ -92,6 +65,10 @@ export const ClusterRoutingLogics = {
   roundRobin: <M>() => RoutingLogics.roundRobin<M>(),
   /** By a key from the message: key → ring of nodes → node → routee. */
   consistentHashing: <M>(hashKey: (message: M) => string, virtualNodes?: number) => new ClusterConsistentHashingRoutingLogic<M>(hashKey, virtualNodes),
-  /** To the node with the smallest outbound backlog. */
-  balancing: <M>(cluster: Cluster) => new ClusterBalancingRoutingLogic<M>(cluster),
+  /**
+   * To the node with the fewest messages waiting for its socket, round-robin among equals.
+   * Not work balancing: a healthy link has no backlog, so this is round-robin until a link
+   * or a peer falls behind (see `ClusterLeastOutboundBacklogRoutingLogic`).
+   */
+  leastOutboundBacklog: <M>(cluster: Cluster) => new ClusterLeastOutboundBacklogRoutingLogic<M>(cluster),
 };

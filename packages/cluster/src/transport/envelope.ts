@@ -4,13 +4,13 @@ import type { WireGossip } from '../membership/gossip-wire.js';
  * A user message whose payload is a plain JSON value (the registry's built-in JSON
  * serializer): it is written with its frame, by one `JSON.stringify` per frame, and
  * read back by the frame's `JSON.parse`. Refs in it are written by `ActorRef.toJSON`
- * as `{ "$ref": path }`.
+ * as `{ "$troupe.ref": path }`.
  */
 export interface JsonMessageEnvelope {
   readonly k: 'msg';
   /** Recipient path relative to the receiving node, e.g. `/user/orders`. */
   readonly to: string;
-  /** The message: as told on the sending side, as parsed (refs still `{ $ref }`) on the receiving side. */
+  /** The message: as told on the sending side, as parsed (refs still `{ "$troupe.ref": path }`) on the receiving side. */
   readonly v: unknown;
 }
 
@@ -37,13 +37,20 @@ export type MessageEnvelope = JsonMessageEnvelope | SerializedMessageEnvelope;
  */
 export type Envelope =
   | MessageEnvelope
-  /** A remote system message: watch / unwatch by `ref` (the watcher), or `dwn` (`ref` terminated). Full paths. */
-  | { readonly k: 'sys'; readonly to: string; readonly op: 'watch' | 'unwatch' | 'dwn'; readonly ref: string }
+  | SystemEnvelope
   | { readonly k: 'hb' }
   | { readonly k: 'hbr' }
   | { readonly k: 'gossip'; readonly g: WireGossip }
   | { readonly k: 'join'; readonly roles: readonly string[] }
   | { readonly k: 'welcome'; readonly g: WireGossip };
+
+/**
+ * A remote system message (full paths): watch / unwatch by `ref` (the watcher), `dwn`
+ * (`ref` terminated), or `stop` (`system.stop` of a remote ref).
+ */
+export type SystemEnvelope =
+  | { readonly k: 'sys'; readonly to: string; readonly op: 'watch' | 'unwatch' | 'dwn'; readonly ref: string }
+  | { readonly k: 'sys'; readonly to: string; readonly op: 'stop' };
 
 /**
  * What a frame is read into, besides runs of JSON messages (which the transport hands
@@ -69,7 +76,9 @@ export function validateControlEnvelope(value: unknown): InboundEnvelope | undef
   const e = value as Record<string, unknown>;
   switch (e.k) {
     case 'sys':
-      return isString(e.to) && isString(e.ref) && (e.op === 'watch' || e.op === 'unwatch' || e.op === 'dwn') ? (e as InboundEnvelope) : undefined;
+      if (!isString(e.to)) return undefined;
+      if (e.op === 'stop') return e as InboundEnvelope;
+      return isString(e.ref) && (e.op === 'watch' || e.op === 'unwatch' || e.op === 'dwn') ? (e as InboundEnvelope) : undefined;
     case 'hb':
     case 'hbr':
       return e as InboundEnvelope;

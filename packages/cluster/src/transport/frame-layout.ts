@@ -13,7 +13,7 @@ import { type Envelope, type InboundEnvelope, type SerializedMessageEnvelope, is
  *   the first time the frame names it; after that, its number: 0 for the first
  *   recipient the frame named, 1 for the second, and so on.
  * - `count` (≥ 1): how many messages follow in the run (refs in them written as
- *   `{ "$ref": path }`).
+ *   `{ "$troupe.ref": path }`).
  * - any other envelope is an object (see envelope.ts), which no recipient is; a message
  *   serialised by a serializer of its own is `{"k":"msg","to":recipient,"s":serializerId,
  *   "m":manifest,"t":text}` (or `"b":base64`, and `"r":1` when it holds refs).

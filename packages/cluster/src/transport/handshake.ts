@@ -12,10 +12,14 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
  */
 /**
  * Version of the wire protocol (handshake and frame layout), sent in `hello`; a node
- * refuses a peer that speaks another. 3: the flat frame layout of frame-layout.ts (2 sent
- * a table of recipients, then each run as an array of its own).
+ * refuses a peer that speaks another. 4: a `sys` envelope may carry `stop` (`system.stop`
+ * of a remote ref), which a node of version 3 would have dropped as malformed. 3: the flat
+ * frame layout of frame-layout.ts (2 sent a table of recipients, then each run as an array
+ * of its own). 5: refs are written as `{ "$troupe.ref": path }` (4 wrote `{ "$ref": path }`,
+ * which a node of version 5 would deliver as a plain object, and 4 would take a user's
+ * `{ "$ref": … }` for a ref).
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 5;
 
 export type HandshakeMessage =
   | { readonly t: 'hello'; readonly v: number; readonly from: string; readonly nonce: string }

@@ -10,7 +10,7 @@ const SEND_BINARY = { binary: true } as const;
 const REUSED_QUEUE_LENGTH = 1024;
 
 /** Why queued envelopes were dropped. */
-export type DropReason = 'outbound-queue-full' | 'frame-too-large' | 'node-removed' | 'partitioned' | 'transport-closed' | 'serialization-failed';
+export type DropReason = 'outbound-queue-full' | 'frame-too-large' | 'node-removed' | 'partitioned' | 'transport-closed' | 'serialization-failed' | 'invalid-address';
 
 /** Told about every dropped envelope (`to` is the peer's node address). */
 export type DropListener = (to: string, envelope: Envelope, reason: DropReason) => void;
@@ -23,6 +23,8 @@ export interface AssociationHost {
   requestFlush(association: PeerAssociation): void;
   /** Applied to a JSON message that leaves alone in its frame, just before it is written (see `WsTransport.writeLoneMessage`). */
   readonly writeLoneMessage: (value: unknown) => unknown;
+  /** Counts and reports an error a flush threw (it runs on a microtask or at the end of a frame, where nothing may escape). */
+  callbackFailed(where: string, error: unknown): void;
 }
 
 /**
@@ -124,7 +126,12 @@ export class PeerAssociation {
   readonly flushNow = (): void => {
     if (!this.flushScheduled) return;
     this.flushScheduled = false;
-    this.flush();
+    try {
+      this.flush();
+    } catch (error) {
+      // A drop listener threw, or the socket did: what is left stays queued for the next flush.
+      this.host.callbackFailed(`flushing to ${this.address}`, error);
+    }
   };
 
   private flush(): void {

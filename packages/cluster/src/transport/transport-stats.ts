@@ -10,6 +10,14 @@ export interface TransportStats {
   malformedEnvelopes: number;
   /** Payloads the serialization registry could not decode. */
   deserializationErrors: number;
+  /**
+   * Inbound messages whose delivery to a local actor threw (a full mailbox with the `fail`
+   * policy, a router whose routing threw): each went to dead letters, and the rest of its
+   * frame was delivered.
+   */
+  deliveryFailures: number;
+  /** Errors thrown by the node's own callbacks run from I/O or timers (socket events, handshakes, flushes): caught, logged, counted. */
+  callbackErrors: number;
   /** Connections refused: wrong secret, bad handshake message, timeout. */
   handshakeFailures: number;
   /** Non-WebSocket or broken upgrade requests on the port. */
@@ -34,6 +42,8 @@ export function emptyTransportStats(): TransportStats {
     malformedFrames: 0,
     malformedEnvelopes: 0,
     deserializationErrors: 0,
+    deliveryFailures: 0,
+    callbackErrors: 0,
     handshakeFailures: 0,
     protocolErrors: 0,
     oversizedFrames: 0,

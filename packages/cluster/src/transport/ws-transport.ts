@@ -46,6 +46,12 @@ export class WsTransport implements AssociationHost {
   /** Set by the owner: told about dropped envelopes (user messages become dead letters). */
   onDrop: DropListener = () => {};
   /**
+   * Set by the owner: told about an error thrown by a callback the transport runs from
+   * I/O or a timer (already counted in `stats`), for its log. The transport never lets
+   * such an error escape to the event loop, where it would end the process.
+   */
+  onCallbackError: (where: string, error: unknown) => void = () => {};
+  /**
    * Set by the owner: applied to the value of a JSON message that leaves alone in its
    * frame (an ask, a reply), just before the frame is written. The cluster writes the refs
    * in it as `{ $ref }` there, in JS: cheaper than `JSON.stringify` calling
@@ -70,7 +76,14 @@ export class WsTransport implements AssociationHost {
     private readonly secret: string | Uint8Array,
     private readonly settings: TransportSettings,
   ) {
-    wss.on('connection', (socket) => this.acceptInbound(socket));
+    wss.on('connection', (socket) => {
+      try {
+        this.acceptInbound(socket);
+      } catch (error) {
+        this.callbackFailed('accepting a connection', error);
+        socket.terminate();
+      }
+    });
     wss.on('wsClientError', (_error, socket) => {
       this.stats.protocolErrors++;
       socket.destroy();
@@ -137,6 +150,11 @@ export class WsTransport implements AssociationHost {
       this.onDrop(to, envelope, 'partitioned');
       return;
     }
+    // A path that only looks remote (e.g. a peer's `{ $ref }` naming no real node) has nowhere to connect to.
+    if (!this.associations.has(to) && parseAddress(to) === undefined) {
+      this.onDrop(to, envelope, 'invalid-address');
+      return;
+    }
     const association = this.associationFor(to);
     if (association.enqueue(envelope) && !association.isConnected) this.connect(association);
   }
@@ -182,8 +200,12 @@ export class WsTransport implements AssociationHost {
     this.lastAssociation = undefined;
     clearTimeout(association.reconnectTimer);
     const finish = () => {
-      association.dropAll('node-removed');
-      association.socket?.close(1000, 'node removed');
+      try {
+        association.dropAll('node-removed');
+        association.socket?.close(1000, 'node removed');
+      } catch (error) {
+        this.callbackFailed('forgetting a node', error);
+      }
     };
     // Let what is already queued (e.g. the gossip telling the node it was removed) leave first.
     if (association.isConnected && association.queued > 0) setTimeout(finish, 200).unref();
@@ -223,13 +245,22 @@ export class WsTransport implements AssociationHost {
     association.connecting = true;
     this.dial(hostPortOf(association.address), association.address).then(
       ({ socket }) => {
-        if (this.associations.get(association.address) !== association || this.closed) socket.close(1000, 'not needed');
-        else if (association.isConnected) socket.close(CLOSE_DUPLICATE, 'duplicate');
-        else this.install(association, socket);
+        try {
+          if (this.associations.get(association.address) !== association || this.closed) socket.close(1000, 'not needed');
+          else if (association.isConnected) socket.close(CLOSE_DUPLICATE, 'duplicate');
+          else this.install(association, socket);
+        } catch (error) {
+          this.callbackFailed('installing a connection', error);
+          socket.terminate();
+        }
       },
       () => {
         association.connecting = false;
-        if (!association.isConnected) this.retryLater(association);
+        try {
+          if (!association.isConnected) this.retryLater(association);
+        } catch (error) {
+          this.callbackFailed('scheduling a reconnect', error);
+        }
       },
     );
   }
@@ -240,7 +271,11 @@ export class WsTransport implements AssociationHost {
     association.backoffMs = Math.min(association.backoffMs * 2, this.settings.reconnectBackoffMs.max);
     association.reconnectTimer = setTimeout(() => {
       association.reconnectTimer = undefined;
-      if (association.queued > 0) this.connect(association);
+      try {
+        if (association.queued > 0) this.connect(association);
+      } catch (error) {
+        this.callbackFailed('reconnecting', error);
+      }
     }, delay);
     association.reconnectTimer.unref();
   }
@@ -260,7 +295,12 @@ export class WsTransport implements AssociationHost {
     };
     socket.on('message', (data: RawData) => {
       const start = performance.now();
-      this.receiveFrame(peer, data);
+      try {
+        this.receiveFrame(peer, data);
+      } catch (error) {
+        // What a frame's delivery throws is caught per run and envelope; this is what is left (running the woken actors, flushing).
+        this.callbackFailed('reading a frame', error);
+      }
       if (reading.frameRead(start, performance.now()) && !paused && socket.readyState === WebSocket.OPEN) {
         paused = true;
         socket.pause();
@@ -270,7 +310,11 @@ export class WsTransport implements AssociationHost {
     socket.on('close', () => {
       if (association.socket !== socket) return;
       association.socket = undefined;
-      if (association.queued > 0) this.retryLater(association);
+      try {
+        if (association.queued > 0) this.retryLater(association);
+      } catch (error) {
+        this.callbackFailed('scheduling a reconnect', error);
+      }
     });
     association.attach(socket);
   }
@@ -341,16 +385,48 @@ export class WsTransport implements AssociationHost {
     else queueMicrotask(association.flushNow);
   }
 
-  /** The peer whose frame is being read, for the two listeners below (made once, not per frame). */
+  /** Counts and reports an error a callback run from I/O or a timer threw; never throws. */
+  callbackFailed(where: string, error: unknown): void {
+    this.stats.callbackErrors++;
+    this.reportCallbackError(where, error);
+  }
+
+  private reportCallbackError(where: string, error: unknown): void {
+    try {
+      this.onCallbackError(where, error);
+    } catch {
+      // The owner's report (a log) failed too: the count is all that is left.
+    }
+  }
+
+  /**
+   * The peer whose frame is being read, for the two listeners below (made once, not per
+   * frame). A listener that throws costs its envelope or run only: the rest of the frame
+   * is delivered (the owner's run listener catches per message, so only its own bugs end
+   * a run here).
+   */
   private readingFrom = '';
   private readonly deliverEnvelope = (envelope: InboundEnvelope): void => {
     this.stats.envelopesReceived++;
-    this.onEnvelope(this.readingFrom, envelope);
+    try {
+      this.onEnvelope(this.readingFrom, envelope);
+    } catch (error) {
+      this.deliveryFailed(envelope.k, error);
+    }
   };
   private readonly deliverRun: RunListener = (to, frame, start, end) => {
     this.stats.envelopesReceived += end - start;
-    this.onMessageRun(this.readingFrom, to, frame, start, end);
+    try {
+      this.onMessageRun(this.readingFrom, to, frame, start, end);
+    } catch (error) {
+      this.deliveryFailed(to, error);
+    }
   };
+
+  private deliveryFailed(what: string, error: unknown): void {
+    this.stats.deliveryFailures++;
+    this.reportCallbackError(`delivering ${what} from ${this.readingFrom}`, error);
+  }
 
   /** Tracks a socket so `close` can end it, and counts oversized frames and errors. */
   private track(socket: WebSocket): void {
@@ -384,6 +460,14 @@ export class WsTransport implements AssociationHost {
     // A client that hangs up mid-handshake (e.g. it found our proof wrong) counts as a failure too.
     socket.once('close', () => fail('closed during handshake'));
     const onMessage = (data: RawData) => {
+      try {
+        readHandshake(data);
+      } catch (error) {
+        this.callbackFailed('accepting a handshake', error);
+        fail('internal error');
+      }
+    };
+    const readHandshake = (data: RawData) => {
       const message = parseHandshake(toBytes(data));
       if (message === undefined) return fail('malformed handshake message');
       if (peer === undefined) {
@@ -437,6 +521,14 @@ export class WsTransport implements AssociationHost {
         reject(error);
       };
       const onMessage = (data: RawData) => {
+        try {
+          readHandshake(data);
+        } catch (error) {
+          this.callbackFailed('dialling a handshake', error);
+          fail(new HandshakeError(`handshake with ${hostPort} failed: ${String(error)}`, error));
+        }
+      };
+      const readHandshake = (data: RawData) => {
         const message = parseHandshake(toBytes(data));
         if (message === undefined) return fail(new HandshakeError(`malformed handshake message from ${hostPort}`));
         if (peer === undefined) {

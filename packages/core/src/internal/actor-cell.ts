@@ -10,12 +10,13 @@ import { type SpawnOptions, checkActorName } from '../spawn-options.js';
 import { RestartStatistics } from '../supervision/restart-statistics.js';
 import { type Directive, SupervisorStrategy } from '../supervision/supervisor-strategy.js';
 import { backoffDelay } from '../supervision/backoff.js';
-import { Terminated } from '../terminated.js';
-import { ActorTimers, TimerFired, type TimerScheduler } from '../timer-scheduler.js';
+import { ActorTimers, TimerFired } from '../timer-scheduler.js';
 import type { Runnable } from './dispatcher.js';
+import { InstanceContext } from './instance-context.js';
 import { LocalActorRef } from './local-actor-ref.js';
 import { RingBuffer } from './ring-buffer.js';
 import { Signal } from './signal.js';
+import { Terminated } from './terminated.js';
 import { RESUME, STOP, type SystemMessage } from './system-message.js';
 import type { SystemRuntime } from './system-runtime.js';
 
@@ -60,6 +61,7 @@ class CellExtras {
   watchers: Map<string, ActorRef<never>> | undefined = undefined;
   /** What this actor watches, by path: the ref and the message to deliver (or NO_MESSAGE). */
   watching: Map<string, { readonly ref: ActorRef<never>; readonly message: unknown }> | undefined = undefined;
+  /** The timers of the current instance; a new instance starts with none. */
   timerScheduler: ActorTimers<unknown> | undefined = undefined;
   stashBuffer: RingBuffer<unknown> | undefined = undefined;
   restartStats: RestartStatistics | undefined = undefined;
@@ -72,10 +74,11 @@ class CellExtras {
 
 /**
  * The runtime side of one actor: its mailbox, lifecycle, children, watchers, timers
- * and stash. It is also the actor's `context`. Fields that most actors never use are
- * created lazily so an idle actor costs a few hundred bytes.
+ * and stash. Each instance sees it through its own `InstanceContext`, bound to the
+ * generation it was built in. Fields that most actors never use are created lazily so
+ * an idle actor costs a few hundred bytes.
  */
-export class ActorCell<M> implements ActorContext<M>, Runnable {
+export class ActorCell<M> implements Omit<ActorContext<M>, 'timers'>, Runnable {
   readonly ref: LocalActorRef<M>;
   private instance: Actor<M> | undefined;
   private mailbox: Mailbox | undefined;
@@ -98,7 +101,7 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
     private readonly factory: () => Actor<M>,
     readonly options: CellOptions | undefined,
   ) {
-    this.ref = (options?.makeRef?.(this as ActorCell<never>) as LocalActorRef<M> | undefined) ?? new LocalActorRef(this);
+    this.ref = (options?.makeRef?.(this as unknown as ActorCell<never>) as LocalActorRef<M> | undefined) ?? new LocalActorRef(this);
   }
 
   private get more(): CellExtras {
@@ -134,8 +137,21 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
     return refs;
   }
 
-  get timers(): TimerScheduler<M> {
-    return (this.more.timerScheduler ??= new ActorTimers<unknown>(this.runtime.clock, this)) as ActorTimers<M>;
+  /** Bumped on restart and stop: an instance's context is stale once this differs from its own. */
+  get instanceGeneration(): number {
+    return this.generation;
+  }
+
+  /**
+   * The timers of the instance built in `generation`. An older instance gets a retired
+   * scheduler of its own, so it can neither start a timer that reaches the current
+   * instance nor cancel one of the current instance's timers.
+   */
+  timersFor(generation: number): ActorTimers<unknown> {
+    if (generation === this.generation && this.status < STOPPING) return (this.more.timerScheduler ??= new ActorTimers<unknown>(this.runtime.clock, this));
+    const retired = new ActorTimers<unknown>(this.runtime.clock, this);
+    retired.retire();
+    return retired;
   }
 
   get stashSize(): number {
@@ -419,7 +435,7 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
   private startInstance(hook: (actor: Actor<M>) => void | Promise<void>): void {
     let result: void | Promise<void>;
     try {
-      const actor = constructWith(this as ActorContext<unknown>, this.factory);
+      const actor = constructWith(new InstanceContext<M>(this, this.generation) as ActorContext<unknown>, this.factory);
       this.instance = actor;
       result = hook(actor);
     } catch (error) {
@@ -586,7 +602,7 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
     this.generation++;
     this.flags &= ~AWAITING;
     this.status = RESTARTING;
-    this.extras?.timerScheduler?.cancelAll();
+    this.retireTimers();
     if (old !== undefined) {
       try {
         old.preRestart(error, this.current === NO_MESSAGE ? undefined : (this.current as M));
@@ -617,13 +633,21 @@ export class ActorCell<M> implements ActorContext<M>, Runnable {
     extras.delayedRestart = undefined;
   }
 
+  /** Cancels the outgoing instance's timers for good; its context keeps the retired scheduler. */
+  private retireTimers(): void {
+    const extras = this.extras;
+    if (extras?.timerScheduler === undefined) return;
+    extras.timerScheduler.retire();
+    extras.timerScheduler = undefined;
+  }
+
   private beginStop(): void {
     this.cancelDelayedRestart();
     if (this.status >= STOPPING) return;
     this.status = STOPPING;
     this.generation++;
     this.flags &= ~AWAITING;
-    this.extras?.timerScheduler?.cancelAll();
+    this.retireTimers();
     if (this.childCells !== undefined && this.childCells.size > 0) {
       for (const child of this.childCells.values()) child.sendSystem(STOP);
       return;

@@ -1,4 +1,4 @@
-import { ActorRef, sendSystemMessage } from '../actor-ref.js';
+import { ActorRef, REF_JSON_KEY, type RefJson, sendSystemMessage } from '../actor-ref.js';
 import type { ActorSystem } from '../actor-system.js';
 import { AskAbortedError, AskTimeoutError } from '../errors.js';
 import type { Expirable } from './ask-timeouts.js';
@@ -44,9 +44,9 @@ export class PromiseActorRef<R> extends ActorRef<R> implements Expirable {
     return this.cachedPath;
   }
 
-  /** `{ "$ref": path }`; unlike other refs, nobody needs telling: the path alone finds a pending ask (see `path`). */
-  override toJSON(): { $ref: string } {
-    return { $ref: this.path };
+  /** `{ "$troupe.ref": path }`; unlike other refs, nobody needs telling: the path alone finds a pending ask (see `path`). */
+  override toJSON(): RefJson {
+    return { [REF_JSON_KEY]: this.path };
   }
 
   get system(): ActorSystem {

@@ -13,11 +13,13 @@ export type RefWrittenHook = (ref: ActorRef<unknown>) => void;
 const hooks = new WeakMap<ActorSystem, RefWrittenHook>();
 let installed = 0;
 
+/** Installs `hook` for `system`, replacing any hook it had: told about each of its refs as it is written as JSON. */
 export function setRefWrittenHook(system: ActorSystem, hook: RefWrittenHook): void {
   if (!hooks.has(system)) installed++;
   hooks.set(system, hook);
 }
 
+/** Called by `ActorRef.toJSON`: tells the hook of the ref's system, if any. */
 export function refWrittenAsJson(ref: ActorRef<unknown>): void {
   // Most processes install none: skip the system lookup.
   if (installed > 0) hooks.get(ref.system)?.(ref);

@@ -9,7 +9,7 @@ import type { RouterContext, RoutingLogic } from './routing-logic.js';
  * Promise) gets nothing until it is done, then takes the next queued message.
  */
 export class BalancingRoutingLogic<M> implements RoutingLogic<M> {
-  /** Given to every routee so they share the queue and report when idle. */
+  /** Given to every routee so they share the queue and report when idle. @internal */
   readonly wiring: SharedMailboxWiring;
   private readonly mailbox: Mailbox;
   private readonly idle = new Set<ActorCell<unknown>>();

@@ -4,6 +4,7 @@ import { ActorRef } from '../actor-ref.js';
 import { type ActorSystem, internalsOf } from '../actor-system.js';
 import type { DeadLetterReason } from '../dead-letter.js';
 import type { ActorCell } from '../internal/actor-cell.js';
+import { cellOf } from '../internal/instance-context.js';
 import { LocalActorRef } from '../internal/local-actor-ref.js';
 import type { MailboxOptions } from '../mailbox/mailbox.js';
 import type { SpawnOptions } from '../spawn-options.js';
@@ -96,7 +97,7 @@ function checkLogic<M>(logic: RoutingLogic<M>, where: string): RoutingLogic<M> {
  * removed; with none left, messages go to dead letters (`no-routees`).
  */
 export function spawnRouter<M>(parent: ActorSystem | ActorContext<never>, config: RouterConfig<M>, options: Pick<SpawnOptions, 'name'> = {}): ActorRef<M> {
-  const parentCell = 'terminate' in parent ? (internalsOf(parent).guardian as ActorCell<unknown>) : (parent as unknown as ActorCell<unknown>);
+  const parentCell = 'terminate' in parent ? (internalsOf(parent).guardian as unknown as ActorCell<unknown>) : (cellOf(parent) as unknown as ActorCell<unknown>);
   const state = new RouterState<M>(config.logic, config.kind === 'pool' ? config.resizer : undefined);
   // The router's own ref routes: whoever finds it by path (remote senders, watchers)
   // gets routing, not the management actor behind it.
@@ -232,7 +233,7 @@ class RouterActor<M> extends Actor<RouterCommand> {
   }
 
   private createRoutees(count: number, existing: readonly ActorRef<M>[]): ActorRef<M>[] {
-    const routees = createPoolRoutees(this.context as unknown as ActorCell<RouterCommand>, this.config as PoolRouterConfig<M>, count, existing);
+    const routees = createPoolRoutees(cellOf(this.context), this.config as PoolRouterConfig<M>, count, existing);
     for (const routee of routees.slice(existing.length)) this.context.watch(routee as ActorRef<never>);
     return routees;
   }

@@ -45,10 +45,15 @@ export class ScatterGatherFirstCompletedRoutingLogic<M, R> implements RoutingLog
   }
 }
 
-/** Passes the first message it gets to `target`; drops the rest and anything after `withinMs`. */
+/**
+ * Passes the first message it gets to `target`; drops the rest and anything after
+ * `withinMs`. Once done it counts as terminated: its watchers (a transport that exported
+ * it for remote replies) are told, so they can let it go.
+ */
 class FirstReplyRef<R> extends ActorRef<R> {
   private done = false;
   private timer: Cancellable | undefined;
+  private watchers: ActorRef<never>[] | undefined;
 
   constructor(
     readonly system: ActorSystem,
@@ -59,17 +64,29 @@ class FirstReplyRef<R> extends ActorRef<R> {
   }
 
   expireAfter(ms: number): void {
-    this.timer = this.system.clock.schedule(ms, () => {
-      this.done = true;
-    });
+    this.timer = this.system.clock.schedule(ms, () => this.finish());
   }
 
   tell(reply: R): void {
     if (this.done) return;
-    this.done = true;
     this.timer?.cancel();
+    this.finish();
     this.target.tell(reply);
   }
 
-  [sendSystemMessage](_message: SystemMessage): void {}
+  [sendSystemMessage](message: SystemMessage): void {
+    if (message.kind === 'watch') {
+      if (this.done) message.watcher[sendSystemMessage]({ kind: 'death-watch-notification', ref: this as ActorRef<never> });
+      else (this.watchers ??= []).push(message.watcher);
+    } else if (message.kind === 'unwatch') {
+      this.watchers = this.watchers?.filter((watcher) => watcher !== message.watcher);
+    }
+  }
+
+  private finish(): void {
+    this.done = true;
+    const watchers = this.watchers;
+    this.watchers = undefined;
+    for (const watcher of watchers ?? []) watcher[sendSystemMessage]({ kind: 'death-watch-notification', ref: this as ActorRef<never> });
+  }
 }

@@ -1,5 +1,5 @@
 import cassandra from 'cassandra-driver';
-import type { ConsistencyName, ResolvedConnectionOptions } from '../cassandra-options.js';
+import type { ConsistencyName, ResolvedConnectionOptions, SerialConsistencyName } from '../cassandra-options.js';
 import { CassandraSchemaError, CassandraUnreachableError, describeDriverError } from '../errors.js';
 import { RequestGate } from './request-gate.js';
 
@@ -22,11 +22,24 @@ export function consistencyCode(name: ConsistencyName): number {
   return CONSISTENCY_CODES[name];
 }
 
-/** What a schema needs to exist: keyspace, table names, and the statements creating them. */
+/** A column a table created by an older version may lack, with the `ALTER TABLE … ADD` that adds it. */
+export interface RequiredColumn {
+  readonly table: string;
+  readonly name: string;
+  readonly add: string;
+}
+
+/** The driver's numeric code of a serial consistency level (the Paxos phase of lightweight transactions). */
+export function serialConsistencyCode(name: SerialConsistencyName): number {
+  return name === 'LOCAL_SERIAL' ? types.consistencies.localSerial : types.consistencies.serial;
+}
+
+/** What a schema needs to exist: keyspace, table names, the statements creating them, and columns added later. */
 export interface SchemaSpec {
   readonly keyspace: string;
   readonly tables: readonly string[];
   readonly statements: readonly string[];
+  readonly columns?: readonly RequiredColumn[];
 }
 
 /**
@@ -138,7 +151,7 @@ export class CassandraSession {
       throw new CassandraSchemaError(`${this.owner}: reading the schema of keyspace "${keyspace}" failed: ${describeDriverError(error)}`, error);
     }
     const missing = tables.filter((table) => !existing.has(table));
-    if (missing.length === 0) return;
+    if (missing.length === 0) return this.ensureColumns(client);
     if (!this.options.createSchema) {
       throw new CassandraSchemaError(
         `${this.owner}: table(s) ${missing.map((t) => `${keyspace}.${t}`).join(', ')} do not exist and createSchema is off; create them with the CQL in the @troupe/persistence-cassandra README`,
@@ -152,6 +165,45 @@ export class CassandraSession {
         throw new CassandraSchemaError(`${this.owner}: creating the schema failed at "${statement.slice(0, 80)}…": ${describeDriverError(error)}`, error);
       }
     }
+    // A table that already existed (CREATE TABLE IF NOT EXISTS did nothing) may be older.
+    await this.ensureColumns(client);
+  }
+
+  /** Adds the columns an older version's tables lack; stored rows keep their values (the new cells read as null). */
+  private async ensureColumns(client: cassandra.Client): Promise<void> {
+    const required = this.schema.columns ?? [];
+    if (required.length === 0) return;
+    const missing = await this.missingColumns(client, required);
+    if (missing.length === 0) return;
+    if (!this.options.createSchema) {
+      throw new CassandraSchemaError(`${this.owner}: column(s) missing and createSchema is off; run: ${missing.map((column) => `${column.add};`).join(' ')}`);
+    }
+    for (const column of missing) {
+      try {
+        await client.execute(column.add);
+      } catch (error) {
+        // Another process may have added it at the same moment: only a still-missing column is an error.
+        if ((await this.missingColumns(client, [column])).length > 0) {
+          throw new CassandraSchemaError(`${this.owner}: adding column ${column.name} failed at "${column.add}": ${describeDriverError(error)}`, error);
+        }
+      }
+    }
+  }
+
+  private async missingColumns(client: cassandra.Client, required: readonly RequiredColumn[]): Promise<RequiredColumn[]> {
+    const { keyspace } = this.schema;
+    const missing: RequiredColumn[] = [];
+    for (const table of new Set(required.map((column) => column.table))) {
+      let present: Set<string>;
+      try {
+        const result = await client.execute('SELECT column_name FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?', [keyspace, table], { prepare: true });
+        present = new Set(result.rows.map((row) => String(row['column_name'])));
+      } catch (error) {
+        throw new CassandraSchemaError(`${this.owner}: reading the columns of ${keyspace}.${table} failed: ${describeDriverError(error)}`, error);
+      }
+      missing.push(...required.filter((column) => column.table === table && !present.has(column.name)));
+    }
+    return missing;
   }
 }
 

@@ -224,7 +224,7 @@ export class PlatformaticKafkaClient implements KafkaClient {
     return this.readPool.get(broker);
   }
 
-  async read(topic: string, partition: number, offset: bigint, maxBytes: number): Promise<PartitionRead | undefined> {
+  async read(topic: string, partition: number, offset: bigint, maxBytes: number, wholeFirstBatch = false): Promise<PartitionRead | undefined> {
     for (let attempt = 0; ; attempt++) {
       const connection = await this.leaderConnection(topic, partition);
       if (connection === undefined) return undefined;
@@ -235,13 +235,17 @@ export class PlatformaticKafkaClient implements KafkaClient {
         if (answer === undefined) throw new Error(`Fetch returned nothing for ${topic}-${partition}`);
         const records: IncomingRecord[] = [];
         let nextOffset = offset;
+        let firstBatch = true;
         for (const batch of answer.records ?? []) {
+          const batchLastOffset = batch.firstOffset + BigInt(batch.lastOffsetDelta);
+          const keepAll = wholeFirstBatch && firstBatch && batch.firstOffset >= answer.logStartOffset;
+          firstBatch = false;
           for (const record of batch.records) {
             const recordOffset = batch.firstOffset + BigInt(record.offsetDelta);
-            if (recordOffset < offset) continue;
-            records.push({ offset: recordOffset, key: record.key, value: record.value, headers: record.headers, timestamp: batch.firstTimestamp + record.timestampDelta });
+            if (recordOffset < offset && !keepAll) continue;
+            records.push({ offset: recordOffset, key: record.key, value: record.value, headers: record.headers, timestamp: batch.firstTimestamp + record.timestampDelta, batchLastOffset });
           }
-          const after = batch.firstOffset + BigInt(batch.lastOffsetDelta) + 1n;
+          const after = batchLastOffset + 1n;
           if (after > nextOffset) nextOffset = after;
         }
         return { records, nextOffset, highWatermark: answer.highWatermark, logStartOffset: answer.logStartOffset };

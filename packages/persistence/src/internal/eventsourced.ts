@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { ActorSystem, Logger, SerializationRegistry } from '@troupe/core';
-import { JournalDeleteError, JournalRejectedError, JournalWriteError, RecoveryError, describeCause } from '../errors.js';
+import type { ActorRef, ActorSystem, Logger, SerializationRegistry } from '@troupe/core';
+import { publishDeadLetter } from '@troupe/core/spi';
+import { JournalDeleteError, JournalRejectedError, JournalWriteError, RecoveryError, StaleIncarnationError, describeCause, isStaleWriterRejection } from '../errors.js';
 import type { EventAdapter } from '../event-adapter.js';
 import type { JournalBatcher } from '../journal-batcher.js';
 import { type JournalHandle, Persistence, batcherOf } from '../persistence.js';
@@ -28,12 +29,44 @@ export interface EventsourcedHooks<E, S> {
   readonly onRecoveryFailure: (error: RecoveryError) => void;
   readonly onPersistRejected: (error: JournalRejectedError, events: readonly E[]) => void;
   readonly onPersistFailure: (error: JournalWriteError, events: readonly E[]) => void;
+  /** Stops the actor (not a failure: no supervision, no restart). */
+  readonly stopSelf: () => void;
+  /**
+   * The actor's own ref: the same object for every instance a supervisor restart builds in
+   * one spawned actor, a new one for each spawn. Keys the writer identity (see `writerOf`).
+   */
+  readonly self: () => ActorRef<never>;
+}
+
+/** The writer identity of one spawned actor: its uuid, and whether it has claimed the id yet. */
+interface Writer {
+  readonly uuid: string;
+  claimed: boolean;
+}
+
+/**
+ * One writer per spawned actor (per cell), not per instance: a supervisor restart must not
+ * claim the id again, or a stale incarnation whose fenced write failed (timed out) would
+ * restart, claim the id back and fence the newer incarnation. Weak, so a stopped actor's
+ * entry goes with its ref.
+ */
+const writers = new WeakMap<object, Writer>();
+
+function writerOf(self: object): Writer {
+  let writer = writers.get(self);
+  if (writer === undefined) {
+    writer = { uuid: randomUUID(), claimed: false };
+    writers.set(self, writer);
+  }
+  return writer;
 }
 
 const IDLE = 0;
 const RECOVERING = 1;
 const RUNNING = 2;
 const FAILED = 3;
+/** A newer incarnation owns the persistence id: the journal refused a write as stale. */
+const STALE = 4;
 
 /**
  * The event-sourcing engine behind `PersistentActor`: recovery, sequence numbers, the
@@ -56,6 +89,8 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
   private pending = 0;
   private drained: { promise: Promise<void>; resolve: () => void } | undefined;
   private failure: JournalWriteError | Error | undefined;
+  /** The journal's stale-writer rejection that made this incarnation stop. */
+  private staleBy: Error | undefined;
   /** True while a command handler (or `onRecoveryCompleted`) may persist. */
   private handling = false;
 
@@ -91,10 +126,25 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
     const persistence = Persistence.get(this.system);
     this.serialization = persistence.serialization;
     this.adapter = this.hooks.eventAdapter();
-    this.writerUuid = randomUUID();
+    const writer = writerOf(this.hooks.self());
+    this.writerUuid = writer.uuid;
     try {
       this.journalHandle = await persistence.journalFor(this.hooks.journalId());
       this.batcher = batcherOf(this.journalHandle);
+      const journal = this.journalHandle.journal;
+      // A write of this id that timed out (the instance before a restart) may still land:
+      // let it settle before reading the highest number, so that number includes it.
+      const hung = this.batcher.settledFor(pid);
+      if (hung !== undefined) await hung;
+      // The first recovery of a spawned actor fences every older incarnation (another node,
+      // a double spawn, a zombie after failover) before reading the highest number: the
+      // journal refuses their writes from now on. A restart of this actor recovers as the
+      // same writer without claiming again: if another incarnation claimed meanwhile, this
+      // one is the stale one, and its next write is refused, which stops it.
+      if (!writer.claimed && typeof journal.claimWriter === 'function') {
+        await journal.claimWriter(pid, writer.uuid);
+        writer.claimed = true;
+      }
       const snapshotStoreId = this.hooks.snapshotStoreId();
       this.snapshotter = new Snapshotter(pid, this.serialization, () => persistence.snapshotStoreFor(snapshotStoreId));
       let last = 0;
@@ -106,10 +156,6 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
           last = loaded.metadata.sequenceNr;
         }
       }
-      const journal = this.journalHandle.journal;
-      // A write of this id that timed out may still land: read the highest number after it.
-      const hung = this.batcher.settledFor(pid);
-      if (hung !== undefined) await hung;
       const highest = await journal.readHighestSequenceNr(pid, last + 1);
       const to = Math.min(recovery.toSequenceNr, highest);
       if (to > last && recovery.replayMax > 0) {
@@ -159,10 +205,15 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
    * every write it started have settled; it rejects with the write failure if one
    * happened (even if the handler caught it), so supervision applies.
    */
-  handle(run: () => void | Promise<void>): void | Promise<void> {
+  handle(run: () => void | Promise<void>, command?: unknown): void | Promise<void> {
+    // Stale: the actor is stopping; a command that slipped in is not handled, and says so.
+    if (this.phase === STALE) {
+      publishDeadLetter(this.system, command, this.hooks.self().path, STALE_DEAD_LETTER);
+      return;
+    }
     if (this.phase !== RUNNING) {
       throw new TypeError(
-        this.phase === FAILED ? `PersistentActor ${this.pid}: handling a command after a failed write` : 'PersistentActor: recovery has not run; if you override preStart, call `await super.preStart()` first',
+        this.phase === FAILED ? `PersistentActor ${this.pid}: handling a command after a failed write` : 'PersistentActor: a command arrived before recovery ran',
       );
     }
     this.handling = true;
@@ -198,20 +249,32 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
     }
     this.handling = false;
     if (this.failure !== undefined) throw this.failure;
+    if (this.phase === STALE) {
+      // Stop once the handler has seen its rejection (it may reply to the sender first).
+      // Its own error, if any, must not reach the supervisor: a restart would claim the id
+      // back from the newer incarnation.
+      if (threw && !isRejection(handlerError)) this.log.error(`${this.pid}: command handler failed while stopping a stale incarnation: ${describeCause(handlerError)}`, { error: handlerError });
+      this.hooks.stopSelf();
+      return;
+    }
     if (threw) this.rethrow(handlerError);
   }
 
-  /** A rejection was already reported (onPersistRejected) and must not fail the actor. */
+  /**
+   * The rule for an error a command handler throws: a `JournalRejectedError` (by its
+   * `code`, whichever object it is: rethrown, copied, or from another copy of this
+   * package) was reported to `onPersistRejected` and does not fail the actor; anything
+   * else does, including an error of the handler's own whose `cause` is a rejection.
+   */
   private rethrow(error: unknown): void {
-    if (error instanceof JournalRejectedError && this.ownRejections.has(error)) return;
+    if (isRejection(error)) return;
     throw error;
   }
-
-  private readonly ownRejections = new WeakSet<JournalRejectedError>();
 
   // ---- Persisting ---------------------------------------------------------------
 
   persist(events: readonly E[]): Promise<void> {
+    if (this.phase === STALE) return rejected(this.ownRejection(this.staleBy));
     if (this.phase !== RUNNING) {
       if (this.phase === FAILED && this.failure !== undefined) return rejected(new JournalWriteError(this.pid, this.failure));
       throw new TypeError(this.phase === FAILED ? `PersistentActor ${this.pid}: cannot persist after recovery failed` : 'PersistentActor: cannot persist during recovery');
@@ -224,7 +287,6 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
     } catch (cause) {
       // Refused before reaching the journal: no sequence number is used.
       const error = new JournalRejectedError(this.pid, cause);
-      this.ownRejections.add(error);
       this.guard('onPersistRejected', () => this.hooks.onPersistRejected(error, events));
       return rejected(error);
     }
@@ -284,17 +346,47 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
         write.resolve();
       }
     } else {
-      const error = new JournalRejectedError(this.pid, rejection);
-      this.ownRejections.add(error);
+      const error = this.ownRejection(rejection);
+      if (this.phase === RUNNING && isStaleWriterRejection(rejection)) this.becomeStale(rejection);
       this.guard('onPersistRejected', () => this.hooks.onPersistRejected(error, write.userEvents));
       write.reject(error);
     }
     this.settled();
+    if (this.phase === STALE) {
+      // Never sent: the journal would refuse them too, and nothing of them is stored.
+      while (this.queue.length > 0) {
+        const queued = this.queue.shift() as PendingWrite<E>;
+        const error = this.ownRejection(this.staleBy);
+        this.guard('onPersistRejected', () => this.hooks.onPersistRejected(error, queued.userEvents));
+        queued.reject(error);
+        this.settled();
+      }
+      return;
+    }
     const next = this.queue.shift();
     if (next !== undefined) {
       if (this.failure === undefined) this.send(next);
       else this.onFailed(next, this.failure);
     }
+  }
+
+  /** A rejection reported to the caller (and `onPersistRejected`) that must not fail the actor. */
+  private ownRejection(cause: unknown): JournalRejectedError {
+    return new JournalRejectedError(this.pid, cause);
+  }
+
+  /**
+   * The journal refused a write because another incarnation owns the id. Restarting would
+   * recover, claim the id back and fence the newer incarnation in turn (two writers taking
+   * turns forever), so this one stops once the current command has settled.
+   */
+  private becomeStale(rejection: Error): void {
+    this.phase = STALE;
+    this.staleBy = rejection;
+    this.log.error(
+      `${this.pid}: the journal refused a write because another incarnation of this persistence id is writing (${describeCause(rejection)}); stopping this one, which is stale. Two actors with one persistence id ran at once (a split brain, a double spawn, or a node that came back after failover).`,
+      { persistenceId: this.pid, error: rejection },
+    );
   }
 
   onFailed(write: PendingWrite<E>, cause: unknown): void {
@@ -329,6 +421,7 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
   // ---- Snapshots and deletion ---------------------------------------------------
 
   saveSnapshot(state: S): Promise<SnapshotMetadata> {
+    if (this.phase === STALE) return rejected(new StaleIncarnationError(this.pid, 'saveSnapshot'));
     return this.requireSnapshotter().save(state, this.lastSeq);
   }
 
@@ -343,15 +436,21 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
     this.saveSnapshot(state).catch((error: unknown) => this.log.warn(`${this.pid}: automatic snapshot failed: ${describeCause(error)}`, { error }));
   }
 
+  // Deletes and snapshot saves are not fenced by the journal (it cannot tell whose they
+  // are): an incarnation that knows it is stale must not touch the newer one's state.
+
   deleteSnapshot(sequenceNr: number): Promise<void> {
+    if (this.phase === STALE) return rejected(new StaleIncarnationError(this.pid, 'deleteSnapshot'));
     return this.requireSnapshotter().delete(sequenceNr);
   }
 
   deleteSnapshots(criteria: SnapshotSelectionCriteria): Promise<void> {
+    if (this.phase === STALE) return rejected(new StaleIncarnationError(this.pid, 'deleteSnapshots'));
     return this.requireSnapshotter().deleteMatching(criteria);
   }
 
   deleteEventsTo(toSequenceNr: number): Promise<void> {
+    if (this.phase === STALE) return rejected(new StaleIncarnationError(this.pid, 'deleteEventsTo'));
     const handle = this.journalHandle;
     if (handle === undefined) throw new TypeError('PersistentActor: deleteEventsTo before recovery');
     if (!(toSequenceNr === Infinity || (Number.isInteger(toSequenceNr) && toSequenceNr >= 0))) throw new RangeError(`deleteEventsTo: toSequenceNr must be an integer >= 0, got ${toSequenceNr}`);
@@ -377,6 +476,14 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** The dead-letter reason of a command that reached a stale incarnation while it stopped. */
+const STALE_DEAD_LETTER = 'stale-incarnation (a newer incarnation owns the persistence id; this one is stopping)';
+
+/** A journal rejection, known by its stable code rather than by class identity or object identity. */
+function isRejection(error: unknown): boolean {
+  return error instanceof Error && (error as { code?: unknown }).code === 'ERR_JOURNAL_REJECTED';
+}
 
 function rejected<T>(error: unknown): Promise<T> {
   const promise = Promise.reject<T>(error);

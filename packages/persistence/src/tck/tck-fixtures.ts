@@ -60,3 +60,22 @@ export async function replayedNumbers(journal: Journal, persistenceId: string, r
 export function text(payload: Uint8Array): string {
   return decoder.decode(payload);
 }
+
+/** The stable `code` of an error (`TroupeError.code`); read by value, not `instanceof`, since a plugin may load its own copy of this package. */
+export function codeOf(error: unknown): string | undefined {
+  if (error === null || typeof error !== 'object') return undefined;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** The first result of a one-write call, for writes that are expected to be refused. */
+export async function writeOne(journal: Journal, write: AtomicWrite): Promise<Error | undefined> {
+  const results = await journal.writeMessages([write]);
+  if (results.length !== 1) throw new Error(`TCK: writeMessages must answer one result per write, got ${results.length}`);
+  return results[0];
+}
+
+/** Opens the second instance the single-writer cases need (`openSibling`), or shares `journal` when the plugin gives none. */
+export async function openSibling(journal: Journal, open: ((journal: Journal) => Journal | Promise<Journal>) | undefined): Promise<Journal> {
+  return open === undefined ? journal : await open(journal);
+}

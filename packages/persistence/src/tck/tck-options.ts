@@ -16,11 +16,25 @@ export interface JournalTckOptions {
   /** Size of the "large payload" the journal must round-trip. @default 1 MiB */
   readonly largePayloadBytes?: number;
   /**
+   * The most events one atomic write may hold in this configuration (a journal that keeps
+   * a write inside one storage partition, e.g. Cassandra's `targetPartitionSize`): the
+   * cases that write more at once are skipped, so the rest of the kit can run on small
+   * partitions and cross their boundaries. @default Infinity
+   */
+  readonly largestAtomicWrite?: number;
+  /**
    * Closes `journal` and opens a new instance on the same storage (durable journals).
    * When given, the TCK checks that events, deletions and the highest sequence number
    * survive; leave out for in-memory journals.
    */
   readonly reopen?: (journal: Journal) => Journal | Promise<Journal>;
+  /**
+   * A second, independent instance on the same storage as `journal` — its own connections
+   * and caches — as a second process would open it; the TCK closes it. The single-writer
+   * cases (two writers of one id, two calls in flight) then run across two instances, as in
+   * a split brain. Without it they use `journal` for both writers, which proves less.
+   */
+  readonly openSibling?: (journal: Journal) => Journal | Promise<Journal>;
 }
 
 /** How the TCK gets a snapshot store under test. */

@@ -1,0 +1,36 @@
+import type { EventEnvelope, ReadJournal } from '@troupe/persistence';
+import type { SourceProvider } from './source-provider.js';
+
+/**
+ * The live `eventsByTag(tag)` query of a journal as a projection source: every event
+ * carrying `tag`, then each new one as it is stored. Offsets are the journal-wide
+ * order, so resuming from a stored offset misses nothing the journal has acknowledged
+ * (the `currentEventsByTag` contract of the journal SPI).
+ *
+ * @example
+ * const source = EventsByTagSource.create(await PersistenceQuery.readJournalFor(system), 'orders');
+ */
+export class EventsByTagSource<E> implements SourceProvider<E> {
+  readonly key: string;
+
+  private constructor(
+    private readonly readJournal: ReadJournal<E>,
+    /** The tag followed. */
+    readonly tag: string,
+  ) {
+    this.key = `tag:${tag}`;
+  }
+
+  /** Follows `tag` on `readJournal`. @throws TypeError when `tag` is empty */
+  static create<E>(readJournal: ReadJournal<E>, tag: string): EventsByTagSource<E> {
+    if (typeof tag !== 'string' || tag === '') throw new TypeError('EventsByTagSource: tag must be a non-empty string');
+    if (readJournal === null || typeof readJournal !== 'object' || typeof readJournal.eventsByTag !== 'function') {
+      throw new TypeError('EventsByTagSource: readJournal must be a ReadJournal (PersistenceQuery.readJournalFor)');
+    }
+    return new EventsByTagSource(readJournal, tag);
+  }
+
+  open(afterOffset: number, signal: AbortSignal): AsyncIterable<EventEnvelope<E>> {
+    return this.readJournal.eventsByTag(this.tag, afterOffset, { signal });
+  }
+}
