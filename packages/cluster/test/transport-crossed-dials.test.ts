@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import { awaitCondition } from '@troupe/testkit';
+import { WebSocket, WebSocketServer } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compareAddresses, formatAddress } from '../src/address/node-address.js';
+import { JsonFrameCodec } from '../src/transport/frame-codec.js';
+import { layOutFrame } from '../src/transport/frame-layout.js';
+import { PROTOCOL_VERSION, newNonce, proofFor } from '../src/transport/handshake.js';
 import { resolveTransportSettings } from '../src/transport/transport-settings.js';
 import { WsTransport } from '../src/transport/ws-transport.js';
 
@@ -64,4 +69,65 @@ describe('WsTransport: two nodes dialling each other at once', () => {
       sent = { low: 0, high: 0 };
     }
   }, 120_000);
+
+  it('reads a dialled connection it closes as a duplicate, and dials again once the connection it kept is gone', async () => {
+    const t = await node();
+    open.push(t.transport);
+    // The peer is played by hand over real sockets, so its side of the handshake can wait at will.
+    // Its address must be lower than t's: t (higher) then accepts the peer's own dial while still dialling it.
+    let server: WebSocketServer;
+    for (;;) {
+      server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+      await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+      if ((server.address() as AddressInfo).port < t.transport.port) break;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    const peer = formatAddress({ system: 'crossed', host: '127.0.0.1', port: (server.address() as AddressInfo).port, incarnation: 'aaaaaaaaaaaa' });
+    const codec = new JsonFrameCodec();
+    const frameOf = (n: number): Uint8Array => codec.encode(layOutFrame([{ k: 'msg', to: '/user/sink', v: { n } }], 0, 1));
+    const dialsIn: WebSocket[] = [];
+    const proved: WebSocket[] = [];
+    server.on('connection', (socket) => {
+      dialsIn.push(socket);
+      socket.once('message', (data) => {
+        const hello = JSON.parse(String(data)) as { nonce: string };
+        const nonce = newNonce();
+        socket.send(JSON.stringify({ t: 'challenge', from: peer, nonce, proof: proofFor(SECRET, 'server', hello.nonce, peer, t.transport.address) }));
+        socket.once('message', () => proved.push(socket));
+      });
+    });
+    try {
+      // t dials the peer, which holds back its `accepted`...
+      t.transport.send(peer, { k: 'msg', to: '/user/sink', v: { n: -1 } });
+      await awaitCondition(() => proved.length === 1, { timeoutMs: 10_000 });
+      // ...while the peer's own dial to t is accepted and becomes t's connection.
+      const inbound = new WebSocket(`ws://127.0.0.1:${t.transport.port}/`);
+      const nonce = newNonce();
+      await new Promise<void>((resolve, reject) => {
+        inbound.on('open', () => inbound.send(JSON.stringify({ t: 'hello', v: PROTOCOL_VERSION, from: peer, nonce })));
+        inbound.on('message', (data) => {
+          const m = JSON.parse(String(data)) as { t: string; nonce: string };
+          if (m.t === 'challenge') inbound.send(JSON.stringify({ t: 'proof', proof: proofFor(SECRET, 'client', m.nonce, peer, t.transport.address) }));
+          if (m.t === 'accepted') resolve();
+        });
+        inbound.on('error', reject);
+      });
+      // Now the peer accepts t's dial and writes on it at once: t closes it as a duplicate, but reads it till closed.
+      const dialled = proved[0] as WebSocket;
+      const dialledClosed = new Promise<void>((resolve) => dialled.once('close', () => resolve()));
+      dialled.send(JSON.stringify({ t: 'accepted' }));
+      dialled.send(frameOf(1));
+      await dialledClosed;
+      await awaitCondition(() => t.received.includes(1), { timeoutMs: 10_000 });
+      // The connection t kept goes away: t must dial the peer again for what it sends next.
+      const inboundClosed = new Promise<void>((resolve) => inbound.once('close', () => resolve()));
+      inbound.close();
+      await inboundClosed;
+      t.transport.send(peer, { k: 'msg', to: '/user/sink', v: { n: 2 } });
+      await awaitCondition(() => dialsIn.length === 2, { timeoutMs: 10_000 });
+    } finally {
+      for (const socket of dialsIn) socket.terminate();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
 });
