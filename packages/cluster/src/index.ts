@@ -23,3 +23,10 @@ export { ClusterPoolRouter, type ClusterPoolOptions } from './routing/cluster-po
 export { ClusterConsistentHashingRoutingLogic, ClusterRoutingLogics } from './routing/cluster-routing-logics.js';
 export { ClusterLeastOutboundBacklogRoutingLogic } from './routing/cluster-least-outbound-backlog-routing-logic.js';
 export { registerPoolRoutee } from './routing/routee-deployer.js';
+export { ClusterSharding } from './sharding/cluster-sharding.js';
+export { EntityRef } from './sharding/entity-ref.js';
+export { EntityTypeKey } from './sharding/entity-type-key.js';
+export { passivate } from './sharding/passivate.js';
+export { ShardCountMismatchError } from './sharding/sharding-errors.js';
+export { SHARDING_TOPIC, type ShardRegionStats, type ShardingEvent } from './sharding/sharding-events.js';
+export { type EntityTypeOptions, type PassivationOptions, SHARDING_DEFAULTS } from './sharding/sharding-settings.js';

@@ -18,12 +18,6 @@ export interface DialingHandshakeContext {
   callbackFailed(where: string, error: unknown): void;
 }
 
-/** A socket that completed the handshake, and the address of the node it reaches. */
-export interface DialedConnection {
-  readonly socket: WebSocket;
-  readonly peer: string;
-}
-
 /**
  * The client side of the challenge–response handshake (see handshake.ts) on one dialled
  * socket: sends `hello` once open, checks the server's challenge and proof (and that it
@@ -42,7 +36,8 @@ export class DialingHandshake {
     private readonly hostPort: string,
     private readonly expected: string | undefined,
     private readonly context: DialingHandshakeContext,
-    private readonly resolve: (connection: DialedConnection) => void,
+    private readonly adopt: (socket: WebSocket, peer: string) => void,
+    private readonly resolve: (peer: string) => void,
     private readonly reject: (error: Error) => void,
   ) {
     this.timer = setTimeout(() => this.fail(new HandshakeError(`handshake with ${hostPort} timed out`)), context.timeoutMs);
@@ -57,11 +52,15 @@ export class DialingHandshake {
 
   /**
    * Runs the handshake on `socket`, just created to dial `hostPort`; `expected` is the
-   * node address we mean to reach, if known. Rejects with a HandshakeError.
+   * node address we mean to reach, if known. `adopt(socket, peer)` runs synchronously in
+   * the callback that reads the peer's `accepted`: the peer writes right behind it, and
+   * ws emits the frames of the same read before any later callback (a promise
+   * continuation) could add a listener, so whoever takes the socket must listen from
+   * there. Resolves with the peer's address; rejects with a HandshakeError.
    */
-  static run(socket: WebSocket, hostPort: string, expected: string | undefined, context: DialingHandshakeContext): Promise<DialedConnection> {
+  static run(socket: WebSocket, hostPort: string, expected: string | undefined, context: DialingHandshakeContext, adopt: (socket: WebSocket, peer: string) => void): Promise<string> {
     return new Promise((resolve, reject) => {
-      new DialingHandshake(socket, hostPort, expected, context, resolve, reject);
+      new DialingHandshake(socket, hostPort, expected, context, adopt, resolve, reject);
     });
   }
 
@@ -96,7 +95,14 @@ export class DialingHandshake {
     if (message.t !== 'accepted') return this.fail(new HandshakeError(`expected accepted from ${hostPort}`));
     clearTimeout(this.timer);
     this.socket.off('message', this.onMessage);
-    this.resolve({ socket: this.socket, peer: this.peer });
+    const peer = this.peer;
+    try {
+      this.adopt(this.socket, peer);
+    } catch (error) {
+      this.context.callbackFailed('installing a connection', error);
+      this.socket.terminate();
+    }
+    this.resolve(peer);
   }
 
   /** Abandons the attempt: the socket is ended and the Promise rejects (later calls change nothing). */

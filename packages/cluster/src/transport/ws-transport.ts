@@ -5,7 +5,7 @@ import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { hostPortOf, parseAddress } from '../address/node-address.js';
 import { HandshakeError } from '../errors.js';
 import { AcceptingHandshake, type AcceptingHandshakeContext } from './accepting-handshake.js';
-import { type DialedConnection, DialingHandshake, type DialingHandshakeContext } from './dialing-handshake.js';
+import { DialingHandshake, type DialingHandshakeContext } from './dialing-handshake.js';
 import type { Envelope } from './envelope.js';
 import { type EnvelopeListener, InboundFrameDelivery, type InboundDeliveryBrackets, type MessageRunListener } from './inbound-frame-delivery.js';
 import { type AssociationHost, type DropListener, PeerAssociation } from './peer-association.js';
@@ -178,14 +178,18 @@ export class WsTransport implements AssociationHost {
 
   /** Connects to a seed at `host:port` and resolves with its node address once authenticated. */
   async handshakeWith(hostPort: string): Promise<string> {
-    const { socket, peer } = await this.dial(hostPort, undefined);
-    if (this.forgotten.has(peer)) {
-      socket.close(1000, 'node removed');
-      throw new HandshakeError(`${hostPort} is ${peer}, which was removed from the cluster`);
-    }
-    const association = this.associationFor(peer);
-    if (association.isConnected) socket.close(1000, 'already connected');
-    else this.install(association, socket);
+    let removed = false;
+    const peer = await this.dial(hostPort, undefined, (socket, peer) => {
+      if (this.forgotten.has(peer)) {
+        removed = true;
+        socket.close(1000, 'node removed');
+        return;
+      }
+      const association = this.associationFor(peer);
+      if (association.isConnected) this.closeDuplicate(peer, socket, 1000, 'already connected');
+      else this.install(association, socket);
+    });
+    if (removed) throw new HandshakeError(`${hostPort} is ${peer}, which was removed from the cluster`);
     return peer;
   }
 
@@ -260,17 +264,12 @@ export class WsTransport implements AssociationHost {
   private connect(association: PeerAssociation): void {
     if (association.connecting || association.isConnected || association.reconnectTimer !== undefined || this.closed) return;
     association.connecting = true;
-    this.dial(hostPortOf(association.address), association.address).then(
-      ({ socket }) => {
-        try {
-          if (this.associations.get(association.address) !== association || this.closed) socket.close(1000, 'not needed');
-          else if (association.isConnected) socket.close(CLOSE_DUPLICATE, 'duplicate');
-          else this.install(association, socket);
-        } catch (error) {
-          this.callbackFailed('installing a connection', error);
-          socket.terminate();
-        }
-      },
+    this.dial(hostPortOf(association.address), association.address, (socket, peer) => {
+      if (this.associations.get(association.address) !== association || this.closed) socket.close(1000, 'not needed');
+      else if (association.isConnected) this.closeDuplicate(peer, socket, CLOSE_DUPLICATE, 'duplicate');
+      else this.install(association, socket);
+    }).then(
+      () => {},
       () => {
         association.connecting = false;
         try {
@@ -297,11 +296,40 @@ export class WsTransport implements AssociationHost {
     association.reconnectTimer.unref();
   }
 
+  /**
+   * Closes an authenticated `socket` this node does not keep, still delivering what
+   * arrives on it until the peer's close frame: the peer adopted it when it accepted us
+   * and may have written to it already.
+   */
+  private closeDuplicate(peer: string, socket: WebSocket, code: number, reason: string): void {
+    this.readFrames(peer, socket);
+    socket.close(code, reason);
+  }
+
   /** Makes `socket` the association's connection and routes its frames. */
   private install(association: PeerAssociation, socket: WebSocket): void {
     const previous = association.socket;
     if (previous !== undefined && previous !== socket) previous.close(CLOSE_REPLACED, 'replaced');
-    const peer = association.address;
+    this.readFrames(association.address, socket);
+    socket.on('close', () => {
+      if (association.socket !== socket) return;
+      association.socket = undefined;
+      try {
+        if (association.queued > 0) this.retryLater(association);
+      } catch (error) {
+        this.callbackFailed('scheduling a reconnect', error);
+      }
+    });
+    association.attach(socket);
+  }
+
+  /**
+   * Routes every frame `socket` receives from `peer` from now on. Called in the same
+   * callback that completes the handshake: the peer writes as soon as it has accepted, and
+   * ws emits the frames that came in the same read right after the handshake's last message,
+   * before any later callback (a promise continuation) could add a listener.
+   */
+  private readFrames(peer: string, socket: WebSocket): void {
     // Reading pauses for one event-loop turn when a peer keeps us busy (see ReadWindow).
     const reading = new ReadWindow();
     let paused = false;
@@ -324,16 +352,6 @@ export class WsTransport implements AssociationHost {
         setImmediate(resume);
       }
     });
-    socket.on('close', () => {
-      if (association.socket !== socket) return;
-      association.socket = undefined;
-      try {
-        if (association.queued > 0) this.retryLater(association);
-      } catch (error) {
-        this.callbackFailed('scheduling a reconnect', error);
-      }
-    });
-    association.attach(socket);
   }
 
   /**
@@ -378,8 +396,13 @@ export class WsTransport implements AssociationHost {
     AcceptingHandshake.run(socket, this.handshakeContext);
   }
 
-  /** Client side: connects and authenticates; `expected` is the node address we mean to reach, if known. */
-  private dial(hostPort: string, expected: string | undefined): Promise<DialedConnection> {
+  /**
+   * Client side: connects and authenticates; `expected` is the node address we mean to
+   * reach, if known. `adopt` runs synchronously in the callback that reads the peer's
+   * `accepted` (see `readFrames`: frames right behind it would otherwise have no listener
+   * and be lost); the promise then resolves with the peer's address.
+   */
+  private dial(hostPort: string, expected: string | undefined, adopt: (socket: WebSocket, peer: string) => void): Promise<string> {
     const scheme = this.settings.tls === undefined ? 'ws' : 'wss';
     const tls = this.settings.tls;
     const socket = new WebSocket(`${scheme}://${hostPort}/`, {
@@ -389,6 +412,6 @@ export class WsTransport implements AssociationHost {
       ...(tls === undefined ? {} : { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.rejectUnauthorized ?? true }),
     });
     this.track(socket);
-    return DialingHandshake.run(socket, hostPort, expected, this.handshakeContext);
+    return DialingHandshake.run(socket, hostPort, expected, this.handshakeContext, adopt);
   }
 }

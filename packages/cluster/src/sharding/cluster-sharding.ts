@@ -1,0 +1,129 @@
+import type { ActorRef } from '@troupe/core';
+import type { Cluster } from '../cluster.js';
+import { EntityRef } from './entity-ref.js';
+import type { EntityTypeKey } from './entity-type-key.js';
+import { type RegionMessage, regionName } from './region-protocol.js';
+import { ShardRegion } from './shard-region.js';
+import { shardIdOf } from './shard-id.js';
+import { SHARDING_TOPIC, type ShardRegionStats, type ShardingEvent } from './sharding-events.js';
+import { type EntityTypeOptions, type EntityTypeSettings, resolveEntityTypeSettings } from './sharding-settings.js';
+
+const MAX_ENTITY_ID_LENGTH = 1024;
+const instances = new WeakMap<Cluster, ClusterSharding>();
+
+/**
+ * Cluster sharding on one node: entity types are registered with `init` (on every
+ * node that hosts or addresses them), and `entityRefFor` addresses an entity by type
+ * and id, never by node. See the package README, "Sharding".
+ *
+ * @example
+ * const sharding = ClusterSharding.get(cluster);
+ * sharding.init({ typeKey: Cart, create: (id) => new CartEntity(id) });
+ * sharding.entityRefFor(Cart, 'cart-42').tell({ type: 'add', sku: 'a1' });
+ */
+export class ClusterSharding {
+  private readonly regions = new Map<string, { readonly ref: ActorRef<RegionMessage>; readonly settings: EntityTypeSettings<unknown> }>();
+  private unsubscribe: (() => void) | undefined;
+
+  private constructor(private readonly cluster: Cluster) {}
+
+  /** The sharding extension of `cluster` (one per cluster node). */
+  static get(cluster: Cluster): ClusterSharding {
+    let sharding = instances.get(cluster);
+    if (sharding === undefined) {
+      sharding = new ClusterSharding(cluster);
+      instances.set(cluster, sharding);
+    }
+    return sharding;
+  }
+
+  /**
+   * Registers an entity type on this node and starts its shard region. Call it on
+   * every node with the same type name and shard count; a node without the type's
+   * `role` only routes to the others.
+   * @throws TypeError when the type is already registered here; TypeError/RangeError naming a bad option
+   */
+  init<M>(options: EntityTypeOptions<M>): void {
+    const settings = resolveEntityTypeSettings(options) as EntityTypeSettings<unknown>;
+    if (this.regions.has(settings.typeName)) throw new TypeError(`ClusterSharding.init: entity type "${settings.typeName}" is already registered on this node`);
+    const system = this.cluster.system;
+    const peers = new Map<string, ActorRef<RegionMessage>>();
+    const name = regionName(settings.typeName);
+    const ref = system.spawn(
+      () =>
+        new ShardRegion(settings, {
+          selfAddress: this.cluster.selfAddress,
+          regionOn: (node) => {
+            let peer = peers.get(node);
+            if (peer === undefined) {
+              peer = this.cluster.refFor<RegionMessage>(this.cluster.pathOn(node, name));
+              peers.set(node, peer);
+            }
+            return peer;
+          },
+          members: () => this.cluster.state.members,
+          publish: (event: ShardingEvent) => {
+            if (system.eventStream.hasSubscribers(SHARDING_TOPIC)) system.eventStream.publish(SHARDING_TOPIC, event);
+          },
+        }),
+      { name },
+    );
+    this.regions.set(settings.typeName, { ref, settings });
+    this.unsubscribe ??= this.cluster.subscribe(
+      (event) => {
+        if (event.type === 'ring-changed' || event.type === 'leader-changed') return;
+        const members = this.cluster.state.members;
+        for (const region of this.regions.values()) region.ref.tell({ t: 'sh-members', members });
+      },
+      { initialState: false },
+    );
+  }
+
+  /**
+   * A ref to entity `entityId` of `typeKey`, usable at once from this node wherever the
+   * entity lives or will live.
+   * @throws TypeError when the type is not registered on this node or the id is not a non-empty string (at most 1024 characters)
+   */
+  entityRefFor<M>(typeKey: EntityTypeKey<M>, entityId: string): EntityRef<M> {
+    const region = this.regionOf(typeKey);
+    if (typeof entityId !== 'string' || entityId.length === 0 || entityId.length > MAX_ENTITY_ID_LENGTH) {
+      throw new TypeError(`ClusterSharding.entityRefFor: entityId must be a non-empty string of at most ${MAX_ENTITY_ID_LENGTH} characters, got ${JSON.stringify(entityId)}`);
+    }
+    const n = region.settings.numberOfShards;
+    return new EntityRef<M>(typeKey.name, entityId, shardIdOf(entityId, n), region.ref, n);
+  }
+
+  /** The shard of `entityId` for `typeKey` (the same on every node). */
+  shardIdOf(typeKey: EntityTypeKey<unknown>, entityId: string): number {
+    return shardIdOf(entityId, this.regionOf(typeKey).settings.numberOfShards);
+  }
+
+  /** This node's shards, active entities, handoffs in progress and buffered messages of `typeKey`. */
+  stats(typeKey: EntityTypeKey<unknown>, timeoutMs = 5000): Promise<ShardRegionStats> {
+    return this.regionOf(typeKey).ref.ask<ShardRegionStats>((replyTo) => ({ t: 'sh-stats', replyTo }), { timeoutMs });
+  }
+
+  /**
+   * Every live member's stats of `typeKey`, by node address (asked of each member's
+   * region; a member that does not answer within `timeoutMs` is left out).
+   */
+  async clusterStats(typeKey: EntityTypeKey<unknown>, timeoutMs = 5000): Promise<Map<string, ShardRegionStats>> {
+    const region = this.regionOf(typeKey);
+    const name = regionName(region.settings.typeName);
+    const nodes = this.cluster.state.members.filter((m) => m.status !== 'down' && m.status !== 'removed').map((m) => m.address);
+    const answers = await Promise.allSettled(
+      nodes.map((node) => this.cluster.refFor<RegionMessage>(this.cluster.pathOn(node, name)).ask<ShardRegionStats>((replyTo) => ({ t: 'sh-stats', replyTo }), { timeoutMs })),
+    );
+    const stats = new Map<string, ShardRegionStats>();
+    answers.forEach((answer, i) => {
+      if (answer.status === 'fulfilled') stats.set(nodes[i] as string, answer.value);
+    });
+    return stats;
+  }
+
+  private regionOf(typeKey: EntityTypeKey<unknown>) {
+    const region = typeKey === undefined ? undefined : this.regions.get(typeKey.name);
+    if (region === undefined) throw new TypeError(`ClusterSharding: entity type "${typeKey?.name}" is not registered on this node; call init first`);
+    return region;
+  }
+}

@@ -1,0 +1,81 @@
+import type { ActorRef } from '@troupe/core';
+import type { Member } from '../membership/member.js';
+import type { ShardRegionStats } from './sharding-events.js';
+
+/**
+ * A message for entity `entityId`, on its way to the region hosting its shard.
+ * `hops` counts forwards between regions (so two regions that disagree about the
+ * owner do not bounce it forever); `n` is the sender's shard count.
+ */
+export interface DeliverEnvelope {
+  readonly t: 'sh-deliver';
+  readonly entityId: string;
+  readonly shard: number;
+  readonly message: unknown;
+  readonly hops: number;
+  readonly n: number;
+  /** The forwarding region (absent when the message comes from an `EntityRef` on the same node). */
+  readonly from?: ActorRef<RegionMessage>;
+  /** The forwarding region's node address. */
+  readonly node?: string;
+}
+
+/** Region → region: release these shards, `[shard, round]` (answered by `AcquireReply` with the same rounds). */
+export interface AcquireRequest {
+  readonly t: 'sh-acquire';
+  readonly entries: readonly (readonly [number, number])[];
+  readonly from: ActorRef<RegionMessage>;
+  /** The sending region's node address. */
+  readonly node: string;
+  readonly n: number;
+}
+
+/** Region → region: of the shards asked for in `round`, these are released and those still held. */
+export interface AcquireReply {
+  readonly t: 'sh-acquire-reply';
+  /** `[shard, round]` of the released shards. */
+  readonly released: readonly (readonly [number, number])[];
+  readonly held: readonly number[];
+  readonly from: ActorRef<RegionMessage>;
+  /** The sending region's node address. */
+  readonly node: string;
+  readonly n: number;
+}
+
+/** Region → region: this node finished handing these shards off (the receiver retries its acquire round now). */
+export interface HandedOff {
+  readonly t: 'sh-handed-off';
+  readonly shards: readonly number[];
+  readonly from: ActorRef<RegionMessage>;
+  /** The sending region's node address. */
+  readonly node: string;
+  readonly n: number;
+}
+
+/** Region → region: your message was refused, this node uses shard count `n`. */
+export interface ShardCountRefused {
+  readonly t: 'sh-count-refused';
+  readonly from: ActorRef<RegionMessage>;
+  /** The sending region's node address. */
+  readonly node: string;
+  readonly n: number;
+}
+
+/** Messages regions send each other (each carries the sender's shard count). */
+export type PeerMessage = DeliverEnvelope | AcquireRequest | AcquireReply | HandedOff | ShardCountRefused;
+
+/** Messages a region receives from its own node. */
+export type LocalRegionMessage =
+  | { readonly t: 'sh-members'; readonly members: readonly Member[] }
+  | { readonly t: 'sh-tick' }
+  | { readonly t: 'sh-handoff-timeout'; readonly shard: number }
+  | { readonly t: 'sh-passivate'; readonly entity: ActorRef<never> }
+  | { readonly t: 'sh-stats'; readonly replyTo: ActorRef<ShardRegionStats> };
+
+/** Everything a shard region handles. */
+export type RegionMessage = PeerMessage | LocalRegionMessage;
+
+/** Name of the region actor of entity type `typeName`, below `/user`. */
+export function regionName(typeName: string): string {
+  return `troupe-sharding-${typeName}`;
+}
