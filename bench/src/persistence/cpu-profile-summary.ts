@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 
 /**
  * Summarises a `.cpuprofile` written by `node --cpu-prof`: self time by function and by
- * file, as shares of all samples, so a profile can be quoted as evidence in BENCHMARKS.md.
+ * file, as shares of all samples, so a profile can be quoted as evidence (commit the profile with the claim).
  * Usage: node dist/persistence/cpu-profile-summary.js <file.cpuprofile> [top=25]
  */
 
