@@ -11,6 +11,8 @@ const totals = { passed: 0, failed: 0, skipped: 0 };
 let summaries = 0;
 
 function count(line) {
+  // Strips the terminal colour codes (ESC [ … m) vitest prints.
+  // eslint-disable-next-line no-control-regex
   const plain = line.replace(/\u001b\[[0-9;]*m/g, '');
   const match = SUMMARY.exec(plain);
   if (match === null) return;

@@ -95,7 +95,11 @@ async function tail(file, lines) {
     const length = Math.min(size, 256 * 1024);
     const buffer = Buffer.alloc(length);
     await handle.read(buffer, 0, length, size - length);
-    return buffer.toString('utf8').split('\n').slice(-lines - 1).join('\n');
+    return buffer
+      .toString('utf8')
+      .split('\n')
+      .slice(-lines - 1)
+      .join('\n');
   } catch (err) {
     return `(cannot read ${file}: ${err.message})`;
   } finally {
@@ -123,7 +127,7 @@ async function wait(name, address, { timeoutSeconds, pid, log }) {
   const started = Date.now();
   const deadline = started + timeoutSeconds * 1_000;
   let nextProgress = started + PROGRESS_EVERY_MS;
-  let lastError = 'no attempt yet';
+  let lastError;
   for (;;) {
     if (pid !== undefined && !isAlive(pid)) {
       await fail(`${name} (pid ${pid}) exited before it answered on ${address}`, log);
@@ -138,10 +142,7 @@ async function wait(name, address, { timeoutSeconds, pid, log }) {
     }
     const now = Date.now();
     if (now >= deadline) {
-      await fail(
-        `${name} did not answer on ${address} within ${timeoutSeconds} s (last error: ${lastError})`,
-        log,
-      );
+      await fail(`${name} did not answer on ${address} within ${timeoutSeconds} s (last error: ${lastError})`, log);
     }
     if (now >= nextProgress) {
       console.log(`waiting for ${name} on ${address} (${Math.round((now - started) / 1_000)} s)…`);
@@ -152,10 +153,7 @@ async function wait(name, address, { timeoutSeconds, pid, log }) {
 }
 
 function usage() {
-  console.error(
-    'usage: readiness.mjs probe kafka|cassandra HOST:PORT\n' +
-      '       readiness.mjs wait kafka|cassandra HOST:PORT --timeout SECONDS [--pid PID] [--log FILE]',
-  );
+  console.error('usage: readiness.mjs probe kafka|cassandra HOST:PORT\n' + '       readiness.mjs wait kafka|cassandra HOST:PORT --timeout SECONDS [--pid PID] [--log FILE]');
   process.exit(2);
 }
 

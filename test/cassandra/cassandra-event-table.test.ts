@@ -17,7 +17,17 @@ let journal: CassandraJournal;
 function write(persistenceId: string, from: number, to: number): AtomicWrite {
   const events: PersistentRepr[] = [];
   for (let seq = from; seq <= to; seq++) {
-    events.push({ persistenceId, sequenceNr: seq, payload: encoder.encode(`${persistenceId}:${seq}`), serializerId: 'json', manifest: 'm', eventManifest: '', tags: [], timestamp: seq, writerUuid: 'w' });
+    events.push({
+      persistenceId,
+      sequenceNr: seq,
+      payload: encoder.encode(`${persistenceId}:${seq}`),
+      serializerId: 'json',
+      manifest: 'm',
+      eventManifest: '',
+      tags: [],
+      timestamp: seq,
+      writerUuid: 'w',
+    });
   }
   return { persistenceId, events };
 }
@@ -36,7 +46,7 @@ describe.skipIf(!cassandraAvailable())('CassandraJournal.eventTable', () => {
     journal = new CassandraJournal({ client, keyspace, targetPartitionSize: 5 });
     const ids = Array.from({ length: PIDS }, (_, i) => `scan-${i}`);
     // Writes of 1..3 events, so some cross partition boundaries and move whole.
-    for (let seq = 1; seq <= EVENTS; ) {
+    for (let seq = 1; seq <= EVENTS;) {
       const to = Math.min(EVENTS, seq + (seq % 3));
       expect(await journal.writeMessages(ids.map((id) => write(id, seq, to)))).toEqual(ids.map(() => undefined));
       seq = to + 1;
@@ -129,7 +139,12 @@ describe.skipIf(!cassandraAvailable())('CassandraJournal.eventTable', () => {
   it('does not return deleted events', async () => {
     await journal.deleteMessagesTo('scan-3', 12);
     const rows = await collect(journal.eventTable({ parallelism: 4 }));
-    expect(rows.filter((r) => r.key.persistenceId === 'scan-3').map((r) => r.key.sequenceNr).sort((a, b) => a - b)).toEqual(Array.from({ length: EVENTS - 12 }, (_, i) => i + 13));
+    expect(
+      rows
+        .filter((r) => r.key.persistenceId === 'scan-3')
+        .map((r) => r.key.sequenceNr)
+        .sort((a, b) => a - b),
+    ).toEqual(Array.from({ length: EVENTS - 12 }, (_, i) => i + 13));
     expect(rows).toHaveLength(PIDS * EVENTS - 12);
   });
 

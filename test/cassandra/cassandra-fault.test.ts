@@ -73,7 +73,9 @@ describe.skipIf(!cassandraAvailable())('CassandraJournal when the real Cassandra
     const journal = new CassandraJournal({ contactPoints: cassandraContactPoints(), localDataCenter: CASSANDRA_LOCAL_DATA_CENTER, keyspace, requestTimeoutMs: 5000, targetPartitionSize: 50 });
     Persistence.configure(system, { journals: { default: journal } });
     const pids = Array.from({ length: ACTORS }, (_, i) => `ledger-${i}`);
-    const refs = pids.map((pid) => system.spawn(() => new Ledger(pid), { name: pid, supervision: SupervisorStrategy.restartWithBackoff({ minBackoffMs: 100, maxBackoffMs: 1000, logFailures: false }) }));
+    const refs = pids.map((pid) =>
+      system.spawn(() => new Ledger(pid), { name: pid, supervision: SupervisorStrategy.restartWithBackoff({ minBackoffMs: 100, maxBackoffMs: 1000, logFailures: false }) }),
+    );
     const acked = pids.map(() => new Map<number, number>());
     const failedCodes = new Set<string>();
     let stopLoad = false;

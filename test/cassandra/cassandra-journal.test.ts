@@ -15,7 +15,17 @@ let pidCounter = 0;
 const freshPid = (): string => `pid-${++pidCounter}-${Date.now()}`;
 
 function event(persistenceId: string, sequenceNr: number, tags: string[] = []): PersistentRepr {
-  return { persistenceId, sequenceNr, payload: encoder.encode(`${persistenceId}:${sequenceNr}`), serializerId: 'json', manifest: 'm', eventManifest: '', tags, timestamp: 1_700_000_000_000 + sequenceNr, writerUuid: 'w' };
+  return {
+    persistenceId,
+    sequenceNr,
+    payload: encoder.encode(`${persistenceId}:${sequenceNr}`),
+    serializerId: 'json',
+    manifest: 'm',
+    eventManifest: '',
+    tags,
+    timestamp: 1_700_000_000_000 + sequenceNr,
+    writerUuid: 'w',
+  };
 }
 
 function write(persistenceId: string, from: number, to: number): AtomicWrite {

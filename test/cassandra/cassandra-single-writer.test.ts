@@ -122,7 +122,10 @@ describe.skipIf(!cassandraAvailable())('CassandraJournal single writer', () => {
       for (let round = 0; round < 12; round++) {
         // A writes 2 events, B writes 3 (so some writes cross a boundary of 3-event partitions).
         const [ra, rb] = await Promise.all([writeOne(a, write(pid, highest + 1, highest + 2, 'a')), writeOne(b, write(pid, highest + 1, highest + 3, 'b'))]);
-        expect([ra, rb].filter((r) => r === undefined), `round ${round}`).toHaveLength(1);
+        expect(
+          [ra, rb].filter((r) => r === undefined),
+          `round ${round}`,
+        ).toHaveLength(1);
         expect(codeOf(ra ?? rb)).toBe(TAKEN);
         highest += ra === undefined ? 2 : 3;
       }
@@ -172,7 +175,10 @@ describe.skipIf(!cassandraAvailable())('CassandraJournal single writer', () => {
       const pid = freshPid('processes');
       const reports = await race(pid, 'no-claim');
       for (const report of reports) expect(Object.keys(report.refused).filter((code) => code !== TAKEN)).toEqual([]);
-      expect(reports.reduce((sum, r) => sum + (r.refused[TAKEN] ?? 0), 0), 'the two processes raced').toBeGreaterThan(0);
+      expect(
+        reports.reduce((sum, r) => sum + (r.refused[TAKEN] ?? 0), 0),
+        'the two processes raced',
+      ).toBeGreaterThan(0);
       await expectEveryAcknowledgedEventRecovered(pid, reports);
     });
 
@@ -360,10 +366,12 @@ describe.skipIf(!cassandraAvailable())('CassandraJournal single writer', () => {
         // 20 commands to each incarnation at once: both recovered (and claimed) the same empty history.
         const asks = refs.flatMap((ref, i) =>
           Array.from({ length: 20 }, (_, k) =>
-            ref.ask<string>((replyTo) => ({ type: 'add', text: `s${i}-${k}`, replyTo }), { timeoutMs: 10_000 }).then(
-              (text) => acknowledged.push(text),
-              () => undefined,
-            ),
+            ref
+              .ask<string>((replyTo) => ({ type: 'add', text: `s${i}-${k}`, replyTo }), { timeoutMs: 10_000 })
+              .then(
+                (text) => acknowledged.push(text),
+                () => undefined,
+              ),
           ),
         );
         await Promise.all(asks);
@@ -371,13 +379,15 @@ describe.skipIf(!cassandraAvailable())('CassandraJournal single writer', () => {
         // the latest (it may have written all 20 before the other even recovered) and stops.
         const extras = await Promise.all(
           refs.map((ref, i) =>
-            ref.ask<string>((replyTo) => ({ type: 'add', text: `extra-${i}`, replyTo }), { timeoutMs: 10_000 }).then(
-              (text) => {
-                acknowledged.push(text);
-                return true;
-              },
-              () => false,
-            ),
+            ref
+              .ask<string>((replyTo) => ({ type: 'add', text: `extra-${i}`, replyTo }), { timeoutMs: 10_000 })
+              .then(
+                (text) => {
+                  acknowledged.push(text);
+                  return true;
+                },
+                () => false,
+              ),
           ),
         );
         const stopped = await Promise.any(probes.map((probe, i) => probe.expectTerminated(refs[i] as ActorRef<never>, 20_000).then(() => i)));

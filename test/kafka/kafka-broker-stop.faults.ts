@@ -55,7 +55,22 @@ describe.skipIf(!kafkaAvailable())('KafkaJournal when the broker stops mid-write
     // A deletion made before the stop must survive the broker's restart (DeleteRecords).
     const before = await KafkaJournal.connect({ ...options });
     try {
-      await before.writeMessages([{ persistenceId: 'fault-deleted', events: [1, 2, 3, 4, 5].map((seq) => ({ persistenceId: 'fault-deleted', sequenceNr: seq, payload: Buffer.from(JSON.stringify({ type: 'added', n: seq })), serializerId: 'json', manifest: '', eventManifest: '', tags: [], timestamp: Date.now(), writerUuid: 'w' })) }]);
+      await before.writeMessages([
+        {
+          persistenceId: 'fault-deleted',
+          events: [1, 2, 3, 4, 5].map((seq) => ({
+            persistenceId: 'fault-deleted',
+            sequenceNr: seq,
+            payload: Buffer.from(JSON.stringify({ type: 'added', n: seq })),
+            serializerId: 'json',
+            manifest: '',
+            eventManifest: '',
+            tags: [],
+            timestamp: Date.now(),
+            writerUuid: 'w',
+          })),
+        },
+      ]);
       await before.deleteMessagesTo('fault-deleted', 3);
     } finally {
       await before.close();

@@ -73,7 +73,7 @@ describe.skipIf(!kafkaAvailable())('KafkaJournal', () => {
     expect(await journal.readHighestSequenceNr('twice', 1)).toBe(3);
   });
 
-  it('reads and writes past records that are not events of the id (an intruder, another id\'s envelope)', async () => {
+  it("reads and writes past records that are not events of the id (an intruder, another id's envelope)", async () => {
     await journal.writeMessages([write('foreign', 1)]);
     // Someone else appends to the journal topic: a record that is no envelope, and an
     // envelope of another persistence id. Before fences these made the topic unreadable.

@@ -16,7 +16,17 @@ import { type CounterNote, type CounterReply, KafkaCounter, deleteTopicsStarting
 const prefix = runPrefix('sw');
 
 function event(persistenceId: string, seq: number, writerUuid: string): PersistentRepr {
-  return { persistenceId, sequenceNr: seq, payload: Buffer.from(`${writerUuid}:${seq}`), serializerId: 'json', manifest: '', eventManifest: '', tags: [], timestamp: 1_700_000_000_000 + seq, writerUuid };
+  return {
+    persistenceId,
+    sequenceNr: seq,
+    payload: Buffer.from(`${writerUuid}:${seq}`),
+    serializerId: 'json',
+    manifest: '',
+    eventManifest: '',
+    tags: [],
+    timestamp: 1_700_000_000_000 + seq,
+    writerUuid,
+  };
 }
 
 function write(persistenceId: string, writerUuid: string, from: number, to = from): AtomicWrite {

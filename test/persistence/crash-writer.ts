@@ -30,7 +30,11 @@ class Writer extends PersistentActor<Command, Event> {
     for (;;) {
       // Alternate single events and atomic pairs, so both paths are crash-tested.
       const next = this.lastSequenceNr + 1;
-      if (next % 3 === 0) await this.persistAll([{ type: 'written', seq: next }, { type: 'written', seq: next + 1 }]);
+      if (next % 3 === 0)
+        await this.persistAll([
+          { type: 'written', seq: next },
+          { type: 'written', seq: next + 1 },
+        ]);
       else await this.persist({ type: 'written', seq: next });
       for (let seq = next; seq <= this.lastSequenceNr; seq++) process.stdout.write(`ack ${this.persistenceId} ${seq}\n`);
     }

@@ -2,13 +2,7 @@ import { randomUUID } from 'node:crypto';
 import cassandra from 'cassandra-driver';
 import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import {
-  CASSANDRA_LOCAL_DATA_CENTER,
-  cassandraAvailable,
-  cassandraContactPoints,
-  kafkaAvailable,
-  kafkaBrokers,
-} from '../setup/services-env.js';
+import { CASSANDRA_LOCAL_DATA_CENTER, cassandraAvailable, cassandraContactPoints, kafkaAvailable, kafkaBrokers } from '../setup/services-env.js';
 
 // Names unique per run: the servers may be reused across runs (TROUPE_KEEP_SERVICES=1).
 const runId = randomUUID().replaceAll('-', '').slice(0, 12);
@@ -66,9 +60,7 @@ describe.skipIf(!kafkaAvailable())('Kafka test server', () => {
 
 describe.skipIf(!cassandraAvailable())('Cassandra test server', () => {
   it('exposes its contact points through the environment too', () => {
-    expect(process.env.TROUPE_CASSANDRA_CONTACT_POINTS?.split(',')).toEqual(
-      cassandraContactPoints(),
-    );
+    expect(process.env.TROUPE_CASSANDRA_CONTACT_POINTS?.split(',')).toEqual(cassandraContactPoints());
   });
 
   it('creates a keyspace and a table, then reads back the row written to it', async () => {
@@ -82,25 +74,11 @@ describe.skipIf(!cassandraAvailable())('Cassandra test server', () => {
       const version = await client.execute('SELECT release_version FROM system.local');
       expect(version.first().get('release_version')).toMatch(/^5\.0\./);
 
-      await client.execute(
-        `CREATE KEYSPACE ${keyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
-      );
-      await client.execute(
-        `CREATE TABLE ${keyspace}.events (pid text, seq bigint, payload blob, PRIMARY KEY (pid, seq))`,
-      );
-      await client.execute(
-        `INSERT INTO ${keyspace}.events (pid, seq, payload) VALUES (?, ?, ?)`,
-        ['actor-1', cassandra.types.Long.fromNumber(1), Buffer.from('hello troupe')],
-        { prepare: true },
-      );
-      const rows = await client.execute(
-        `SELECT seq, payload FROM ${keyspace}.events WHERE pid = ?`,
-        ['actor-1'],
-        { prepare: true },
-      );
-      expect(rows.rows.map((row) => [row.get('seq').toString(), row.get('payload').toString()])).toEqual(
-        [['1', 'hello troupe']],
-      );
+      await client.execute(`CREATE KEYSPACE ${keyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
+      await client.execute(`CREATE TABLE ${keyspace}.events (pid text, seq bigint, payload blob, PRIMARY KEY (pid, seq))`);
+      await client.execute(`INSERT INTO ${keyspace}.events (pid, seq, payload) VALUES (?, ?, ?)`, ['actor-1', cassandra.types.Long.fromNumber(1), Buffer.from('hello troupe')], { prepare: true });
+      const rows = await client.execute(`SELECT seq, payload FROM ${keyspace}.events WHERE pid = ?`, ['actor-1'], { prepare: true });
+      expect(rows.rows.map((row) => [row.get('seq').toString(), row.get('payload').toString()])).toEqual([['1', 'hello troupe']]);
 
       await client.execute(`DROP KEYSPACE ${keyspace}`);
     } finally {

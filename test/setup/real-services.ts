@@ -120,10 +120,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     } else {
       process.stderr.write(stderr);
       if (code !== 0) {
-        throw new Error(
-          `scripts/services start ${toStart.join(' ')} failed (exit ${code}); see the output above` +
-            (code === EXIT_NO_PREREQS ? ' (CI=true: real-service suites must run)' : ''),
-        );
+        throw new Error(`scripts/services start ${toStart.join(' ')} failed (exit ${code}); see the output above` + (code === EXIT_NO_PREREQS ? ' (CI=true: real-service suites must run)' : ''));
       }
     }
   }

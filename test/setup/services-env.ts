@@ -55,10 +55,7 @@ export function kafkaBrokers(): string[] {
 
 /** True when the test Cassandra is up and answering. */
 export function cassandraAvailable(): boolean {
-  return (
-    provided('troupeCassandraAvailable') ??
-    fromEnv('TROUPE_CASSANDRA_CONTACT_POINTS').length > 0
-  );
+  return provided('troupeCassandraAvailable') ?? fromEnv('TROUPE_CASSANDRA_CONTACT_POINTS').length > 0;
 }
 
 /** Contact points of the test Cassandra, e.g. `['127.0.0.1:19042']`. */

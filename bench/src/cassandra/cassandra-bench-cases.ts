@@ -115,7 +115,17 @@ export async function seedHistory(ctx: BenchContext, count: number): Promise<str
     for (let from = 1; from <= count; from += chunk) {
       const events = [];
       for (let seq = from; seq < Math.min(from + chunk, count + 1); seq++) {
-        events.push({ persistenceId: pid, sequenceNr: seq, payload: encoder.encode(JSON.stringify({ n: 1 })), serializerId: 'json', manifest: 'Object', eventManifest: '', tags: [], timestamp: Date.now(), writerUuid: 'seed' });
+        events.push({
+          persistenceId: pid,
+          sequenceNr: seq,
+          payload: encoder.encode(JSON.stringify({ n: 1 })),
+          serializerId: 'json',
+          manifest: 'Object',
+          eventManifest: '',
+          tags: [],
+          timestamp: Date.now(),
+          writerUuid: 'seed',
+        });
       }
       writes.push({ persistenceId: pid, events });
     }

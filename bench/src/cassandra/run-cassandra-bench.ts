@@ -132,7 +132,9 @@ async function main(): Promise<void> {
   console.log('');
   console.log('scenario                ratio                      of medians  paired÷  (targets judged on paired÷)');
   for (const r of ratios) {
-    console.log(`${r.scenario.padEnd(24)}${r.of.padEnd(27)}${`${r.ratioOfMedians.toFixed(2)}×`.padStart(10)}${`${r.medianPairedRatio.toFixed(2)}×`.padStart(9)}  ${r.result === undefined ? '' : `${r.result} (≥ ${r.target}×)`}`);
+    console.log(
+      `${r.scenario.padEnd(24)}${r.of.padEnd(27)}${`${r.ratioOfMedians.toFixed(2)}×`.padStart(10)}${`${r.medianPairedRatio.toFixed(2)}×`.padStart(9)}  ${r.result === undefined ? '' : `${r.result} (≥ ${r.target}×)`}`,
+    );
   }
 
   const header = {

@@ -66,7 +66,15 @@ function connectRaw(port: number): Promise<void> {
 }
 
 async function startTroupe(codec: CodecName, seed: string): Promise<string> {
-  const node = await Cluster.start({ name: BENCH_SYSTEM, host: '127.0.0.1', port: 0, secret: BENCH_SECRET, seeds: [seed], transport: { codec: frameCodecOf(codec) }, system: { logger: silentLogger } });
+  const node = await Cluster.start({
+    name: BENCH_SYSTEM,
+    host: '127.0.0.1',
+    port: 0,
+    secret: BENCH_SECRET,
+    seeds: [seed],
+    transport: { codec: frameCodecOf(codec) },
+    system: { logger: silentLogger },
+  });
   cluster = node;
   node.system.spawn(() => new Sink(), { name: 'sink' });
   node.system.spawn(() => new Echoer(), { name: 'echo' });

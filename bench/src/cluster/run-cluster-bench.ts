@@ -116,13 +116,25 @@ async function remoteSections(only: Section | undefined): Promise<void> {
       }
       if (wantAsk) {
         const began = performance.now();
-        const result = await sideBySide('remote-ask-sequential', pair, ASK_COUNT, ASK_SETTLE_COUNT, (count) => troupeAsk(pair, count), (count) => rawAsk(pair, count));
-        for (const [subject, sample] of [['troupe', result.troupe], ['raw', result.raw]] as const) {
+        const result = await sideBySide(
+          'remote-ask-sequential',
+          pair,
+          ASK_COUNT,
+          ASK_SETTLE_COUNT,
+          (count) => troupeAsk(pair, count),
+          (count) => rawAsk(pair, count),
+        );
+        for (const [subject, sample] of [
+          ['troupe', result.troupe],
+          ['raw', result.raw],
+        ] as const) {
           add('remote-ask-sequential', subject, sample.rate as number, 'asks/s');
           add('remote-ask-sequential-p50', subject, sample.p50 as number, 'µs');
           add('remote-ask-sequential-p99', subject, sample.p99 as number, 'µs');
         }
-        log(`remote-ask-sequential: troupe p50 ${rounded(result.troupe.p50 as number)} p99 ${rounded(result.troupe.p99 as number)} µs; raw p50 ${rounded(result.raw.p50 as number)} p99 ${rounded(result.raw.p99 as number)} µs [${((performance.now() - began) / 1000).toFixed(1)} s]`);
+        log(
+          `remote-ask-sequential: troupe p50 ${rounded(result.troupe.p50 as number)} p99 ${rounded(result.troupe.p99 as number)} µs; raw p50 ${rounded(result.raw.p50 as number)} p99 ${rounded(result.raw.p99 as number)} µs [${((performance.now() - began) / 1000).toFixed(1)} s]`,
+        );
       }
     }
   } finally {
@@ -149,7 +161,9 @@ async function clusterSection(): Promise<void> {
           parts.push(`heartbeats ${rate.perNodePerSecond.toFixed(2)}/node/s (max ${rate.maxPerNodePerSecond.toFixed(2)}), gossip ${rate.gossipPerNodePerSecond.toFixed(2)}/node/s`);
           if (size === DETECTION_SIZE) {
             detection = await detectKilledNode(cluster, true);
-            parts.push(`killed node unreachable after ${Math.round(detection.firstMs)} ms (all survivors ${Math.round(detection.allMs)} ms), removed after ${Math.round(detection.removedMs ?? Number.NaN)} ms`);
+            parts.push(
+              `killed node unreachable after ${Math.round(detection.firstMs)} ms (all survivors ${Math.round(detection.allMs)} ms), removed after ${Math.round(detection.removedMs ?? Number.NaN)} ms`,
+            );
           }
         }
         log(`${size} nodes, run ${run + 1}: ${parts.join('; ')} [${((performance.now() - began) / 1000).toFixed(1)} s]`);
@@ -168,7 +182,9 @@ async function clusterSection(): Promise<void> {
   } finally {
     await akka.cluster.close();
   }
-  log(`${DETECTION_SIZE} nodes, acceptable pause 3 s: killed node unreachable after ${Math.round(akkaDetection.firstMs)} ms (all survivors ${Math.round(akkaDetection.allMs)} ms) [${((performance.now() - began) / 1000).toFixed(1)} s]`);
+  log(
+    `${DETECTION_SIZE} nodes, acceptable pause 3 s: killed node unreachable after ${Math.round(akkaDetection.firstMs)} ms (all survivors ${Math.round(akkaDetection.allMs)} ms) [${((performance.now() - began) / 1000).toFixed(1)} s]`,
+  );
 
   for (const size of CLUSTER_SIZES) add(`converge-${size}-nodes`, 'troupe', medianOf(convergence[`${size}`] ?? []), 'ms');
   for (const size of CLUSTER_SIZES) {

@@ -109,6 +109,8 @@ export async function nactPingPong(messages: number, children: number): Promise<
     const finished = new Latch(1);
     const ponger = nact.spawnStateless(system, (message: NactPongerMsg) => nact.dispatch(message.replyTo, 'pong'), 'ponger');
     let received = 0;
+    // Assigned once the pinger exists (it needs the pinger's ref); read only after that.
+    // eslint-disable-next-line prefer-const
     let ping: NactPongerMsg | undefined;
     const pinger = nact.spawnStateless(
       system,

@@ -59,7 +59,8 @@ export function formatTable(figures: readonly Figure[]): string {
     return [scenario, unit, ...SUBJECTS.map((subject) => formatValue(of(subject)?.value)), ratio, formatTarget(scenario, unit), result];
   });
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] as string).length)));
-  const line = (cells: readonly string[]) => `| ${cells.map((cell, column) => (column >= 2 && column <= 5 ? cell.padStart(widths[column] as number) : cell.padEnd(widths[column] as number))).join(' | ')} |`;
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((cell, column) => (column >= 2 && column <= 5 ? cell.padStart(widths[column] as number) : cell.padEnd(widths[column] as number))).join(' | ')} |`;
   const rule = `|${widths.map((width, column) => (column >= 2 && column <= 5 ? `${'-'.repeat(width + 1)}:` : '-'.repeat(width + 2))).join('|')}|`;
   return [line(header), rule, ...rows.map(line)].join('\n');
 }

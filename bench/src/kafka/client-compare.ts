@@ -14,14 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Admin } from '@platformatic/kafka';
-import {
-  PlatformaticPartitionReader,
-  createTopics,
-  deleteTopics,
-  kafkajsClient,
-  kafkajsReadAll,
-  platformaticProducer,
-} from './raw-clients.js';
+import { PlatformaticPartitionReader, createTopics, deleteTopics, kafkajsClient, kafkajsReadAll, platformaticProducer } from './raw-clients.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string): string => {

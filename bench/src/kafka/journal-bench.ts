@@ -100,7 +100,10 @@ function replyCounter(system: ActorSystem, count: number, timeoutMs = 300_000): 
     reject = rej;
   });
   const timer = setTimeout(() => reject(new Error(`${left} of ${count} replies missing after ${timeoutMs} ms (see the error log above)`)), timeoutMs);
-  void done.then(() => clearTimeout(timer), () => undefined);
+  void done.then(
+    () => clearTimeout(timer),
+    () => undefined,
+  );
   const counter = system.spawn<number>(() => new ReplyCounter(() => --left === 0 && resolve()), { name: `count-${Math.random().toString(36).slice(2)}` });
   return { ref: counter, done };
 }
@@ -202,11 +205,24 @@ async function recovery(admin: Admin): Promise<void> {
   const small = 'recover-small';
   const smallTopic = `${journalPrefix}${small}`;
   const writer = await KafkaJournal.connect({ brokers, journalTopicPrefix: journalPrefix, eventTopicMapper: EmptyEventTopicMapper });
-  for (const [id, count] of [[persistenceId, n], [small, 10]] as const) {
+  for (const [id, count] of [
+    [persistenceId, n],
+    [small, 10],
+  ] as const) {
     await writer.claimWriter?.(id, 'bench-writer');
     await writer.readHighestSequenceNr(id, 1);
     for (let i = 0; i < count; i += 1000) {
-      const events = Array.from({ length: Math.min(1000, count - i) }, (_, k) => ({ persistenceId: id, sequenceNr: i + k + 1, payload, serializerId: 'json', manifest: '', eventManifest: '', tags: [], timestamp: Date.now(), writerUuid: 'bench-writer' }));
+      const events = Array.from({ length: Math.min(1000, count - i) }, (_, k) => ({
+        persistenceId: id,
+        sequenceNr: i + k + 1,
+        payload,
+        serializerId: 'json',
+        manifest: '',
+        eventManifest: '',
+        tags: [],
+        timestamp: Date.now(),
+        writerUuid: 'bench-writer',
+      }));
       const [result] = await writer.writeMessages([{ persistenceId: id, events }]);
       if (result !== undefined) throw result;
     }
@@ -234,7 +250,14 @@ async function recovery(admin: Admin): Promise<void> {
     await reader.readAll(topic);
     fetchOnlyMs = Math.min(fetchOnlyMs, performance.now() - f0);
   }
-  record(`recovery of ${n} events`, (n / troupeMs) * 1000, (n / rawMs) * 1000, 'events/s', true, `actor start to recovery completed vs a group-less read of the partition that JSON-parses each event; best of ${ROUNDS} alternating runs`);
+  record(
+    `recovery of ${n} events`,
+    (n / troupeMs) * 1000,
+    (n / rawMs) * 1000,
+    'events/s',
+    true,
+    `actor start to recovery completed vs a group-less read of the partition that JSON-parses each event; best of ${ROUNDS} alternating runs`,
+  );
   record(`recovery of ${n} events (raw: fetch only)`, (n / troupeMs) * 1000, (n / fetchOnlyMs) * 1000, 'events/s', true, 'the same Troupe figure vs a raw read that does not even parse the events');
   const troupeSamples: number[] = [];
   const rawSamples: number[] = [];
@@ -259,7 +282,14 @@ async function recovery(admin: Admin): Promise<void> {
     freshMs = Math.min(freshMs, ms);
     await other.terminate();
   }
-  record(`recovery of ${n} events, fresh journal`, (n / freshMs) * 1000, (n / rawMs) * 1000, 'events/s', true, `as above, each run in a new actor system whose journal instance never saw the id (a failover); best of ${ROUNDS}`);
+  record(
+    `recovery of ${n} events, fresh journal`,
+    (n / freshMs) * 1000,
+    (n / rawMs) * 1000,
+    'events/s',
+    true,
+    `as above, each run in a new actor system whose journal instance never saw the id (a failover); best of ${ROUNDS}`,
+  );
 
   // Recovery from a snapshot: only the last 10 events are replayed (journal level:
   // claim, highest number and replay, as the runtime calls them).
@@ -290,8 +320,22 @@ async function recovery(admin: Admin): Promise<void> {
     rawTailSamples.push(performance.now() - r0);
   }
   await warm.close();
-  record(`snapshot recovery, last ${tail} of ${n}, fresh journal (p50)`, p50(freshSamples), p50(rawTailSamples), 'ms', false, `${freshSamples.length} runs; claimWriter + readHighestSequenceNr + replay of the last ${tail} events by a journal instance that never saw the id, vs a raw read of those ${tail} records`);
-  record(`snapshot recovery, last ${tail} of ${n}, same journal (p50)`, p50(warmSamples), p50(rawTailSamples), 'ms', false, `the same by one journal instance that recovered the id before (a restart on the same node)`);
+  record(
+    `snapshot recovery, last ${tail} of ${n}, fresh journal (p50)`,
+    p50(freshSamples),
+    p50(rawTailSamples),
+    'ms',
+    false,
+    `${freshSamples.length} runs; claimWriter + readHighestSequenceNr + replay of the last ${tail} events by a journal instance that never saw the id, vs a raw read of those ${tail} records`,
+  );
+  record(
+    `snapshot recovery, last ${tail} of ${n}, same journal (p50)`,
+    p50(warmSamples),
+    p50(rawTailSamples),
+    'ms',
+    false,
+    `the same by one journal instance that recovered the id before (a restart on the same node)`,
+  );
   await reader.close();
 }
 

@@ -94,7 +94,18 @@ export class PlatformaticPartitionReader {
     let end = -1n;
     let count = 0;
     for (;;) {
-      const response = await fetchV17.api.async(connection, 0, 1, 16 * 1024 * 1024, 0, 0, -1, [{ topicId: info.id, partitions: [{ partition: 0, fetchOffset: next, currentLeaderEpoch: -1, lastFetchedEpoch: -1, partitionMaxBytes: 4 * 1024 * 1024 }] }], [], '');
+      const response = await fetchV17.api.async(
+        connection,
+        0,
+        1,
+        16 * 1024 * 1024,
+        0,
+        0,
+        -1,
+        [{ topicId: info.id, partitions: [{ partition: 0, fetchOffset: next, currentLeaderEpoch: -1, lastFetchedEpoch: -1, partitionMaxBytes: 4 * 1024 * 1024 }] }],
+        [],
+        '',
+      );
       const partition = response.responses[0]!.partitions[0]!;
       if (end < 0n) end = partition.highWatermark;
       for (const batch of partition.records ?? []) {

@@ -14,7 +14,9 @@ export async function journalPerfSpec(store: JournalStore): Promise<Figure[]> {
   const journal = store.open();
   try {
     const perf = await measureJournalPerformance(journal, { events: EVENTS });
-    process.stderr.write(`# journal-perf-spec ${store.kind}: write ${Math.round(perf.writeEventsPerSec).toLocaleString('en-US')} events/s, replay ${Math.round(perf.replayEventsPerSec).toLocaleString('en-US')} events/s (n=${EVENTS})\n`);
+    process.stderr.write(
+      `# journal-perf-spec ${store.kind}: write ${Math.round(perf.writeEventsPerSec).toLocaleString('en-US')} events/s, replay ${Math.round(perf.replayEventsPerSec).toLocaleString('en-US')} events/s (n=${EVENTS})\n`,
+    );
     return [
       { scenario: `journal-perf-spec-write-${store.kind}`, subject: 'troupe', value: perf.writeEventsPerSec, unit: 'events/s' },
       { scenario: `journal-perf-spec-replay-${store.kind}`, subject: 'troupe', value: perf.replayEventsPerSec, unit: 'events/s' },

@@ -175,7 +175,8 @@ async function main(): Promise<void> {
     statistic: `${STATISTIC} of ${MEASURED_RUNS} runs after 1 warm-up run (the subjects of a scenario interleaved)`,
     counts,
     journals: DURABILITY,
-    nactEngine: 'MapPersistenceEngine (bench/src/persistence/nact-map-engine.ts): a Map of arrays, O(1) append, binary-searched range read, events kept as objects (no serialisation); nact ships no such engine',
+    nactEngine:
+      'MapPersistenceEngine (bench/src/persistence/nact-map-engine.ts): a Map of arrays, O(1) append, binary-searched range read, events kept as objects (no serialisation); nact ships no such engine',
     raw: 'the same Troupe journal driven through its SPI with no actors: JSON-encoded events, one atomic write per id, all ids in one writeMessages call; replay decodes every payload',
     targets,
   };

@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 const exampleDir = fileURLToPath(new URL('..', import.meta.url));
 const runNode = (args: readonly string[], timeoutMs: number) => runNodeProgram(args, { cwd: exampleDir, timeoutMs });
 
-
 /** The first capture group of `pattern` in `output`, as a number (commas allowed). */
 function numberAfter(output: string, pattern: RegExp): number {
   const match = pattern.exec(output);

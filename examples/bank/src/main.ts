@@ -75,7 +75,9 @@ const { resumedAfter } = ledger;
 started = performance.now();
 await inFlight(DEPOSITS, (i) => ask<Receipt>(accountId(i), (replyTo) => ({ type: 'deposit', amount: 100 + (i % 900), replyTo })));
 const depositMs = performance.now() - started;
-console.log(`2. deposits    ${number(DEPOSITS)} deposits to ${ACCOUNTS} accounts, ${IN_FLIGHT} in flight: ${depositMs.toFixed(0)} ms → ${number(DEPOSITS / (depositMs / 1000))} events/s (group commit)`);
+console.log(
+  `2. deposits    ${number(DEPOSITS)} deposits to ${ACCOUNTS} accounts, ${IN_FLIGHT} in flight: ${depositMs.toFixed(0)} ms → ${number(DEPOSITS / (depositMs / 1000))} events/s (group commit)`,
+);
 
 // 3. Transfers: withdraw, then deposit. A refused withdrawal stores nothing.
 let done = 0;
@@ -111,7 +113,9 @@ const applied = ledger.projection.status().handled;
 const { total } = await ledger.read();
 await ledger.stop();
 const agrees = total === after;
-console.log(`5. projection  exactly-once eventsByTag('bank') resumed after offset ${number(resumedAfter)} and applied ${number(applied)} events; its total ${money(total)} ${agrees ? '=' : '≠'} sum of balances ${money(after)}`);
+console.log(
+  `5. projection  exactly-once eventsByTag('bank') resumed after offset ${number(resumedAfter)} and applied ${number(applied)} events; its total ${money(total)} ${agrees ? '=' : '≠'} sum of balances ${money(after)}`,
+);
 
 await system.terminate();
 console.log(`\nRun it again: every balance continues from the journal (run #${run + 1} next).`);

@@ -9,7 +9,6 @@ const exampleDir = fileURLToPath(new URL('..', import.meta.url));
 const runNode = (args: readonly string[], timeoutMs: number) => runNodeProgram(args, { cwd: exampleDir, env: { TROUPE_DEMO_DATA: dataDir }, timeoutMs });
 const dataDir = mkdtempSync(join(tmpdir(), 'troupe-bank-'));
 
-
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('example: bank (the main demo)', () => {

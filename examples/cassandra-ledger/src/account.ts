@@ -6,9 +6,7 @@ export type Receipt = { readonly ok: true; readonly balance: number; readonly se
 
 /** Commands of an account. Amounts are in cents. */
 export type AccountCommand =
-  | { type: 'deposit'; cents: number; replyTo: ActorRef<Receipt> }
-  | { type: 'withdraw'; cents: number; replyTo: ActorRef<Receipt> }
-  | { type: 'balance'; replyTo: ActorRef<Receipt> };
+  { type: 'deposit'; cents: number; replyTo: ActorRef<Receipt> } | { type: 'withdraw'; cents: number; replyTo: ActorRef<Receipt> } | { type: 'balance'; replyTo: ActorRef<Receipt> };
 
 /** Events an account stores; its balance is their sum. */
 export type AccountEvent = { type: 'deposited'; cents: number } | { type: 'withdrawn'; cents: number };

@@ -86,7 +86,8 @@ async function main(): Promise<void> {
     entry.partitions.add(key.partitionNr);
     totals.set(key.persistenceId, entry);
   }
-  for (const [pid, t] of [...totals].sort()) console.log(`   ${pid.padEnd(14)} ${String(t.events).padStart(3)} events in partitions [${[...t.partitions].sort().join(', ')}], net ${cents(t.net).padStart(9)}`);
+  for (const [pid, t] of [...totals].sort())
+    console.log(`   ${pid.padEnd(14)} ${String(t.events).padStart(3)} events in partitions [${[...t.partitions].sort().join(', ')}], net ${cents(t.net).padStart(9)}`);
 
   console.log('\n4. inspect it with cqlsh:');
   console.log(`   SELECT sequence_nr, ser_manifest, blobAsText(event) FROM ${keyspace}.messages WHERE persistence_id = 'account-alice' AND partition_nr = 0;`);

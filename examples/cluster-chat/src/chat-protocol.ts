@@ -9,6 +9,4 @@ export type UserMessage =
   | { readonly type: 'quit' };
 
 /** What the room understands. `user` is a ref on another node: the room watches it. */
-export type RoomMessage =
-  | { readonly type: 'join'; readonly name: string; readonly user: ActorRef<UserMessage> }
-  | { readonly type: 'say'; readonly name: string; readonly text: string };
+export type RoomMessage = { readonly type: 'join'; readonly name: string; readonly user: ActorRef<UserMessage> } | { readonly type: 'say'; readonly name: string; readonly text: string };

@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 const exampleDir = fileURLToPath(new URL('..', import.meta.url));
 const runNode = (args: readonly string[], timeoutMs: number) => runNodeProgram(args, { cwd: exampleDir, timeoutMs });
 
-
 describe('example: cluster-chat', () => {
   it('chats through remote refs and sees Terminated for a stopped user and for a killed node', async () => {
     const { code, stdout, stderr } = await runNode(['dist/main.js'], 60_000);

@@ -35,7 +35,7 @@ cluster.subscribe((event) => {
   send({ type: 'event', event: event.type, member: 'member' in event ? event.member.address : undefined, members, unreachable: cluster.state.unreachable.map((m) => m.address) });
 });
 
-process.on('message', async (command: { type: string; keys?: string[]; requestId?: number }) => {
+async function handle(command: { type: string; keys?: string[]; requestId?: number }): Promise<void> {
   if (command.type === 'route' && command.keys !== undefined) {
     const placements: Record<string, string> = {};
     for (const key of command.keys) placements[key] = await router.ask<string>((replyTo) => ({ type: 'put', key, replyTo }), { timeoutMs: 3000 });
@@ -45,5 +45,12 @@ process.on('message', async (command: { type: string; keys?: string[]; requestId
     await cluster.leave();
     process.exit(0);
   }
+}
+// A failed command ends the node with its reason rather than as an unhandled rejection.
+process.on('message', (command: { type: string; keys?: string[]; requestId?: number }) => {
+  handle(command).catch((error: unknown) => {
+    console.error(`cluster-ring node: ${String(error)}`);
+    process.exit(1);
+  });
 });
 process.on('disconnect', () => process.exit(0));

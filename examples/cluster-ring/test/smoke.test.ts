@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 const exampleDir = fileURLToPath(new URL('..', import.meta.url));
 const runNode = (args: readonly string[], timeoutMs: number) => runNodeProgram(args, { cwd: exampleDir, timeoutMs });
 
-
 describe('example: cluster-ring', () => {
   it('converges 3 nodes, routes keys by the ring, removes a killed node and moves only its keys', async () => {
     const { code, stdout, stderr } = await runNode(['dist/main.js'], 60_000);

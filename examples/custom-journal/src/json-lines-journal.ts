@@ -96,7 +96,10 @@ export class JsonLinesJournal implements Journal {
       const refusal = this.refusal(write, accepted.get(write.persistenceId) ?? 0);
       results.push(refusal);
       if (refusal !== undefined) continue;
-      accepted.set(write.persistenceId, write.events.reduce((max, e) => Math.max(max, e.sequenceNr), 0));
+      accepted.set(
+        write.persistenceId,
+        write.events.reduce((max, e) => Math.max(max, e.sequenceNr), 0),
+      );
       const line: Line = { op: 'write', events: write.events.map((e) => ({ ...e, payload: Buffer.from(e.payload).toString('base64') })) };
       text += `${JSON.stringify(line)}\n`;
     }

@@ -10,7 +10,6 @@ const runNode = (args: readonly string[], timeoutMs: number) => runNodeProgram(a
 const dataDir = mkdtempSync(join(tmpdir(), 'troupe-bank-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-
 describe('example: custom-journal', () => {
   it('persists on the home-made journal and recovers the balance on the next run', async () => {
     const first = await runNode(['dist/main.js', dataDir], 20_000);

@@ -11,9 +11,7 @@ import { Actor, type ActorRef, ActorSystem } from '@troupe/core';
 type Pong = { readonly type: 'pong'; readonly seq: number };
 
 /** What the ponger understands. Each request carries a ref typed by the reply it expects. */
-type PongerMessage =
-  | { readonly type: 'ping'; readonly seq: number; readonly replyTo: ActorRef<Pong> }
-  | { readonly type: 'count'; readonly replyTo: ActorRef<number> };
+type PongerMessage = { readonly type: 'ping'; readonly seq: number; readonly replyTo: ActorRef<Pong> } | { readonly type: 'count'; readonly replyTo: ActorRef<number> };
 
 /** What the pinger reports when a rally is over: its lifetime totals and this rally's duration. */
 type RallyResult = { readonly pingsSent: number; readonly pongsReceived: number; readonly elapsedMs: number };

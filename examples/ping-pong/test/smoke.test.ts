@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 const exampleDir = fileURLToPath(new URL('..', import.meta.url));
 const runNode = (args: readonly string[], timeoutMs: number) => runNodeProgram(args, { cwd: exampleDir, timeoutMs });
 
-
 describe('example: ping-pong', () => {
   it('rallies with tell, answers asks, terminates, and exits 0', async () => {
     const { code, signal, stdout, stderr } = await runNode(['dist/main.js', '20000'], 20_000);

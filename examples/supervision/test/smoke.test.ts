@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 const exampleDir = fileURLToPath(new URL('..', import.meta.url));
 const runNode = (args: readonly string[], timeoutMs: number) => runNodeProgram(args, { cwd: exampleDir, timeoutMs });
 
-
 /** Asserts that every line appears in `output`, in this order. */
 function expectInOrder(output: string, lines: readonly string[]): void {
   let from = 0;

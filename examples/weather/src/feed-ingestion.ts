@@ -33,7 +33,8 @@ export class FeedIngestion {
     options: FeedIngestionOptions = {},
   ) {
     this.readingsPerCommand = options.readingsPerCommand ?? 1000;
-    if (!(Number.isSafeInteger(this.readingsPerCommand) && this.readingsPerCommand > 0)) throw new RangeError(`FeedIngestion: readingsPerCommand must be a positive integer, got ${this.readingsPerCommand}`);
+    if (!(Number.isSafeInteger(this.readingsPerCommand) && this.readingsPerCommand > 0))
+      throw new RangeError(`FeedIngestion: readingsPerCommand must be a positive integer, got ${this.readingsPerCommand}`);
     this.askTimeoutMs = options.askTimeoutMs ?? 60_000;
     if (!(this.askTimeoutMs > 0)) throw new RangeError(`FeedIngestion: askTimeoutMs must be positive, got ${this.askTimeoutMs}`);
   }

@@ -134,7 +134,10 @@ export class SqliteReadModel implements ReadModelWriter, ReadModelQueries {
   day(day: StationDay): DayAggregates {
     const key = [day.stationId, day.year, day.month, day.day] as const;
     return {
-      temperature: this.one<DailyTemperatureRow>(`SELECT ${DAY_COLUMNS}, high, low, mean, variance, stdev, hours FROM daily_aggregate_temperature WHERE wsid = ? AND year = ? AND month = ? AND day = ?`, key),
+      temperature: this.one<DailyTemperatureRow>(
+        `SELECT ${DAY_COLUMNS}, high, low, mean, variance, stdev, hours FROM daily_aggregate_temperature WHERE wsid = ? AND year = ? AND month = ? AND day = ?`,
+        key,
+      ),
       precipitation: this.one<DailyPrecipitationRow>(`SELECT ${DAY_COLUMNS}, precipitation FROM daily_aggregate_precip WHERE wsid = ? AND year = ? AND month = ? AND day = ?`, key),
     };
   }
@@ -154,10 +157,7 @@ export class SqliteReadModel implements ReadModelWriter, ReadModelQueries {
   }
 
   station(stationId: string): WeatherStationInfo | undefined {
-    return this.one(
-      `SELECT id, name, country_code AS countryCode, state_code AS stateCode, call_sign AS callSign, lat, long, elevation FROM weather_station WHERE id = ?`,
-      [stationId],
-    );
+    return this.one(`SELECT id, name, country_code AS countryCode, state_code AS stateCode, call_sign AS callSign, lat, long, elevation FROM weather_station WHERE id = ?`, [stationId]);
   }
 
   /** Upserts reference data about stations. */
@@ -172,8 +172,7 @@ export class SqliteReadModel implements ReadModelWriter, ReadModelQueries {
   /** The stored offset of a projection, read in this connection (and so in its transaction). */
   storedOffset(projectionName: string, projectionKey: string): number {
     const row = this.database.prepare('SELECT current_offset AS o FROM projection_offset WHERE projection_name = ? AND projection_key = ?').get(projectionName, projectionKey) as
-      | { o: number }
-      | undefined;
+      { o: number } | undefined;
     return row?.o ?? 0;
   }
 
@@ -184,9 +183,9 @@ export class SqliteReadModel implements ReadModelWriter, ReadModelQueries {
 
   private recomputeDay(day: StationDay): void {
     const key = [day.stationId, day.year, day.month, day.day] as const;
-    const readings = this.statement(
-      `SELECT temperature, one_hour_precip AS oneHourPrecip FROM raw_weather_data WHERE wsid = ? AND year = ? AND month = ? AND day = ? ORDER BY hour`,
-    ).all(...key) as unknown as Reading[];
+    const readings = this.statement(`SELECT temperature, one_hour_precip AS oneHourPrecip FROM raw_weather_data WHERE wsid = ? AND year = ? AND month = ? AND day = ? ORDER BY hour`).all(
+      ...key,
+    ) as unknown as Reading[];
     const stats = dailyTemperature(readings);
     if (stats === undefined) this.statement('DELETE FROM daily_aggregate_temperature WHERE wsid = ? AND year = ? AND month = ? AND day = ?').run(...key);
     else this.upsertDailyTemperature({ ...day, ...stats });

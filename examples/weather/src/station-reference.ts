@@ -19,7 +19,16 @@ export function readStationReference(path: string): WeatherStationInfo[] {
     if (f.length !== 8 || id === undefined || name === undefined || numbers.some((n) => !Number.isFinite(n))) {
       throw new TypeError(`${path}:${i + 1}: expected id,name,country,state,call sign,lat,long,elevation; got ${JSON.stringify(line)}`);
     }
-    stations.push({ id, name, countryCode: countryCode ?? '', stateCode: stateCode ?? '', callSign: callSign ?? '', lat: numbers[0] as number, long: numbers[1] as number, elevation: numbers[2] as number });
+    stations.push({
+      id,
+      name,
+      countryCode: countryCode ?? '',
+      stateCode: stateCode ?? '',
+      callSign: callSign ?? '',
+      lat: numbers[0] as number,
+      long: numbers[1] as number,
+      elevation: numbers[2] as number,
+    });
   });
   return stations;
 }

@@ -47,7 +47,13 @@ describe('daily aggregates from readings', () => {
   });
 
   it('takes a month high and low from its days, and a year from its daily sums', () => {
-    expect(monthlyTemperature([{ high: 3, low: -2 }, { high: 11, low: 1 }, { high: 7, low: -4 }])).toEqual({ high: 11, low: -4 });
+    expect(
+      monthlyTemperature([
+        { high: 3, low: -2 },
+        { high: 11, low: 1 },
+        { high: 7, low: -4 },
+      ]),
+    ).toEqual({ high: 11, low: -4 });
     expect(monthlyTemperature([])).toBeUndefined();
     expect(annualPrecipitation([1.5, 0, 2.25])).toBe(3.75);
   });

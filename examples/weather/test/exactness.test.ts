@@ -25,7 +25,10 @@ const CRASH_AT_BATCH = 4;
 const UPLOADS = 48;
 
 /** The CSV lines, in file order. */
-const lines = gunzipSync(readFileSync(join(exampleDir, 'data/ny-sf-2008.csv.gz'))).toString('utf8').trimEnd().split('\n');
+const lines = gunzipSync(readFileSync(join(exampleDir, 'data/ny-sf-2008.csv.gz')))
+  .toString('utf8')
+  .trimEnd()
+  .split('\n');
 
 interface Rows {
   dailyTemperature: Map<string, Record<string, number | string>>;

@@ -9,7 +9,10 @@ import { WeatherPipeline } from '../src/weather-pipeline.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'troupe-weather-http-'));
 const bundled = (file: string): string => new URL(`../data/${file}`, import.meta.url).pathname;
-const nyLines = gunzipSync(readFileSync(bundled('ny-2008.csv.gz'))).toString('utf8').trimEnd().split('\n');
+const nyLines = gunzipSync(readFileSync(bundled('ny-2008.csv.gz')))
+  .toString('utf8')
+  .trimEnd()
+  .split('\n');
 let pipeline: WeatherPipeline;
 
 beforeAll(async () => {
@@ -20,12 +23,16 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function post(path: string, body: string | Buffer, contentType = 'text/csv'): Promise<{ status: number; body: any }> {
+// JSON bodies, read field by field in the assertions below.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+async function post(path: string, body: string | Buffer, contentType = 'text/csv'): Promise<{ status: number; body: Json }> {
   const response = await fetch(`${pipeline.api.url}${path}`, { method: 'POST', body, headers: { 'content-type': contentType } });
   return { status: response.status, body: await response.json() };
 }
 
-async function get(path: string): Promise<{ status: number; body: any }> {
+async function get(path: string): Promise<{ status: number; body: Json }> {
   const response = await fetch(`${pipeline.api.url}${path}`);
   return { status: response.status, body: await response.json() };
 }
@@ -61,7 +68,10 @@ describe('WeatherHttpApi', () => {
     const { status, body } = await post('/feed', readFileSync(bundled('sf-2008.csv.gz')), 'application/gzip');
     expect({ status, body }).toEqual({ status: 200, body: { lines: 8784, stored: 8784, duplicates: 0, refused: [] } });
     await projected();
-    const sfLines = gunzipSync(readFileSync(bundled('sf-2008.csv.gz'))).toString('utf8').trimEnd().split('\n');
+    const sfLines = gunzipSync(readFileSync(bundled('sf-2008.csv.gz')))
+      .toString('utf8')
+      .trimEnd()
+      .split('\n');
     const january = sfLines.filter((l) => l.split(',')[2] === '01' && l.split(',')[6] !== '999.9').map((l) => Number(l.split(',')[5]));
     expect((await get('/stations/724940:23234/months/2008-01')).body).toMatchObject({ month: '2008-01', high: Math.max(...january), low: Math.min(...january) });
     const wet = sfLines.map((l) => Math.max(0, Number(l.split(',')[11]))).reduce((a, b) => a + b, 0);
@@ -75,7 +85,10 @@ describe('WeatherHttpApi', () => {
 
   it('stores the good lines of a feed and refuses each malformed one with its line number and reason, storing nothing of it', async () => {
     const [a, b, c] = nyLines.slice(24, 27) as [string, string, string];
-    const broken = b.split(',').map((f, i) => (i === 5 ? 'warm' : f)).join(',');
+    const broken = b
+      .split(',')
+      .map((f, i) => (i === 5 ? 'warm' : f))
+      .join(',');
     const { status, body } = await post('/feed', `${a}\n${broken}\n\n${c}\nnot,a,reading\n`);
     expect(status).toBe(200);
     expect(body).toEqual({
@@ -91,7 +104,12 @@ describe('WeatherHttpApi', () => {
     // Hours 00 and 02 of 2 January are stored; hour 01 (line 2) is not.
     const day = await get('/stations/725030:14732/days/2008-01-02');
     expect(day.body.temperature.hours).toBe(2);
-    expect(pipeline.readModel.database.prepare("SELECT hour FROM raw_weather_data WHERE wsid = '725030:14732' AND month = 1 AND day = 2 ORDER BY hour").all().map((r) => r.hour)).toEqual([0, 2]);
+    expect(
+      pipeline.readModel.database
+        .prepare("SELECT hour FROM raw_weather_data WHERE wsid = '725030:14732' AND month = 1 AND day = 2 ORDER BY hour")
+        .all()
+        .map((r) => r.hour),
+    ).toEqual([0, 2]);
   });
 
   it('stores nothing again when a feed is uploaded twice', async () => {
@@ -100,7 +118,21 @@ describe('WeatherHttpApi', () => {
   });
 
   it('takes one reading as JSON: stored, then a duplicate, and a later different reading of the hour corrects it', async () => {
-    const reading = { stationId: '725030:14732', year: 2008, month: 3, day: 1, hour: 12, temperature: 8.5, dewPoint: 1, pressure: 1012, windDirection: 90, windSpeed: 3, skyCondition: 4, oneHourPrecip: 0.4, sixHourPrecip: 1 };
+    const reading = {
+      stationId: '725030:14732',
+      year: 2008,
+      month: 3,
+      day: 1,
+      hour: 12,
+      temperature: 8.5,
+      dewPoint: 1,
+      pressure: 1012,
+      windDirection: 90,
+      windSpeed: 3,
+      skyCondition: 4,
+      oneHourPrecip: 0.4,
+      sixHourPrecip: 1,
+    };
     expect(await post('/readings', JSON.stringify(reading), 'application/json')).toEqual({ status: 201, body: { stored: true } });
     expect(await post('/readings', JSON.stringify(reading), 'application/json')).toEqual({ status: 200, body: { stored: false, duplicate: true } });
     expect((await post('/readings', JSON.stringify({ ...reading, temperature: 10.5 }), 'application/json')).status).toBe(201);
@@ -111,7 +143,11 @@ describe('WeatherHttpApi', () => {
   it('refuses a malformed JSON reading with 422 and a body that is not JSON with 400, naming what is wrong', async () => {
     const refused = await post('/readings', JSON.stringify({ stationId: '725030:14732', year: 2008, month: 2, day: 30 }), 'application/json');
     expect(refused).toEqual({ status: 422, body: { error: 'reading refused: hour must be a number, got nothing' } });
-    const badDay = await post('/readings', JSON.stringify({ stationId: '725030:14732', year: 2008, month: 2, day: 30, hour: 1, windDirection: 0, windSpeed: 0, skyCondition: 0, oneHourPrecip: 0, sixHourPrecip: 0 }), 'application/json');
+    const badDay = await post(
+      '/readings',
+      JSON.stringify({ stationId: '725030:14732', year: 2008, month: 2, day: 30, hour: 1, windDirection: 0, windSpeed: 0, skyCondition: 0, oneHourPrecip: 0, sixHourPrecip: 0 }),
+      'application/json',
+    );
     expect(badDay).toEqual({ status: 422, body: { error: 'reading refused: day must be between 1 and 29, got 30 (2008-02 has 29 days)' } });
     const notJson = await post('/readings', '{"stationId":', 'application/json');
     expect(notJson.status).toBe(400);

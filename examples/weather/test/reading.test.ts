@@ -3,7 +3,10 @@ import { parseReadingLine, validateReading } from '../src/reading.js';
 
 const GOOD = '725030:14732,2008,01,01,00,5.0,-3.9,1020.4,270,4.6,2,0.0,0.0';
 /** GOOD with field `index` (0-based) replaced by `value`. */
-const withField = (index: number, value: string): string => GOOD.split(',').map((f, i) => (i === index ? value : f)).join(',');
+const withField = (index: number, value: string): string =>
+  GOOD.split(',')
+    .map((f, i) => (i === index ? value : f))
+    .join(',');
 
 describe('parseReadingLine', () => {
   it('parses a line of the NOAA feed into a reading with numbers', () => {

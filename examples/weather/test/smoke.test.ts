@@ -20,7 +20,9 @@ describe('example: weather (npm start -- --once)', () => {
     expect(first.stdout).toContain('GET /stations/725030:14732/current → 200 {"station":"NEW YORK LAGUARDIA ARPT","stationId":"725030:14732","year":2008,"month":12,"day":31,"hour":23,');
     expect(first.stdout).toMatch(/GET \/stations\/725030:14732\/days\/2008-07-04 → 200 \{.*"temperature":\{"high":26\.7,"low":22\.8,.*"hours":23\}/);
     expect(first.stdout).toContain('GET /stations/724940:23234/months/2008-01 → 200 {"stationId":"724940:23234","station":"SAN FRANCISCO INTL AP","month":"2008-01","high":15,"low":3.9}');
-    expect(first.stdout).toContain('recomputed 17,568 readings from the journal at offset 17,568: 732 daily temperature rows, 732 daily precipitation rows, 24 months, 2 years; 0 differed from the stream');
+    expect(first.stdout).toContain(
+      'recomputed 17,568 readings from the journal at offset 17,568: 732 daily temperature rows, 732 daily precipitation rows, 24 months, 2 years; 0 differed from the stream',
+    );
 
     const second = await run();
     expect({ code: second.code, stderr: second.stderr }).toEqual({ code: 0, stderr: '' });

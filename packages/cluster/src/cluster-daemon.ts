@@ -347,7 +347,10 @@ export class ClusterDaemon {
     this.state = next;
     const events = diffEvents(before, next, this.self);
     // Any change of who reports whom unreachable restarts the clock (the strategies weigh each observer's records).
-    const key = `${next.members.map((m) => `${m.address}=${m.status}`).join(',')}|${next.reachability.records.map((r) => `${r.observer}>${r.subject}`).sort().join(',')}`;
+    const key = `${next.members.map((m) => `${m.address}=${m.status}`).join(',')}|${next.reachability.records
+      .map((r) => `${r.observer}>${r.subject}`)
+      .sort()
+      .join(',')}`;
     if (key !== this.stabilityKey) {
       this.stabilityKey = key;
       this.stableSince = this.clock.now();

@@ -7,7 +7,10 @@ import { markUnreachable } from '../src/membership/reachability.js';
 const n = (i: number) => `troupe://t@127.0.0.1:${3000 + i}#n`;
 
 function split(size: number, unreachable: number[], observer = 0): Gossip {
-  return view(size, unreachable.map((u) => [observer, u]));
+  return view(
+    size,
+    unreachable.map((u) => [observer, u]),
+  );
 }
 
 /** `size` members (Up unless `statuses` says otherwise) and `records` as [observer, subject] pairs. */

@@ -35,7 +35,12 @@ describe('ref encoding', () => {
 
   it('leaves an object with a toJSON of its own to JSON.stringify, as a batch would', () => {
     const a = new PathRef('troupe://t@127.0.0.1:1#a/user/a');
-    const message = { replyTo: a, toJSON(this: { replyTo: ActorRef<unknown> }) { return { reply: this.replyTo.path }; } };
+    const message = {
+      replyTo: a,
+      toJSON(this: { replyTo: ActorRef<unknown> }) {
+        return { reply: this.replyTo.path };
+      },
+    };
     const exported: string[] = [];
     expect(encodeRefs(message, (ref) => exported.push(ref.path))).toBe(message);
     expect(exported).toEqual([]);

@@ -57,8 +57,17 @@ function twoRegions(viewA: Member[], viewB: Member[], clock?: ManualClock) {
   const events: ShardingEvent[] = [];
   const regions = new Map<string, ActorRef<RegionMessage>>();
   const start = (node: string, view: Member[]) => {
-    const settings = resolveEntityTypeSettings<Msg>({ typeKey: EntityTypeKey.of<Msg>('g'), create: (id) => new Greeter(id, node), numberOfShards: SHARDS, retryIntervalMs: 50, stopMessage: { type: 'stop' } });
-    const ref = sys.spawn(() => new ShardRegion(settings as never, { selfAddress: node, regionOn: (n) => regions.get(n) as ActorRef<RegionMessage>, publish: (e) => events.push(e), members: () => view }), { name: node === A ? 'region-a' : 'region-b' });
+    const settings = resolveEntityTypeSettings<Msg>({
+      typeKey: EntityTypeKey.of<Msg>('g'),
+      create: (id) => new Greeter(id, node),
+      numberOfShards: SHARDS,
+      retryIntervalMs: 50,
+      stopMessage: { type: 'stop' },
+    });
+    const ref = sys.spawn(
+      () => new ShardRegion(settings as never, { selfAddress: node, regionOn: (n) => regions.get(n) as ActorRef<RegionMessage>, publish: (e) => events.push(e), members: () => view }),
+      { name: node === A ? 'region-a' : 'region-b' },
+    );
     regions.set(node, ref);
     return ref;
   };

@@ -76,7 +76,9 @@ describe('ClusterSharding (3 processes on 127.0.0.1, persistent entities on a sh
     const survivors = all.filter((a) => a !== victimAddress);
     await h.waitFor(() => [0, 2].every((i) => seesUp(h.nodes[i] as never, survivors)), 20_000, 'the victim removed');
     const after = await ask(h, 2, 'get', ids, 3000, 20_000);
-    console.log(`[measured] failover: ${onVictim.length} of ${ids.length} entities were on the killed node; all ${ids.length} answered from survivors ${Math.round(performance.now() - killedAt)} ms after SIGKILL (heartbeat 200 ms, pause 1500 ms, stable-after 1500 ms)`);
+    console.log(
+      `[measured] failover: ${onVictim.length} of ${ids.length} entities were on the killed node; all ${ids.length} answered from survivors ${Math.round(performance.now() - killedAt)} ms after SIGKILL (heartbeat 200 ms, pause 1500 ms, stable-after 1500 ms)`,
+    );
     for (const answer of after) {
       expect(answer.error).toBeUndefined();
       const reply = answer.reply as NonNullable<Answer['reply']>;

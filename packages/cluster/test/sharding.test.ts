@@ -116,7 +116,7 @@ describe('ClusterSharding (3 nodes in one process)', () => {
       } catch (error) {
         const stats = await Promise.all(sharded.map((x) => x.stats(type)));
         const backlog = [a, b, c].map((n) => [a, b, c].map((o) => n.outboundBacklog(o.selfAddress)).join('/')).join(' ');
-        throw new Error(`${String(error)}; region stats ${JSON.stringify(stats)}; outbound backlogs ${backlog}; dead letters ${dead.slice(0, 12).join(' | ')}`);
+        throw new Error(`${String(error)}; region stats ${JSON.stringify(stats)}; outbound backlogs ${backlog}; dead letters ${dead.slice(0, 12).join(' | ')}`, { cause: error });
       }
     };
     let rounds = 1;

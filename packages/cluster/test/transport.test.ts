@@ -297,7 +297,7 @@ describe('WsTransport under bad input', () => {
     slowPeer.on('message', (data) => {
       // Flat frames (frame-layout.ts): recipient, count, messages…; other envelopes are objects.
       const frame = JSON.parse(String(data)) as unknown[];
-      for (let at = 0; at < frame.length; ) {
+      for (let at = 0; at < frame.length;) {
         if (typeof frame[at] === 'object') at++;
         else {
           const count = frame[at + 1] as number;

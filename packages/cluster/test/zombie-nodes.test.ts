@@ -83,7 +83,9 @@ describe('Zombie nodes (5 processes, two frozen with SIGSTOP until downed, then 
         // what it saw: the lost path is required to show in at least one lost round (below).
         if (notice === 'lost') selfDiscovered += sawSurvivorsUnreachable.includes(true) ? 1 : 0;
         else expect(sawSurvivorsUnreachable).toEqual([false, false]);
-        console.log(`[zombies] round ${round} (froze positions ${pair.join(',')}, notice ${notice}): both terminated ${Math.round(performance.now() - resumedAt)} ms after SIGCONT (${reasons.join(', ')})`);
+        console.log(
+          `[zombies] round ${round} (froze positions ${pair.join(',')}, notice ${notice}): both terminated ${Math.round(performance.now() - resumedAt)} ms after SIGCONT (${reasons.join(', ')})`,
+        );
       } catch (error) {
         const views = zombies.filter((z) => z.alive).map((z) => `${addressOf(z)} sees ${JSON.stringify(stateOf(z).members.map((m) => m.status))}, unreachable ${stateOf(z).unreachable.length}`);
         failures.push(`round ${round} (froze positions ${pair.join(',')}, notice ${notice}): ${views.join('; ') || String(error)}`);

@@ -50,7 +50,7 @@ export interface ActorSystemSettings {
   readonly askTimeoutMs: number;
 }
 
-const SYSTEM_NAME = /^[A-Za-z0-9][A-Za-z0-9_\-]*$/;
+const SYSTEM_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
 /**
  * A tree of actors sharing one dispatcher, clock, event stream and dead-letter

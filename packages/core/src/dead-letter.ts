@@ -1,14 +1,6 @@
 /** Why a message could not be delivered. */
 export type DeadLetterReason =
-  | 'recipient-stopped'
-  | 'mailbox-full'
-  | 'mailbox-dropped-oldest'
-  | 'no-routees'
-  | 'sent-to-dead-letters'
-  | 'ask-already-completed'
-  | 'system-terminated'
-  | 'stash-discarded'
-  | (string & {});
+  'recipient-stopped' | 'mailbox-full' | 'mailbox-dropped-oldest' | 'no-routees' | 'sent-to-dead-letters' | 'ask-already-completed' | 'system-terminated' | 'stash-discarded' | (string & {});
 
 /** A message that did not reach an actor, published on the event stream's `dead-letter` topic. */
 export interface DeadLetter {

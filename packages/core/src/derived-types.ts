@@ -10,15 +10,7 @@ import type { ActorRef } from './actor-ref.js';
  * const ref: ActorRef<MessageOf<Counter>> = system.spawn(() => new Counter());
  */
 export type MessageOf<T> =
-  T extends ActorRef<infer M>
-    ? M
-    : T extends Actor<infer M>
-      ? M
-      : T extends abstract new (...args: never[]) => Actor<infer M>
-        ? M
-        : T extends (...args: never[]) => Actor<infer M>
-          ? M
-          : never;
+  T extends ActorRef<infer M> ? M : T extends Actor<infer M> ? M : T extends abstract new (...args: never[]) => Actor<infer M> ? M : T extends (...args: never[]) => Actor<infer M> ? M : never;
 
 /**
  * The reply type of a message (or of each member of a message union): `R` where the
@@ -36,4 +28,6 @@ export type RepliedMessage<M> = Extract<M, { readonly replyTo: unknown }>;
  * `ask` can be built: that keeps `ActorRef` contravariant in `M` for subclasses of it
  * (a `RemoteActorRef<X>` still converts to `ActorRef<never>`).
  */
+// `any` on purpose: an unknown message type must leave `ask` as permissive as before (see above).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ReplyToBuilt<M, B> = 0 extends 1 & M ? any : [M] extends [never] ? any : unknown extends M ? any : ReplyOf<M extends unknown ? (B extends M ? M : never) : never>;

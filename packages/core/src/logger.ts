@@ -22,7 +22,10 @@ export class ConsoleLogger implements Logger {
   private readonly threshold: number;
 
   /** @param level lowest level printed. @default 'warn' */
-  constructor(level: LogLevel = 'warn', private readonly prefix = 'troupe') {
+  constructor(
+    level: LogLevel = 'warn',
+    private readonly prefix = 'troupe',
+  ) {
     if (!(level in LEVEL_ORDER)) throw new TypeError(`ConsoleLogger: level must be one of ${Object.keys(LEVEL_ORDER).join(', ')}, got ${String(level)}`);
     this.threshold = LEVEL_ORDER[level];
   }

@@ -19,7 +19,7 @@ export interface SpawnOptions {
   readonly stashCapacity?: number;
 }
 
-const NAME = /^[A-Za-z0-9_.\-][A-Za-z0-9_.\-:@]*$/;
+const NAME = /^[A-Za-z0-9_.-][A-Za-z0-9_.\-:@]*$/;
 
 /** Throws a TypeError naming what is wrong with a child name. */
 export function checkActorName(name: unknown): string {

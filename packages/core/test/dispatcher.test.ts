@@ -94,7 +94,7 @@ describe('Dispatcher', () => {
     expect(await probe.receiveN(8)).toEqual(['a', 'b', 'a', 'b', 'a', 'b', 'a', 'b']);
   });
 
-  it('holds the actors an inbound delivery wakes and runs them at its end, on the caller\'s stack, once, never from inside an actor', async () => {
+  it("holds the actors an inbound delivery wakes and runs them at its end, on the caller's stack, once, never from inside an actor", async () => {
     system = ActorSystem.create({ logger: silentLogger });
     const delivery = inboundDelivery(system);
     const seen: string[] = [];
@@ -123,7 +123,7 @@ describe('Dispatcher', () => {
     expect(seen).toEqual(['a', 'after a', 'b', 'after b', 'c', 'after c']);
   });
 
-  it('starts a new time slice with the first inbound delivery of an I/O callback, so a quiet system answers on the caller\'s stack however long ago it last yielded', async () => {
+  it("starts a new time slice with the first inbound delivery of an I/O callback, so a quiet system answers on the caller's stack however long ago it last yielded", async () => {
     system = ActorSystem.create({ logger: silentLogger, timeSliceMs: 1 });
     const delivery = inboundDelivery(system);
     const { recorder, seen } = spawnRecorder(system);

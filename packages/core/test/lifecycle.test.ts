@@ -153,7 +153,10 @@ describe('Stopping actors', () => {
     const stopped: string[] = [];
     let constructed = 0;
     class Node extends Actor<never> {
-      constructor(private readonly depth: number, private readonly id: string) {
+      constructor(
+        private readonly depth: number,
+        private readonly id: string,
+      ) {
         super();
         constructed++;
         if (depth > 0) for (let i = 0; i < 3; i++) this.context.spawn(() => new Node(depth - 1, `${id}.${i}`));

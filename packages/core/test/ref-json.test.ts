@@ -20,7 +20,7 @@ describe('ActorRef as JSON', () => {
     expect(REF_JSON_KEY).toBe('$troupe.ref');
   });
 
-  it('is not written with a key that user data uses by accident, such as JSON Schema\'s $ref', () => {
+  it("is not written with a key that user data uses by accident, such as JSON Schema's $ref", () => {
     const system = ActorSystem.create({ logger: silentLogger });
     systems.push(system);
     const ref = system.spawn(() => new Idle(), { name: 'idle' });
@@ -29,7 +29,7 @@ describe('ActorRef as JSON', () => {
     expect(written).not.toHaveProperty('$ref');
   });
 
-  it('tells the hook of the ref\'s own system about each ref written, and no other', () => {
+  it("tells the hook of the ref's own system about each ref written, and no other", () => {
     const a = ActorSystem.create({ name: 'a', logger: silentLogger });
     const b = ActorSystem.create({ name: 'b', logger: silentLogger });
     systems.push(a, b);

@@ -116,7 +116,10 @@ describe('Routers', () => {
     type Query = { q: string; replyTo: ActorRef<string> };
     const gates: Array<() => void> = [];
     class Service extends Actor<Query> {
-      constructor(private readonly id: string, private readonly slow: boolean) {
+      constructor(
+        private readonly id: string,
+        private readonly slow: boolean,
+      ) {
         super();
       }
       async receive(query: Query): Promise<void> {

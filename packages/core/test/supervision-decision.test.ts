@@ -68,7 +68,12 @@ const ROWS: readonly Row[] = [
     expected: [{ directive: 'restart' }, { directive: 'restart' }, { directive: 'restart' }, { directive: 'restart' }, { directive: 'stop', limitReached: true }],
   },
   { name: 'maxRetries 0 stops at the first failure', strategy: SupervisorStrategy.oneForOne({ maxRetries: 0 }), failures: once(boom), expected: [{ directive: 'stop', limitReached: true }] },
-  { name: 'maxRetries -1 restarts without limit', strategy: SupervisorStrategy.oneForOne({ maxRetries: -1, withinMs: 1_000 }), failures: every10ms(50), expected: Array.from({ length: 50 }, () => ({ directive: 'restart' as const })) },
+  {
+    name: 'maxRetries -1 restarts without limit',
+    strategy: SupervisorStrategy.oneForOne({ maxRetries: -1, withinMs: 1_000 }),
+    failures: every10ms(50),
+    expected: Array.from({ length: 50 }, () => ({ directive: 'restart' as const })),
+  },
   {
     name: 'resumes do not count against the restart limit',
     strategy: SupervisorStrategy.oneForOne({ decider: resumeTransient, maxRetries: 1, withinMs: 1_000 }),

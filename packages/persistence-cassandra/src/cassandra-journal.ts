@@ -136,7 +136,10 @@ export class CassandraJournal implements Journal {
       const write = writes[index] as AtomicWrite;
       const previous = previousOfId.get(write.persistenceId);
       const storing = previous === undefined ? this.store(client, write) : previous.then(() => this.store(client, write));
-      previousOfId.set(write.persistenceId, storing.catch(() => undefined));
+      previousOfId.set(
+        write.persistenceId,
+        storing.catch(() => undefined),
+      );
       const rejection = await storing;
       if (rejection !== undefined) results[index] = rejection;
       onWritten?.(index, rejection);
@@ -248,7 +251,13 @@ export class CassandraJournal implements Journal {
    * contract (ascending within each persistence id and partition, nothing more).
    */
   eventTable(options: EventTableOptions = {}): AsyncIterable<EventTableRow> {
-    return scanEventTable(() => this.session.connected(), (client, query, params, options) => this.session.execute(client, query, params, options), this.statements, this.options.readConsistency, options);
+    return scanEventTable(
+      () => this.session.connected(),
+      (client, query, params, options) => this.session.execute(client, query, params, options),
+      this.statements,
+      this.options.readConsistency,
+      options,
+    );
   }
 
   /**
@@ -303,7 +312,9 @@ export class CassandraJournal implements Journal {
     let bytes = 0;
     for (const event of events) {
       if (event.payload.byteLength > this.options.maxPayloadBytes) {
-        return new CassandraWriteRejectedError(`payload of event ${event.sequenceNr} of "${write.persistenceId}" has ${event.payload.byteLength} bytes; maxPayloadBytes is ${this.options.maxPayloadBytes}`);
+        return new CassandraWriteRejectedError(
+          `payload of event ${event.sequenceNr} of "${write.persistenceId}" has ${event.payload.byteLength} bytes; maxPayloadBytes is ${this.options.maxPayloadBytes}`,
+        );
       }
       bytes += event.payload.byteLength;
     }
@@ -423,6 +434,7 @@ function toBuffer(bytes: Uint8Array): Buffer {
 // @troupe/persistence checks ranges with a helper it does not export; the same checks here.
 function checkRange(range: ReplayRange): void {
   if (!(Number.isInteger(range.fromSequenceNr) && range.fromSequenceNr >= 1)) throw new RangeError(`replay: fromSequenceNr must be an integer >= 1, got ${range.fromSequenceNr}`);
-  if (!(range.toSequenceNr === Infinity || (Number.isInteger(range.toSequenceNr) && range.toSequenceNr >= 0))) throw new RangeError(`replay: toSequenceNr must be an integer >= 0 or Infinity, got ${range.toSequenceNr}`);
+  if (!(range.toSequenceNr === Infinity || (Number.isInteger(range.toSequenceNr) && range.toSequenceNr >= 0)))
+    throw new RangeError(`replay: toSequenceNr must be an integer >= 0 or Infinity, got ${range.toSequenceNr}`);
   if (!(range.max === Infinity || (Number.isInteger(range.max) && range.max >= 0))) throw new RangeError(`replay: max must be an integer >= 0 or Infinity, got ${range.max}`);
 }

@@ -8,8 +8,7 @@ export type SerialConsistencyName = 'SERIAL' | 'LOCAL_SERIAL';
 
 /** Keyspace replication used when the plugin creates the keyspace (`createSchema`). */
 export type Replication =
-  | { readonly strategy: 'SimpleStrategy'; readonly replicationFactor: number }
-  | { readonly strategy: 'NetworkTopologyStrategy'; readonly dataCenters: Readonly<Record<string, number>> };
+  { readonly strategy: 'SimpleStrategy'; readonly replicationFactor: number } | { readonly strategy: 'NetworkTopologyStrategy'; readonly dataCenters: Readonly<Record<string, number>> };
 
 /** How to reach Cassandra; shared by the journal and the snapshot store. */
 export interface CassandraConnectionOptions {
@@ -235,7 +234,8 @@ function checkReplication(owner: string, replication: Replication): void {
 }
 
 function identifier(owner: string, field: string, value: string): string {
-  if (typeof value !== 'string' || !IDENTIFIER.test(value)) throw new TypeError(`${owner}: ${field} must be a CQL identifier (a letter, then letters, digits or _; at most 48), got "${String(value)}"`);
+  if (typeof value !== 'string' || !IDENTIFIER.test(value))
+    throw new TypeError(`${owner}: ${field} must be a CQL identifier (a letter, then letters, digits or _; at most 48), got "${String(value)}"`);
   return value;
 }
 

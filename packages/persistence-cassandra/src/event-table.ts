@@ -64,7 +64,8 @@ export function scanEventTable(
   const splitCount = options.splits ?? parallelism * 8;
   const pageSize = options.pageSize ?? 1000;
   if (!(Number.isInteger(parallelism) && parallelism > 0 && parallelism <= 256)) throw new RangeError(`eventTable: parallelism must be an integer in 1..256, got ${parallelism}`);
-  if (!(Number.isInteger(splitCount) && splitCount >= parallelism && splitCount <= 1_000_000)) throw new RangeError(`eventTable: splits must be an integer in parallelism (${parallelism})..1000000, got ${splitCount}`);
+  if (!(Number.isInteger(splitCount) && splitCount >= parallelism && splitCount <= 1_000_000))
+    throw new RangeError(`eventTable: splits must be an integer in parallelism (${parallelism})..1000000, got ${splitCount}`);
   if (!(Number.isInteger(pageSize) && pageSize > 0)) throw new RangeError(`eventTable: pageSize must be a positive integer, got ${pageSize}`);
   return scan(connect, execute, statements, { parallelism, splitCount, pageSize, consistency: options.consistency ?? defaultConsistency, signal: options.signal });
 }

@@ -78,8 +78,7 @@ export class JournalStatements {
     this.createMetadata = `CREATE TABLE IF NOT EXISTS ${metadata} (persistence_id text PRIMARY KEY, deleted_to bigint)`;
     this.createAllPersistenceIds = `CREATE TABLE IF NOT EXISTS ${ids} (persistence_id text PRIMARY KEY)`;
     this.insertEvent =
-      `INSERT INTO ${messages} (persistence_id, partition_nr, sequence_nr, timestamp, writer_uuid, ser_id, ser_manifest, event_manifest, event, tags) ` +
-      'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+      `INSERT INTO ${messages} (persistence_id, partition_nr, sequence_nr, timestamp, writer_uuid, ser_id, ser_manifest, event_manifest, event, tags) ` + 'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
     this.insertEventIfNotExists = `${this.insertEvent} IF NOT EXISTS`;
     // Lightweight transactions (Paxos) on the partition's static columns; see internal/fenced-writer.ts.
     // An unset (undefined) `fence` parameter leaves the column as it is.
@@ -100,9 +99,7 @@ export class JournalStatements {
     this.deleteEventsTo = `DELETE FROM ${messages} WHERE persistence_id = ? AND partition_nr = ? AND sequence_nr <= ?`;
     this.insertPersistenceId = `INSERT INTO ${ids} (persistence_id) VALUES (?)`;
     this.selectPersistenceIds = `SELECT persistence_id FROM ${ids}`;
-    this.scanTokenRange =
-      `SELECT persistence_id, partition_nr, ${EVENT_COLUMNS} FROM ${messages} ` +
-      'WHERE token(persistence_id, partition_nr) > ? AND token(persistence_id, partition_nr) <= ?';
+    this.scanTokenRange = `SELECT persistence_id, partition_nr, ${EVENT_COLUMNS} FROM ${messages} ` + 'WHERE token(persistence_id, partition_nr) > ? AND token(persistence_id, partition_nr) <= ?';
   }
 
   /** `ALTER TABLE … ADD` of one static column of the messages table. */

@@ -28,7 +28,9 @@ describe('resolveJournalOptions', () => {
     expect(() => resolveJournalOptions({ ...base, keyspace: 'bad-name' })).toThrow(/CassandraJournal: keyspace must be a CQL identifier/);
     expect(() => resolveJournalOptions({ ...base, writeConsistency: 'SOME' as never })).toThrow(/writeConsistency must be one of ANY, ONE/);
     expect(() => resolveJournalOptions({ ...base, replication: { strategy: 'NetworkTopologyStrategy', dataCenters: {} } })).toThrow(/replication.dataCenters must name at least one/);
-    expect(() => resolveJournalOptions({ ...base, serialConsistency: 'QUORUM' as never })).toThrow(new TypeError('CassandraJournal: serialConsistency must be \'SERIAL\' or \'LOCAL_SERIAL\', got "QUORUM"'));
+    expect(() => resolveJournalOptions({ ...base, serialConsistency: 'QUORUM' as never })).toThrow(
+      new TypeError("CassandraJournal: serialConsistency must be 'SERIAL' or 'LOCAL_SERIAL', got \"QUORUM\""),
+    );
     expect(() => resolveJournalOptions({ ...base, unsafeUnconditionalWrites: 'yes' as never })).toThrow(new TypeError('CassandraJournal: unsafeUnconditionalWrites must be a boolean, got yes'));
   });
   it('is checked when the journal is constructed, before any connection', () => {

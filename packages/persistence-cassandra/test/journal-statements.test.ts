@@ -15,7 +15,9 @@ describe('JournalStatements', () => {
     const statements = new JournalStatements(names);
     expect(statements.createMessages).toContain('fence text static, high bigint static, sealed boolean static, claim_epoch bigint static');
     expect(statements.writeHigh).toMatch(/^UPDATE ks\.messages SET high = \?, fence = \?, claim_epoch = \? WHERE .* IF high = \? AND sealed = null AND fence = \?$/);
-    expect(statements.writeEventAndHigh).toMatch(/^UPDATE ks\.messages SET high = \?, fence = \?, claim_epoch = \?, timestamp = \?, .* WHERE persistence_id = \? AND partition_nr = \? AND sequence_nr = \? IF high = \? AND sealed = null AND fence = \?$/);
+    expect(statements.writeEventAndHigh).toMatch(
+      /^UPDATE ks\.messages SET high = \?, fence = \?, claim_epoch = \?, timestamp = \?, .* WHERE persistence_id = \? AND partition_nr = \? AND sequence_nr = \? IF high = \? AND sealed = null AND fence = \?$/,
+    );
     expect(statements.seal).toMatch(/IF high = \? AND sealed = null AND fence = \? AND claim_epoch = \?$/);
     expect(statements.claim).toMatch(/SET fence = \?, claim_epoch = \? WHERE .* IF claim_epoch = \?$/);
     expect(statements.insertEventIfNotExists).toBe(`${statements.insertEvent} IF NOT EXISTS`);

@@ -33,7 +33,7 @@ describe('the placement invariants readers rely on', () => {
   // Random histories of writes of 1..size events: check invariants 1 and 2 of partitioning.ts.
   it('stores each event in its own partition or the next, and leaves no empty partition below the last', () => {
     let seed = 42;
-    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let history = 0; history < 200; history++) {
       const size = 1 + Math.floor(random() * 7);
       const placed = new Map<number, number>();

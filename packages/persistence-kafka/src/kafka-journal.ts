@@ -322,7 +322,10 @@ export class KafkaJournal implements Journal {
     if (!this.knownTopics.has(topic) && (await this.client.topicExists(topic))) this.knownTopics.add(topic);
     await this.ensureJournalTopics([topic]);
     const key = Buffer.from(persistenceId, 'utf8');
-    const headers: [string, Buffer][] = [[ControlHeaders.fence, Buffer.from(writerUuid, 'utf8')], ['troupe.pid', key]];
+    const headers: [string, Buffer][] = [
+      [ControlHeaders.fence, Buffer.from(writerUuid, 'utf8')],
+      ['troupe.pid', key],
+    ];
     const before = this.positions.get(persistenceId);
     if (before !== undefined) headers.push([ControlHeaders.at, encodeCheckpoint(before, writerUuid)]);
     const offsets = await this.client.produce([{ topic, partition: PARTITION, key, value: null, headers, timestamp: Date.now() }]);
@@ -378,7 +381,7 @@ export class KafkaJournal implements Journal {
       const records = read.records;
       let next = offset;
       let complete = true;
-      for (let i = 0; i < records.length; ) {
+      for (let i = 0; i < records.length;) {
         const head = records[i]!;
         if (head.offset < offset) {
           // A page read before the start position (a checkpoint inside it).
@@ -473,7 +476,13 @@ export class KafkaJournal implements Journal {
     if (read === undefined || read === 'missing') return read;
     if (offset <= read.logStartOffset) {
       const head = read.records[0];
-      return { position: { offset: read.logStartOffset, state: stateAtLogStart(read.logStartOffset, head !== undefined && head.offset === read.logStartOffset ? inspectRecord(head) : undefined, persistenceId) }, read };
+      return {
+        position: {
+          offset: read.logStartOffset,
+          state: stateAtLogStart(read.logStartOffset, head !== undefined && head.offset === read.logStartOffset ? inspectRecord(head) : undefined, persistenceId),
+        },
+        read,
+      };
     }
     // The read holds the whole first batch, which may start below `offset`.
     const held = read.records[0]?.offset ?? offset;
@@ -594,7 +603,10 @@ export class KafkaJournal implements Journal {
       const { state } = position;
       if (state.last === 0) return;
       const key = Buffer.from(persistenceId, 'utf8');
-      const headers: [string, Buffer][] = [[ControlHeaders.start, Buffer.from(String(state.last))], ['troupe.pid', key]];
+      const headers: [string, Buffer][] = [
+        [ControlHeaders.start, Buffer.from(String(state.last))],
+        ['troupe.pid', key],
+      ];
       if (state.holder !== undefined) headers.push([ControlHeaders.holder, Buffer.from(state.holder, 'utf8')]);
       const offsets = await this.client.produce([{ topic, partition: PARTITION, key, value: null, headers, timestamp: Date.now() }]);
       const marker = offsets.get(partitionKey(topic, PARTITION));

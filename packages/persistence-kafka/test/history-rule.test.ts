@@ -14,8 +14,22 @@ const fence = (writer: string): InspectedRecord => ({ kind: 'fence', writer, at:
 describe('the history rule', () => {
   it('reads data records, fences, start markers and anything else from their headers', () => {
     expect(inspectRecord(dataRecord(7, 'w'))).toEqual({ kind: 'data', persistenceId: 'p', sequenceNr: 7, writer: 'w', at: undefined });
-    expect(inspectRecord({ headers: [[bytes(ControlHeaders.fence), bytes('w2')], [bytes('troupe.pid'), bytes('p')]] })).toEqual({ kind: 'fence', writer: 'w2', at: undefined });
-    expect(inspectRecord({ headers: [[bytes(ControlHeaders.start), bytes('12')], [bytes(ControlHeaders.holder), bytes('h')]] })).toEqual({ kind: 'start', state: { last: 12, holder: 'h' } });
+    expect(
+      inspectRecord({
+        headers: [
+          [bytes(ControlHeaders.fence), bytes('w2')],
+          [bytes('troupe.pid'), bytes('p')],
+        ],
+      }),
+    ).toEqual({ kind: 'fence', writer: 'w2', at: undefined });
+    expect(
+      inspectRecord({
+        headers: [
+          [bytes(ControlHeaders.start), bytes('12')],
+          [bytes(ControlHeaders.holder), bytes('h')],
+        ],
+      }),
+    ).toEqual({ kind: 'start', state: { last: 12, holder: 'h' } });
     expect(inspectRecord({ headers: [[bytes('x'), bytes('y')]] })).toEqual({ kind: 'other' });
     // Headers in another order are read too.
     const shuffled = dataRecord(3, 'w');
@@ -44,15 +58,27 @@ describe('the history rule', () => {
     const record = inspectRecord(dataRecord(41, 'w', [[ControlHeaders.at, encodeCheckpoint(position, 'w')]]));
     expect(record).toMatchObject({ kind: 'data', at: bytes('41,40,=') });
     expect(checkpointOf(record)).toEqual(position);
-    expect(checkpointOf(inspectRecord(dataRecord(1, 'v', [[ControlHeaders.at, encodeCheckpoint({ offset: 0n, state: { last: 0, holder: undefined } }, 'v')]])))).toEqual({ offset: 0n, state: { last: 0, holder: undefined } });
-    expect(checkpointOf(inspectRecord(dataRecord(5, 'v', [[ControlHeaders.at, encodeCheckpoint({ offset: 9n, state: { last: 4, holder: 'other' } }, 'v')]])))).toEqual({ offset: 9n, state: { last: 4, holder: 'other' } });
+    expect(checkpointOf(inspectRecord(dataRecord(1, 'v', [[ControlHeaders.at, encodeCheckpoint({ offset: 0n, state: { last: 0, holder: undefined } }, 'v')]])))).toEqual({
+      offset: 0n,
+      state: { last: 0, holder: undefined },
+    });
+    expect(checkpointOf(inspectRecord(dataRecord(5, 'v', [[ControlHeaders.at, encodeCheckpoint({ offset: 9n, state: { last: 4, holder: 'other' } }, 'v')]])))).toEqual({
+      offset: 9n,
+      state: { last: 4, holder: 'other' },
+    });
     expect(checkpointOf(inspectRecord(dataRecord(5, 'v', [[ControlHeaders.at, bytes('garbage')]])))).toBeUndefined();
   });
 
   it('takes the state at a log start above 0 from the record there, else as the format before fences', () => {
     expect(stateAtLogStart(0n, data(1, 'a'), 'p')).toEqual({ last: 0, holder: undefined });
     // The first surviving event: its checkpoint when it states that very offset.
-    const at = (offset: bigint, last: number, holder: string | undefined): InspectedRecord => ({ kind: 'data', persistenceId: 'p', sequenceNr: last + 1, writer: 'w', at: encodeCheckpoint({ offset, state: { last, holder } }, 'w') });
+    const at = (offset: bigint, last: number, holder: string | undefined): InspectedRecord => ({
+      kind: 'data',
+      persistenceId: 'p',
+      sequenceNr: last + 1,
+      writer: 'w',
+      at: encodeCheckpoint({ offset, state: { last, holder } }, 'w'),
+    });
     expect(stateAtLogStart(9n, at(9n, 6, 'w'), 'p')).toEqual({ last: 6, holder: 'w' });
     const midBatch: InspectedRecord = { kind: 'data', persistenceId: 'p', sequenceNr: 7, writer: 'w', at: encodeCheckpoint({ offset: 5n, state: { last: 3, holder: 'w' } }, 'w') };
     expect(stateAtLogStart(9n, midBatch, 'p')).toEqual({ last: 6, holder: 'w' });

@@ -60,7 +60,7 @@ export class InMemoryJournal implements Journal {
       const stream = this.streams.get(persistenceId);
       if (stream === undefined) return;
       const events = stream.events;
-      let start = lowerBound(events, from);
+      const start = lowerBound(events, from);
       if (start >= events.length) return;
       const limit = Math.min(this.pageSize, remaining);
       let end = start;
@@ -69,7 +69,6 @@ export class InMemoryJournal implements Journal {
       const page = events.slice(start, end);
       remaining -= page.length;
       from = (page[page.length - 1] as PersistentRepr).sequenceNr + 1;
-      start = end;
       yield page;
     }
   }

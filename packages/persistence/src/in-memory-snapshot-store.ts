@@ -40,13 +40,21 @@ export class InMemorySnapshotStore implements SnapshotStore {
 
   deleteSnapshot(persistenceId: string, sequenceNr: number): Promise<void> {
     const list = this.snapshots.get(persistenceId);
-    if (list !== undefined) this.snapshots.set(persistenceId, list.filter((s) => s.sequenceNr !== sequenceNr));
+    if (list !== undefined)
+      this.snapshots.set(
+        persistenceId,
+        list.filter((s) => s.sequenceNr !== sequenceNr),
+      );
     return Promise.resolve();
   }
 
   deleteSnapshots(persistenceId: string, criteria: SnapshotSelectionCriteria): Promise<void> {
     const list = this.snapshots.get(persistenceId);
-    if (list !== undefined) this.snapshots.set(persistenceId, list.filter((s) => !Criteria.matches(criteria, s)));
+    if (list !== undefined)
+      this.snapshots.set(
+        persistenceId,
+        list.filter((s) => !Criteria.matches(criteria, s)),
+      );
     return Promise.resolve();
   }
 }

@@ -84,7 +84,8 @@ export class JournalBatcher {
     this.maxQueuedWrites = options.maxQueuedWrites ?? 100_000;
     this.callTimeoutMs = options.callTimeoutMs ?? 10_000;
     this.maxCallsInFlight = options.maxCallsInFlight ?? 4;
-    if (!(Number.isInteger(this.maxCallsInFlight) && this.maxCallsInFlight > 0)) throw new RangeError(`Persistence: batching.maxCallsInFlight must be a positive integer, got ${this.maxCallsInFlight}`);
+    if (!(Number.isInteger(this.maxCallsInFlight) && this.maxCallsInFlight > 0))
+      throw new RangeError(`Persistence: batching.maxCallsInFlight must be a positive integer, got ${this.maxCallsInFlight}`);
     if (!(this.callTimeoutMs > 0)) throw new RangeError(`Persistence: batching.callTimeoutMs must be > 0 (or Infinity), got ${this.callTimeoutMs}`);
     if (!(Number.isInteger(this.maxBatchSize) && this.maxBatchSize > 0)) throw new RangeError(`Persistence: batching.maxBatchSize must be a positive integer, got ${this.maxBatchSize}`);
     if (!(Number.isInteger(this.maxQueuedWrites) && this.maxQueuedWrites >= this.maxBatchSize)) {

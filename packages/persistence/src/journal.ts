@@ -163,6 +163,7 @@ export interface Journal {
 /** Checks a range the runtime or a query built; journals may rely on it being sane. */
 export function checkReplayRange(range: ReplayRange): void {
   if (!(Number.isInteger(range.fromSequenceNr) && range.fromSequenceNr >= 1)) throw new RangeError(`replay: fromSequenceNr must be an integer >= 1, got ${range.fromSequenceNr}`);
-  if (!(range.toSequenceNr === Infinity || (Number.isInteger(range.toSequenceNr) && range.toSequenceNr >= 0))) throw new RangeError(`replay: toSequenceNr must be an integer >= 0 or Infinity, got ${range.toSequenceNr}`);
+  if (!(range.toSequenceNr === Infinity || (Number.isInteger(range.toSequenceNr) && range.toSequenceNr >= 0)))
+    throw new RangeError(`replay: toSequenceNr must be an integer >= 0 or Infinity, got ${range.toSequenceNr}`);
   if (!(range.max === Infinity || (Number.isInteger(range.max) && range.max >= 0))) throw new RangeError(`replay: max must be an integer >= 0 or Infinity, got ${range.max}`);
 }

@@ -95,7 +95,8 @@ export class Persistence {
     }
     for (const [id, setting] of Object.entries(this.journalSettings)) checkSetting('journals', id, setting, PersistencePlugins.journalNames());
     for (const [id, setting] of Object.entries(this.snapshotStoreSettings)) checkSetting('snapshotStores', id, setting, PersistencePlugins.snapshotStoreNames());
-    if (!(this.defaultJournal in this.journalSettings)) throw new TypeError(`Persistence: defaultJournal "${this.defaultJournal}" is not among journals (${Object.keys(this.journalSettings).join(', ')})`);
+    if (!(this.defaultJournal in this.journalSettings))
+      throw new TypeError(`Persistence: defaultJournal "${this.defaultJournal}" is not among journals (${Object.keys(this.journalSettings).join(', ')})`);
     if (!(this.defaultSnapshotStore in this.snapshotStoreSettings)) {
       throw new TypeError(`Persistence: defaultSnapshotStore "${this.defaultSnapshotStore}" is not among snapshotStores (${Object.keys(this.snapshotStoreSettings).join(', ')})`);
     }
@@ -175,10 +176,7 @@ export class Persistence {
     const stores = [...this.snapshotStores.values()];
     this.journals.clear();
     this.snapshotStores.clear();
-    const closing = [
-      ...journals.map((h) => h.then((handle) => handle.journal.close?.())),
-      ...stores.map((s) => s.then((store) => store.close?.())),
-    ];
+    const closing = [...journals.map((h) => h.then((handle) => handle.journal.close?.())), ...stores.map((s) => s.then((store) => store.close?.()))];
     for (const result of await Promise.allSettled(closing)) {
       if (result.status === 'rejected') this.system.log.warn(`closing a persistence plugin failed: ${String(result.reason)}`);
     }

@@ -72,7 +72,8 @@ export abstract class PersistentActor<C, E, S = never> extends Actor<C> {
 
   constructor() {
     super();
-    const self = this;
+    // Made once; the getter below hands it out while the actor overrides applySnapshot.
+    const applySnapshot = (snapshot: S, metadata: SnapshotMetadata): void => this.applySnapshot(snapshot, metadata);
     const handlesSnapshots = (): boolean => this.applySnapshot !== PersistentActor.prototype.applySnapshot;
     this.#engine = new Eventsourced<E, S>(this.context.system, this.context.log, {
       persistenceId: () => this.persistenceId,
@@ -82,7 +83,7 @@ export abstract class PersistentActor<C, E, S = never> extends Actor<C> {
       recovery: () => this.recovery(),
       applyEvent: (event) => this.applyEvent(event),
       get applySnapshot() {
-        return handlesSnapshots() ? (snapshot: S, metadata: SnapshotMetadata) => self.applySnapshot(snapshot, metadata) : undefined;
+        return handlesSnapshots() ? applySnapshot : undefined;
       },
       snapshotState: () => this.snapshotState(),
       tagsFor: (event) => this.tagsFor(event),

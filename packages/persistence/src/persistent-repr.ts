@@ -32,4 +32,3 @@ export interface AtomicWrite {
   readonly persistenceId: string;
   readonly events: readonly PersistentRepr[];
 }
-

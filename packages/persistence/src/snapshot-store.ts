@@ -34,12 +34,7 @@ export const SnapshotSelectionCriteria = {
   },
   /** True when `metadata` is within `criteria`. */
   matches(criteria: SnapshotSelectionCriteria, metadata: SnapshotMetadata): boolean {
-    return (
-      metadata.sequenceNr <= criteria.maxSequenceNr &&
-      metadata.sequenceNr >= criteria.minSequenceNr &&
-      metadata.timestamp <= criteria.maxTimestamp &&
-      metadata.timestamp >= criteria.minTimestamp
-    );
+    return metadata.sequenceNr <= criteria.maxSequenceNr && metadata.sequenceNr >= criteria.minSequenceNr && metadata.timestamp <= criteria.maxTimestamp && metadata.timestamp >= criteria.minTimestamp;
   },
 };
 

@@ -41,7 +41,19 @@ describe('Serialization and event adapters', () => {
     // Version 1 stored { type: 'incremented', by: { amount } }; version 2 is { type: 'added', n }.
     const v1 = (seq: number, amount: number) => ({
       persistenceId: 'adapt-1',
-      events: [{ persistenceId: 'adapt-1', sequenceNr: seq, payload: encoder.encode(JSON.stringify({ type: 'incremented', by: { amount } })), serializerId: 'json', manifest: 'incremented', eventManifest: 'v1', tags: [], timestamp: 0, writerUuid: 'old' }],
+      events: [
+        {
+          persistenceId: 'adapt-1',
+          sequenceNr: seq,
+          payload: encoder.encode(JSON.stringify({ type: 'incremented', by: { amount } })),
+          serializerId: 'json',
+          manifest: 'incremented',
+          eventManifest: 'v1',
+          tags: [],
+          timestamp: 0,
+          writerUuid: 'old',
+        },
+      ],
     });
     await journal.writeMessages([v1(1, 5)]);
     await journal.writeMessages([v1(2, 6)]);
@@ -52,7 +64,12 @@ describe('Serialization and event adapters', () => {
         if (manifest === 'v2') return [stored as CounterEvent];
         const old = stored as { by: { amount: number } };
         // A v1 event of 6 was recorded as two increments: one stored event becomes two.
-        return old.by.amount === 6 ? [{ type: 'added', n: 3 }, { type: 'added', n: 3 }] : [{ type: 'added', n: old.by.amount }];
+        return old.by.amount === 6
+          ? [
+              { type: 'added', n: 3 },
+              { type: 'added', n: 3 },
+            ]
+          : [{ type: 'added', n: old.by.amount }];
       },
     };
     const notes = TestProbe.create<Note>(system);

@@ -134,7 +134,12 @@ describe('JournalBatcher', () => {
     const next = (): void => {
       // The cap only turns a starving batcher into a clean failure instead of a hung worker.
       if (timerFired || seq >= 200_000) return resolve();
-      batcher.submit(write('busy', ++seq), { written: next, failed: (e) => { throw e; } });
+      batcher.submit(write('busy', ++seq), {
+        written: next,
+        failed: (e) => {
+          throw e;
+        },
+      });
     };
     next();
     await promise;
@@ -167,7 +172,11 @@ describe('JournalBatcher', () => {
     const batcher = new JournalBatcher('j', journal, { maxBatchSize: 2, maxCallsInFlight: 3 });
     for (const id of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) batcher.submit(write(id, 1), outcome());
     await turnsUntil(() => journal.calls.length === 3);
-    expect(journal.calls.map((c) => c.writes.map((w) => w.persistenceId))).toEqual([['a', 'b'], ['c', 'd'], ['e', 'f']]);
+    expect(journal.calls.map((c) => c.writes.map((w) => w.persistenceId))).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+      ['e', 'f'],
+    ]);
     journal.calls[0]!.settle([undefined, undefined]);
     await turnsUntil(() => journal.calls.length === 4);
     expect(journal.calls[3]!.writes.map((w) => w.persistenceId)).toEqual(['g']);

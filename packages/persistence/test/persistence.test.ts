@@ -64,7 +64,9 @@ describe('Persistence', () => {
 
   it('rejects settings naming an unknown plugin or default, naming the field', () => {
     system = ActorSystem.create({ name: 'bad', logger: silentLogger });
-    expect(() => Persistence.configure(system, { snapshotStores: { default: new InMemorySnapshotStore() }, journals: { default: { plugin: 'no-such-plugin' } } })).toThrow(/journals\.default\.plugin "no-such-plugin"/);
+    expect(() => Persistence.configure(system, { snapshotStores: { default: new InMemorySnapshotStore() }, journals: { default: { plugin: 'no-such-plugin' } } })).toThrow(
+      /journals\.default\.plugin "no-such-plugin"/,
+    );
     expect(() => Persistence.configure(system, { snapshotStores: { default: new InMemorySnapshotStore() }, journals: { main: new InMemoryJournal() } })).toThrow(/defaultJournal "default"/);
   });
 

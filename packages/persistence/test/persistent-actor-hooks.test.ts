@@ -15,11 +15,7 @@ function setup(logger: Logger = silentLogger): void {
 
 type State = { readonly total: number; readonly seq: number; readonly instance: number };
 type Rethrow = 'same' | 'copy' | 'wrapped';
-type Cmd =
-  | { type: 'add'; n: number; replyTo: ActorRef<State> }
-  | { type: 'get'; replyTo: ActorRef<State> }
-  | { type: 'boom' }
-  | { type: 'reject'; rethrow: Rethrow; replyTo: ActorRef<string> };
+type Cmd = { type: 'add'; n: number; replyTo: ActorRef<State> } | { type: 'get'; replyTo: ActorRef<State> } | { type: 'boom' } | { type: 'reject'; rethrow: Rethrow; replyTo: ActorRef<string> };
 type Evt = { n: number; big?: bigint };
 
 let instances = 0;

@@ -87,7 +87,12 @@ describe('PersistentActor', () => {
     counter.tell({ type: 'fireMany', ns: [1, 2, 3] });
     counter.tell({ type: 'get', replyTo: probe.ref });
     await probe.expectMessage({ ok: true, total: 6, seq: 3 });
-    expect(journal.calls.flat().filter((w) => w.persistenceId === 'c6').map((w) => w.events.length)).toEqual([1, 1, 1]);
+    expect(
+      journal.calls
+        .flat()
+        .filter((w) => w.persistenceId === 'c6')
+        .map((w) => w.events.length),
+    ).toEqual([1, 1, 1]);
     const stored = await journal.stored('c6');
     expect(stored.map((e) => [e.sequenceNr, JSON.parse(new TextDecoder().decode(e.payload)).n])).toEqual([
       [1, 1],
@@ -361,7 +366,7 @@ describe('PersistentActor', () => {
       counter.tell({ type: 'snapshot', replyTo: probe.ref });
       counter.tell({ type: 'deleteSnapshots', criteria: SnapshotSelectionCriteria.of({ maxSequenceNr: 1 }), replyTo: probe.ref });
       await probe.receiveN(5);
-      expect((await snapshots.loadSnapshot('s5', SnapshotSelectionCriteria.of({ maxSequenceNr: 1 })))).toBeUndefined();
+      expect(await snapshots.loadSnapshot('s5', SnapshotSelectionCriteria.of({ maxSequenceNr: 1 }))).toBeUndefined();
       expect((await snapshots.loadSnapshot('s5', SnapshotSelectionCriteria.latest))?.sequenceNr).toBe(2);
     });
   });
@@ -401,7 +406,6 @@ function repr(persistenceId: string, sequenceNr: number, n: number) {
     writerUuid: 'seed',
   };
 }
-
 
 describe('InMemoryJournal', () => {
   it('rejects a write that reuses a stored sequence number (two writers of one id)', async () => {

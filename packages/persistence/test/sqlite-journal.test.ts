@@ -53,7 +53,12 @@ describe('SqliteJournal', () => {
     const path = join(dir, 'pragmas.db');
     const normal = new SqliteJournal({ path });
     expect(normal.options).toMatchObject({ path, synchronous: 'normal' });
-    await normal.writeMessages([{ persistenceId: 'p', events: [{ persistenceId: 'p', sequenceNr: 1, payload: new Uint8Array(1), serializerId: 'json', manifest: '', eventManifest: '', tags: [], timestamp: 0, writerUuid: 'w' }] }]);
+    await normal.writeMessages([
+      {
+        persistenceId: 'p',
+        events: [{ persistenceId: 'p', sequenceNr: 1, payload: new Uint8Array(1), serializerId: 'json', manifest: '', eventManifest: '', tags: [], timestamp: 0, writerUuid: 'w' }],
+      },
+    ]);
     expect(existsSync(`${path}-wal`)).toBe(true);
     await normal.close();
     const full = new SqliteSnapshotStore({ path: join(dir, 'pragmas-snap.db'), synchronous: 'full' });
@@ -63,7 +68,17 @@ describe('SqliteJournal', () => {
 
   it('opens a database from before writer claims existed, keeps every event, and fences from then on', async () => {
     const path = join(dir, 'before-claims.db');
-    const event = (sequenceNr: number, writerUuid: string) => ({ persistenceId: 'old', sequenceNr, payload: new Uint8Array([sequenceNr]), serializerId: 'json', manifest: '', eventManifest: '', tags: [], timestamp: 0, writerUuid });
+    const event = (sequenceNr: number, writerUuid: string) => ({
+      persistenceId: 'old',
+      sequenceNr,
+      payload: new Uint8Array([sequenceNr]),
+      serializerId: 'json',
+      manifest: '',
+      eventManifest: '',
+      tags: [],
+      timestamp: 0,
+      writerUuid,
+    });
     const journal = new SqliteJournal({ path });
     expect(await journal.writeMessages([{ persistenceId: 'old', events: [event(1, 'w1'), event(2, 'w1')] }])).toEqual([undefined]);
     await journal.close();
@@ -139,12 +154,18 @@ describe('SqliteJournal', () => {
         lock.exec('BEGIN IMMEDIATE');
         for (const child of children) child.send({ type: 'round', round });
         const ready = await both('ready', round);
-        expect(ready.map((m) => m.next), `round ${round}: both read the same highest number`).toEqual([round, round]);
+        expect(
+          ready.map((m) => m.next),
+          `round ${round}: both read the same highest number`,
+        ).toEqual([round, round]);
         lock.exec('COMMIT');
         const results = await both('result', round);
         const acknowledged = results.filter((m) => m.outcome === 'acknowledged');
         expect(acknowledged, `round ${round}: exactly one racer is acknowledged`).toHaveLength(1);
-        expect(results.filter((m) => m.outcome !== 'acknowledged').map((m) => m.outcome), `round ${round}: the other is refused as a taken number`).toEqual(['ERR_SEQUENCE_NUMBER_TAKEN']);
+        expect(
+          results.filter((m) => m.outcome !== 'acknowledged').map((m) => m.outcome),
+          `round ${round}: the other is refused as a taken number`,
+        ).toEqual(['ERR_SEQUENCE_NUMBER_TAKEN']);
         owner.set(round, (acknowledged[0] as RacerMessage).label);
       }
     } finally {

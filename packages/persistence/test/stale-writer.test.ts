@@ -195,7 +195,8 @@ describe('PersistentActor with two writers of one persistence id', () => {
     await probe.expectMessage({ ok: false, code: 'ERR_JOURNAL_REJECTED', seq: 1 });
     await probe.expectTerminated(counter);
     const stored: string[] = [];
-    for await (const page of inner.replayMessages('stale-2', { fromSequenceNr: 1, toSequenceNr: Infinity, max: Infinity })) stored.push(...page.map((e) => `${e.sequenceNr}:${e.writerUuid === 'other' ? 'other' : 'stale'}`));
+    for await (const page of inner.replayMessages('stale-2', { fromSequenceNr: 1, toSequenceNr: Infinity, max: Infinity }))
+      stored.push(...page.map((e) => `${e.sequenceNr}:${e.writerUuid === 'other' ? 'other' : 'stale'}`));
     expect(stored).toEqual(['1:stale', '2:other']);
     expect(logger.lines.filter((l) => l.message.includes('stale-2')).map((l) => l.level)).toEqual(['error']);
     // The journal could not fence: said once, not silently skipped.
@@ -220,7 +221,11 @@ describe('PersistentActor with two writers of one persistence id', () => {
     newer.tell({ type: 'add', n: 1000, replyTo: probe.ref });
     await probe.expectMessage({ ok: true, total: 1011, seq: 3 });
     const [olderUuid, newerUuid] = journal.claims.map((c) => c.writerUuid);
-    expect((await journal.stored('twice')).map((e) => `${e.sequenceNr}:${e.writerUuid === olderUuid ? 'older' : e.writerUuid === newerUuid ? 'newer' : '?'}`)).toEqual(['1:older', '2:newer', '3:newer']);
+    expect((await journal.stored('twice')).map((e) => `${e.sequenceNr}:${e.writerUuid === olderUuid ? 'older' : e.writerUuid === newerUuid ? 'newer' : '?'}`)).toEqual([
+      '1:older',
+      '2:newer',
+      '3:newer',
+    ]);
   });
 
   it('refuses the writes queued behind a stale one without sending them, and tells each caller', async () => {

@@ -127,10 +127,13 @@ export function resolveCommon<S, E>(owner: string, options: ProjectionOptions<S,
   const randomFactor = restart.randomFactor ?? ProjectionDefaults.randomFactor;
   const maxRestarts = restart.maxRestarts ?? ProjectionDefaults.maxRestarts;
   if (!(Number.isFinite(minBackoffMs) && minBackoffMs >= 0)) throw new RangeError(`${owner}: restartBackoff.minBackoffMs must be a finite number >= 0, got ${minBackoffMs}`);
-  if (!(Number.isFinite(maxBackoffMs) && maxBackoffMs >= minBackoffMs)) throw new RangeError(`${owner}: restartBackoff.maxBackoffMs must be a finite number >= minBackoffMs (${minBackoffMs}), got ${maxBackoffMs}`);
+  if (!(Number.isFinite(maxBackoffMs) && maxBackoffMs >= minBackoffMs))
+    throw new RangeError(`${owner}: restartBackoff.maxBackoffMs must be a finite number >= minBackoffMs (${minBackoffMs}), got ${maxBackoffMs}`);
   if (!(randomFactor >= 0 && randomFactor <= 1)) throw new RangeError(`${owner}: restartBackoff.randomFactor must be between 0 and 1, got ${randomFactor}`);
-  if (!(maxRestarts === Infinity || (Number.isSafeInteger(maxRestarts) && maxRestarts >= 0))) throw new RangeError(`${owner}: restartBackoff.maxRestarts must be an integer >= 0 or Infinity, got ${maxRestarts}`);
-  if (options.clock !== undefined && (typeof options.clock.now !== 'function' || typeof options.clock.schedule !== 'function')) throw new TypeError(`${owner}: clock must implement now() and schedule(delayMs, callback)`);
+  if (!(maxRestarts === Infinity || (Number.isSafeInteger(maxRestarts) && maxRestarts >= 0)))
+    throw new RangeError(`${owner}: restartBackoff.maxRestarts must be an integer >= 0 or Infinity, got ${maxRestarts}`);
+  if (options.clock !== undefined && (typeof options.clock.now !== 'function' || typeof options.clock.schedule !== 'function'))
+    throw new TypeError(`${owner}: clock must implement now() and schedule(delayMs, callback)`);
   return { onUndecodable, backoff: { minBackoffMs, maxBackoffMs, randomFactor, maxRestarts } };
 }
 

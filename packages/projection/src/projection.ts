@@ -154,12 +154,7 @@ export class Projection<E = unknown> {
     return Projection.build(options, common, options.offsetStore, (context) => new ExactlyOnceDelivery(context, options.offsetStore, options.handler, size, within));
   }
 
-  private static build<S, E>(
-    options: ProjectionOptions<S, E>,
-    common: ReturnType<typeof resolveCommon>,
-    store: OffsetStore,
-    delivery: (context: DeliveryContext) => Delivery<E>,
-  ): Projection<E> {
+  private static build<S, E>(options: ProjectionOptions<S, E>, common: ReturnType<typeof resolveCommon>, store: OffsetStore, delivery: (context: DeliveryContext) => Delivery<E>): Projection<E> {
     const projection = new Projection<E>({
       name: options.name,
       source: options.source as SourceProvider<unknown>,

@@ -24,7 +24,15 @@ describe('Projection.atLeastOnce', () => {
     const store = new InMemoryOffsetStore();
     const clock = new ManualClock();
     const seen: number[] = [];
-    const projection = Projection.atLeastOnce({ name: 'every-n', source: feed.source(), offsetStore: store, clock, logger: silentLogger, saveOffsetAfterEnvelopes: 10, handler: (e) => void seen.push(e.offset) }).start();
+    const projection = Projection.atLeastOnce({
+      name: 'every-n',
+      source: feed.source(),
+      offsetStore: store,
+      clock,
+      logger: silentLogger,
+      saveOffsetAfterEnvelopes: 10,
+      handler: (e) => void seen.push(e.offset),
+    }).start();
     cleanups.push(() => projection.stop());
     feed.push(...envelopes(1, 9));
     await awaitCondition(() => seen.length === 9, wait);
@@ -41,7 +49,15 @@ describe('Projection.atLeastOnce', () => {
     const store = new InMemoryOffsetStore();
     const clock = new ManualClock();
     const seen: number[] = [];
-    const projection = Projection.atLeastOnce({ name: 'every-t', source: feed.source(), offsetStore: store, clock, logger: silentLogger, saveOffsetAfterMs: 500, handler: (e) => void seen.push(e.offset) }).start();
+    const projection = Projection.atLeastOnce({
+      name: 'every-t',
+      source: feed.source(),
+      offsetStore: store,
+      clock,
+      logger: silentLogger,
+      saveOffsetAfterMs: 500,
+      handler: (e) => void seen.push(e.offset),
+    }).start();
     cleanups.push(() => projection.stop());
     feed.push(...envelopes(1, 3));
     await awaitCondition(() => seen.length === 3, wait);

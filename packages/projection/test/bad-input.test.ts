@@ -49,7 +49,15 @@ describe('Projection bad input', () => {
     const feed = withPoison();
     const store = new InMemoryOffsetStore();
     const batches: number[][] = [];
-    const projection = Projection.grouped({ name: 'strict-batch', source: feed.source(), offsetStore: store, decode, logger: silentLogger, groupAfterEnvelopes: 6, handler: (b) => void batches.push(b.map((e) => e.offset)) }).start();
+    const projection = Projection.grouped({
+      name: 'strict-batch',
+      source: feed.source(),
+      offsetStore: store,
+      decode,
+      logger: silentLogger,
+      groupAfterEnvelopes: 6,
+      handler: (b) => void batches.push(b.map((e) => e.offset)),
+    }).start();
     await expect(projection.done).rejects.toBeInstanceOf(UndecodableEventError);
     expect(batches).toEqual([[1, 2, 3]]);
     expect(await store.readOffset(projection.id)).toBe(3);

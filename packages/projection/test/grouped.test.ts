@@ -43,7 +43,14 @@ describe('Projection.grouped', () => {
     const store = new InMemoryOffsetStore();
     const clock = new ManualClock();
     const batches: number[][] = [];
-    const projection = Projection.grouped({ name: 'grouped-time', source: feed.source(), offsetStore: store, clock, logger: silentLogger, handler: (batch) => void batches.push(batch.map((e) => e.offset)) }).start();
+    const projection = Projection.grouped({
+      name: 'grouped-time',
+      source: feed.source(),
+      offsetStore: store,
+      clock,
+      logger: silentLogger,
+      handler: (batch) => void batches.push(batch.map((e) => e.offset)),
+    }).start();
     cleanups.push(() => projection.stop());
     feed.push(...envelopes(1, 2));
     await awaitCondition(() => clock.pendingTimers === 1, wait);

@@ -12,7 +12,16 @@ afterEach(async () => {
 
 function running(feed: Feed, store = new InMemoryOffsetStore(), clock = new ManualClock()) {
   const seen: number[] = [];
-  const projection = Projection.atLeastOnce({ name: 'managed', source: feed.source(), offsetStore: store, clock, logger: silentLogger, saveOffsetAfterEnvelopes: 1_000, restartBackoff: { minBackoffMs: 100, randomFactor: 0 }, handler: (e) => void seen.push(e.offset) });
+  const projection = Projection.atLeastOnce({
+    name: 'managed',
+    source: feed.source(),
+    offsetStore: store,
+    clock,
+    logger: silentLogger,
+    saveOffsetAfterEnvelopes: 1_000,
+    restartBackoff: { minBackoffMs: 100, randomFactor: 0 },
+    handler: (e) => void seen.push(e.offset),
+  });
   cleanups.push(() => projection.stop());
   return { projection, seen, store, clock };
 }
@@ -21,7 +30,18 @@ describe('Projection management', () => {
   it('reports idle before start and running with counters after', async () => {
     const feed = new Feed();
     const { projection, seen } = running(feed);
-    expect(projection.status()).toEqual({ name: 'managed', key: 'feed', state: 'idle', storedOffset: undefined, handledOffset: undefined, handled: 0, skipped: 0, restarts: 0, lastError: undefined, restartAt: undefined });
+    expect(projection.status()).toEqual({
+      name: 'managed',
+      key: 'feed',
+      state: 'idle',
+      storedOffset: undefined,
+      handledOffset: undefined,
+      handled: 0,
+      skipped: 0,
+      restarts: 0,
+      lastError: undefined,
+      restartAt: undefined,
+    });
     projection.start();
     feed.push(...envelopes(1, 4));
     await awaitCondition(() => seen.length === 4, wait);

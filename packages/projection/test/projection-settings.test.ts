@@ -25,11 +25,13 @@ describe('Projection options', () => {
     expect(() => Projection.atLeastOnce({ ...base, saveOffsetAfterEnvelopes: 0 })).toThrow(new RangeError('Projection.atLeastOnce: saveOffsetAfterEnvelopes must be a positive integer, got 0'));
     expect(() => Projection.atLeastOnce({ ...base, saveOffsetAfterMs: -1 })).toThrow(new RangeError('Projection.atLeastOnce: saveOffsetAfterMs must be a finite number of ms >= 0, got -1'));
     expect(() => Projection.grouped({ ...base, groupAfterEnvelopes: 2.5 })).toThrow(new RangeError('Projection.grouped: groupAfterEnvelopes must be a positive integer, got 2.5'));
-    expect(() => Projection.grouped({ ...base, onUndecodable: 'ignore' as 'skip' })).toThrow(new TypeError('Projection.grouped: onUndecodable must be \'stop\' or \'skip\', got "ignore"'));
+    expect(() => Projection.grouped({ ...base, onUndecodable: 'ignore' as 'skip' })).toThrow(new TypeError("Projection.grouped: onUndecodable must be 'stop' or 'skip', got \"ignore\""));
     expect(() => Projection.atLeastOnce({ ...base, restartBackoff: { minBackoffMs: 10, maxBackoffMs: 5 } })).toThrow(
       new RangeError('Projection.atLeastOnce: restartBackoff.maxBackoffMs must be a finite number >= minBackoffMs (10), got 5'),
     );
-    expect(() => Projection.atLeastOnce({ ...base, source: {} as typeof source })).toThrow(new TypeError('Projection.atLeastOnce: source must be a SourceProvider (EventsByTagSource, IterableSource, SlicedSource)'));
+    expect(() => Projection.atLeastOnce({ ...base, source: {} as typeof source })).toThrow(
+      new TypeError('Projection.atLeastOnce: source must be a SourceProvider (EventsByTagSource, IterableSource, SlicedSource)'),
+    );
     expect(() => Projection.exactlyOnce({ ...base, offsetStore: new InMemoryOffsetStore() as never })).toThrow(
       new TypeError('Projection.exactlyOnce: offsetStore must implement readOffset, saveOffset, clearOffset, withTransaction, saveOffsetIn (a TransactionalOffsetStore such as SqliteOffsetStore)'),
     );

@@ -64,7 +64,16 @@ describe('Projection restart on failure', () => {
       }
     });
     const seen: number[] = [];
-    const projection = Projection.grouped({ name: 'flaky', source, offsetStore: store, clock, logger: silentLogger, groupAfterEnvelopes: 1, restartBackoff: { minBackoffMs: 50, randomFactor: 0 }, handler: (b) => void seen.push(...b.map((e) => e.offset)) }).start();
+    const projection = Projection.grouped({
+      name: 'flaky',
+      source,
+      offsetStore: store,
+      clock,
+      logger: silentLogger,
+      groupAfterEnvelopes: 1,
+      restartBackoff: { minBackoffMs: 50, randomFactor: 0 },
+      handler: (b) => void seen.push(...b.map((e) => e.offset)),
+    }).start();
     await awaitCondition(() => projection.status().state === 'restarting', wait);
     expect(projection.status().storedOffset).toBe(3);
     clock.advance(50);
@@ -113,7 +122,16 @@ describe('Projection restart on failure', () => {
       saveOffset: (id: ProjectionId, offset: number) => (failSaves-- > 0 ? Promise.reject(new Error('disk full')) : inner.saveOffset(id, offset)),
     };
     const seen: number[] = [];
-    const projection = Projection.atLeastOnce({ name: 'save-fails', source: feed.source(), offsetStore: store, clock, logger: silentLogger, saveOffsetAfterMs: 100, restartBackoff: { minBackoffMs: 10, randomFactor: 0 }, handler: (e) => void seen.push(e.offset) }).start();
+    const projection = Projection.atLeastOnce({
+      name: 'save-fails',
+      source: feed.source(),
+      offsetStore: store,
+      clock,
+      logger: silentLogger,
+      saveOffsetAfterMs: 100,
+      restartBackoff: { minBackoffMs: 10, randomFactor: 0 },
+      handler: (e) => void seen.push(e.offset),
+    }).start();
     cleanups.push(() => projection.stop());
     feed.push(...envelopes(1, 3));
     await awaitCondition(() => seen.length === 3, wait);

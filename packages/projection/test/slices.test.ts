@@ -56,7 +56,13 @@ describe('SlicedSource', () => {
     expect(new Set(all.map((e) => sliceOf(e.persistenceId, 8))).size).toBe(8);
     const projections = ranges.map((range, i) => {
       byInstance[i] = [];
-      return Projection.grouped({ name: 'sliced', source: SlicedSource.create(source, range, 8), offsetStore: store, logger: silentLogger, handler: (batch) => void byInstance[i]!.push(...batch.map((e) => `${e.persistenceId}#${e.sequenceNr}`)) }).start();
+      return Projection.grouped({
+        name: 'sliced',
+        source: SlicedSource.create(source, range, 8),
+        offsetStore: store,
+        logger: silentLogger,
+        handler: (batch) => void byInstance[i]!.push(...batch.map((e) => `${e.persistenceId}#${e.sequenceNr}`)),
+      }).start();
     });
     await Promise.all(projections.map((p) => p.done));
 
@@ -74,6 +80,8 @@ describe('SlicedSource', () => {
 
   it('rejects a range outside the slices naming the field', () => {
     const source = IterableSource.create('s', async function* () {});
-    expect(() => SlicedSource.create(source, { min: 0, max: 1024 })).toThrow(new RangeError('SlicedSource: range.max must be an integer between range.min (0) and numberOfSlices - 1 (1023), got 1024'));
+    expect(() => SlicedSource.create(source, { min: 0, max: 1024 })).toThrow(
+      new RangeError('SlicedSource: range.max must be an integer between range.min (0) and numberOfSlices - 1 (1023), got 1024'),
+    );
   });
 });

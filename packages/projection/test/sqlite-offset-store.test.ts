@@ -126,7 +126,9 @@ describe('SqliteOffsetStore', () => {
 
   it('rejects bad options naming the field', () => {
     expect(() => SqliteOffsetStore.open({ path: '' })).toThrow(new TypeError('SqliteOffsetStore: path must be a non-empty string'));
-    expect(() => SqliteOffsetStore.open({ path: freshPath(), tableName: 'x; DROP TABLE y' })).toThrow(new TypeError('SqliteOffsetStore: tableName must be a SQL identifier (letters, digits, _), got "x; DROP TABLE y"'));
+    expect(() => SqliteOffsetStore.open({ path: freshPath(), tableName: 'x; DROP TABLE y' })).toThrow(
+      new TypeError('SqliteOffsetStore: tableName must be a SQL identifier (letters, digits, _), got "x; DROP TABLE y"'),
+    );
     expect(() => SqliteOffsetStore.open({ path: freshPath(), synchronous: 'off' as 'full' })).toThrow(new TypeError("SqliteOffsetStore: synchronous must be 'normal' or 'full', got off"));
   });
 });

@@ -165,7 +165,7 @@ export class MultiNodeHarness {
     if (condition()) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const check = () => {
-        let ok = false;
+        let ok: boolean;
         try {
           ok = condition();
         } catch (error) {

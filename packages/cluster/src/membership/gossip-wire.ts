@@ -28,12 +28,16 @@ export function gossipFromWire(value: unknown): Gossip | undefined {
   if (!isCounterRecord(g.version)) return undefined;
   const r = g.reachability as Record<string, unknown> | null;
   if (r === null || typeof r !== 'object' || !isCounterRecord(r.versions) || !Array.isArray(r.records)) return undefined;
-  if (!r.records.every((x: unknown) => x !== null && typeof x === 'object' && isAddress((x as Record<string, unknown>).observer) && isAddress((x as Record<string, unknown>).subject))) return undefined;
+  if (!r.records.every((x: unknown) => x !== null && typeof x === 'object' && isAddress((x as Record<string, unknown>).observer) && isAddress((x as Record<string, unknown>).subject)))
+    return undefined;
   const members = g.members as Member[];
   if (new Set(members.map((m) => m.address)).size !== members.length) return undefined;
   return {
     members: members.map((m) => ({ address: m.address, status: m.status, upNumber: m.upNumber, roles: [...m.roles] })),
-    reachability: { records: (r.records as { observer: string; subject: string }[]).map((x) => ({ observer: x.observer, subject: x.subject })), versions: { ...(r.versions as Record<string, number>) } },
+    reachability: {
+      records: (r.records as { observer: string; subject: string }[]).map((x) => ({ observer: x.observer, subject: x.subject })),
+      versions: { ...(r.versions as Record<string, number>) },
+    },
     version: { ...(g.version as Record<string, number>) },
     seen: [...(g.seen as string[])],
     tombstones: [...(g.tombstones as string[])],

@@ -29,7 +29,11 @@ export function markUnreachable(r: Reachability, observer: string, subject: stri
 /** `observer` now considers `subject` reachable again. */
 export function markReachable(r: Reachability, observer: string, subject: string): Reachability {
   if (!r.records.some((x) => x.observer === observer && x.subject === subject)) return r;
-  return bump(r, observer, r.records.filter((x) => !(x.observer === observer && x.subject === subject)));
+  return bump(
+    r,
+    observer,
+    r.records.filter((x) => !(x.observer === observer && x.subject === subject)),
+  );
 }
 
 /** Per observer, the records of whichever side has the newer version of that observer. */

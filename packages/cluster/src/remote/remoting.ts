@@ -213,7 +213,10 @@ export class Remoting implements RemoteRefProvider {
   private receiveMessage(envelope: SerializedMessageEnvelope): void {
     let message: unknown;
     try {
-      const value = envelope.t !== undefined ? this.registry.deserializeText(envelope.s, envelope.m, envelope.t) : this.registry.deserialize({ serializerId: envelope.s, manifest: envelope.m, bytes: Buffer.from(envelope.b as string, 'base64') });
+      const value =
+        envelope.t !== undefined
+          ? this.registry.deserializeText(envelope.s, envelope.m, envelope.t)
+          : this.registry.deserialize({ serializerId: envelope.s, manifest: envelope.m, bytes: Buffer.from(envelope.b as string, 'base64') });
       message = envelope.r ? decodeRefs(value, this.resolveRef) : value;
     } catch (error) {
       this.countUndecodable(envelope.to, error);

@@ -7,8 +7,7 @@ export const DEPLOYER_NAME = 'troupe-routee-deployer';
 
 /** What a pool router asks a node's deployer. */
 export type DeployerCommand =
-  | { readonly type: 'deploy'; readonly routee: string; readonly pool: string; readonly count: number; readonly replyTo: ActorRef<DeployerReply> }
-  | { readonly type: 'undeploy'; readonly pool: string };
+  { readonly type: 'deploy'; readonly routee: string; readonly pool: string; readonly count: number; readonly replyTo: ActorRef<DeployerReply> } | { readonly type: 'undeploy'; readonly pool: string };
 
 /** The deployer's answer: the routees it started (none if the routee name is unknown here). */
 export type DeployerReply = { readonly type: 'deployed'; readonly routees: readonly ActorRef<unknown>[]; readonly error?: string };

@@ -18,7 +18,8 @@ export class EntityTypeKey<M> {
    * @throws TypeError for a bad name
    */
   static of<M>(name: string): EntityTypeKey<M> {
-    if (typeof name !== 'string' || !TYPE_NAME.test(name)) throw new TypeError(`EntityTypeKey: name must be letters, digits, '-' or '_' (starting with a letter or digit), got ${JSON.stringify(name)}`);
+    if (typeof name !== 'string' || !TYPE_NAME.test(name))
+      throw new TypeError(`EntityTypeKey: name must be letters, digits, '-' or '_' (starting with a letter or digit), got ${JSON.stringify(name)}`);
     return new EntityTypeKey<M>(name);
   }
 

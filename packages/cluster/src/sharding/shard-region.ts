@@ -282,7 +282,8 @@ export class ShardRegion extends Actor<RegionMessage> {
     this.shards.delete(shard.id);
     const owner = this.allocation.ownerOf(shard.id);
     this.host.publish({ type: 'shard-handed-off', typeName: this.settings.typeName, shard: shard.id, node: this.self, to: owner });
-    if (owner !== undefined && owner !== this.self) this.host.regionOn(owner).tell({ t: 'sh-handed-off', shards: [shard.id], from: this.context.self, node: this.self, n: this.settings.numberOfShards });
+    if (owner !== undefined && owner !== this.self)
+      this.host.regionOn(owner).tell({ t: 'sh-handed-off', shards: [shard.id], from: this.context.self, node: this.self, n: this.settings.numberOfShards });
     // After the notice, so the new owner hears of the release before these arrive (per-pair order).
     for (const envelope of this.buffer.take(shardKey(shard.id))) this.route({ ...envelope, hops: 0 });
   }
@@ -302,7 +303,6 @@ export class ShardRegion extends Actor<RegionMessage> {
     this.stopEntity(entity);
     this.host.publish({ type: 'entity-passivated', typeName: this.settings.typeName, entityId, node: this.self, reason });
   }
-
 
   private tick(): void {
     this.now = this.context.system.clock.now();

@@ -59,7 +59,8 @@ export const SHARDING_DEFAULTS = Object.freeze({
 });
 
 function positiveInteger(field: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
-  if (!(typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= max)) throw new RangeError(`ClusterSharding.init: ${field} must be an integer in 1..${max}, got ${String(value)}`);
+  if (!(typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= max))
+    throw new RangeError(`ClusterSharding.init: ${field} must be an integer in 1..${max}, got ${String(value)}`);
   return value;
 }
 

@@ -49,8 +49,7 @@ export type Envelope =
  * (`ref` terminated), or `stop` (`system.stop` of a remote ref).
  */
 export type SystemEnvelope =
-  | { readonly k: 'sys'; readonly to: string; readonly op: 'watch' | 'unwatch' | 'dwn'; readonly ref: string }
-  | { readonly k: 'sys'; readonly to: string; readonly op: 'stop' };
+  { readonly k: 'sys'; readonly to: string; readonly op: 'watch' | 'unwatch' | 'dwn'; readonly ref: string } | { readonly k: 'sys'; readonly to: string; readonly op: 'stop' };
 
 /**
  * What a frame is read into, besides runs of JSON messages (which the transport hands

@@ -694,4 +694,3 @@ export class ActorCell<M> implements Omit<ActorContext<M>, 'timers'>, Runnable {
 function nameOf(ref: ActorRef<never>): string {
   return (ref as unknown as LocalActorRef<never>).cell.name;
 }
-

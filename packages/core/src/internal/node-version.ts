@@ -13,7 +13,10 @@ const FIX = 'install Node 24 LTS (README, "Contributor note: Node 24"): npm inst
  * `Promise.withResolvers is not a function` from deep inside.
  */
 export function assertSupportedNode(found: string): void {
-  const [major = 0, minor = 0] = found.replace(/^v/, '').split('.').map((part) => Number.parseInt(part, 10));
+  const [major = 0, minor = 0] = found
+    .replace(/^v/, '')
+    .split('.')
+    .map((part) => Number.parseInt(part, 10));
   const [minMajor = 0, minMinor = 0] = MIN_NODE_VERSION.split('.').map(Number);
   if (major > minMajor || (major === minMajor && minor >= minMinor)) return;
   throw new UnsupportedNodeError(MIN_NODE_VERSION, found, FIX);

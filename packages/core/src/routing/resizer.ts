@@ -32,7 +32,11 @@ export class Resizer {
     this.messagesPerResize = options.messagesPerResize ?? 10;
     if (!(Number.isInteger(this.lowerBound) && this.lowerBound >= 1)) throw new RangeError(`resizer: lowerBound must be an integer >= 1, got ${this.lowerBound}`);
     if (!(Number.isInteger(this.upperBound) && this.upperBound >= this.lowerBound)) throw new RangeError(`resizer: upperBound must be an integer >= lowerBound, got ${this.upperBound}`);
-    for (const [field, value] of [['rampupRate', this.rampupRate], ['backoffThreshold', this.backoffThreshold], ['backoffRate', this.backoffRate]] as const) {
+    for (const [field, value] of [
+      ['rampupRate', this.rampupRate],
+      ['backoffThreshold', this.backoffThreshold],
+      ['backoffRate', this.backoffRate],
+    ] as const) {
       if (!(value >= 0 && value <= 1)) throw new RangeError(`resizer: ${field} must be between 0 and 1, got ${value}`);
     }
     if (!(Number.isInteger(this.messagesPerResize) && this.messagesPerResize >= 1)) throw new RangeError(`resizer: messagesPerResize must be a positive integer, got ${this.messagesPerResize}`);

@@ -1,10 +1,7 @@
 import type { ActorRef, ActorSystem } from '@troupe/core';
 import { describe, expectTypeOf, it } from 'vitest';
 
-type CounterMsg =
-  | { type: 'add'; n: number }
-  | { type: 'get'; replyTo: ActorRef<number> }
-  | { type: 'name'; replyTo: ActorRef<string> };
+type CounterMsg = { type: 'add'; n: number } | { type: 'get'; replyTo: ActorRef<number> } | { type: 'name'; replyTo: ActorRef<string> };
 type Nested = { type: 'wrapped'; inner: { replyTo: ActorRef<number> } };
 
 declare const counter: ActorRef<CounterMsg>;

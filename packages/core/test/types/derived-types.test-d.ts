@@ -7,6 +7,8 @@ class Counter extends Actor<CounterMsg> {
   receive(): void {}
 }
 
+// Only its type is used (MessageOf<typeof Greeter>).
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
 class Greeter extends Actor<{ type: 'greet'; whom: string }> {
   constructor(readonly greeting: string) {
     super();

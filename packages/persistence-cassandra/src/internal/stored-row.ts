@@ -17,4 +17,3 @@ export function toRepr(persistenceId: string, row: cassandra.types.Row): Persist
     writerUuid: row['writer_uuid'] as string,
   };
 }
-

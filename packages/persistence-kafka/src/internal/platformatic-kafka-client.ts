@@ -1,13 +1,4 @@
-import {
-  Admin,
-  type Broker,
-  ConnectionPool,
-  Consumer,
-  type Message,
-  Producer,
-  compatibilityPartitioner,
-  fetchV12,
-} from '@platformatic/kafka';
+import { Admin, type Broker, ConnectionPool, Consumer, type Message, Producer, compatibilityPartitioner, fetchV12 } from '@platformatic/kafka';
 import { KafkaUnreachableError, OffsetOutOfRangeError } from '../kafka-errors.js';
 import {
   type ConsumedRecord,
@@ -153,7 +144,13 @@ export class PlatformaticKafkaClient implements KafkaClient {
           lastError = error;
         }
         if (Date.now() > deadline) {
-          throw new Error(`topics ${slice.slice(0, 3).map((t) => t.name).join(', ')}${slice.length > 3 ? ', …' : ''} are not served by a leader after ${budgetMs} ms`, { cause: lastError });
+          throw new Error(
+            `topics ${slice
+              .slice(0, 3)
+              .map((t) => t.name)
+              .join(', ')}${slice.length > 3 ? ', …' : ''} are not served by a leader after ${budgetMs} ms`,
+            { cause: lastError },
+          );
         }
         await noDelay(Math.min(5 * 2 ** attempt, 200));
       }
@@ -230,7 +227,18 @@ export class PlatformaticKafkaClient implements KafkaClient {
       if (connection === undefined) return undefined;
       try {
         // Session id 0 with epoch -1: a sessionless full fetch, safe to run concurrently.
-        const response = await fetchV12.api.async(connection, 0, 1, maxBytes, 0, 0, -1, [{ topicId: topic, partitions: [{ partition, fetchOffset: offset, currentLeaderEpoch: -1, lastFetchedEpoch: -1, partitionMaxBytes: maxBytes }] }], [], '');
+        const response = await fetchV12.api.async(
+          connection,
+          0,
+          1,
+          maxBytes,
+          0,
+          0,
+          -1,
+          [{ topicId: topic, partitions: [{ partition, fetchOffset: offset, currentLeaderEpoch: -1, lastFetchedEpoch: -1, partitionMaxBytes: maxBytes }] }],
+          [],
+          '',
+        );
         const answer = response.responses[0]?.partitions.find((p) => p.partitionIndex === partition);
         if (answer === undefined) throw new Error(`Fetch returned nothing for ${topic}-${partition}`);
         const records: IncomingRecord[] = [];

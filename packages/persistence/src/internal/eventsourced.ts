@@ -139,9 +139,7 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
       return;
     }
     if (this.phase !== RUNNING) {
-      throw new TypeError(
-        this.phase === FAILED ? `PersistentActor ${this.pid}: handling a command after a failed write` : 'PersistentActor: a command arrived before recovery ran',
-      );
+      throw new TypeError(this.phase === FAILED ? `PersistentActor ${this.pid}: handling a command after a failed write` : 'PersistentActor: a command arrived before recovery ran');
     }
     this.handling = true;
     let result: void | Promise<void>;
@@ -290,8 +288,7 @@ export class Eventsourced<E, S> implements WriteOwner<E> {
       if (this.failure === undefined) {
         this.writes.sending(next);
         this.send(next);
-      }
-      else this.onFailed(next, this.failure);
+      } else this.onFailed(next, this.failure);
     }
   }
 

@@ -16,7 +16,7 @@ export function loadSqlite(): typeof Sqlite {
   const original = process.emitWarning;
   process.emitWarning = function filtered(this: NodeJS.Process, warning: string | Error, ...rest: unknown[]): void {
     const text = typeof warning === 'string' ? warning : warning.message;
-    const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type ?? (warning instanceof Error ? warning.name : '');
+    const type = typeof rest[0] === 'string' ? rest[0] : ((rest[0] as { type?: string } | undefined)?.type ?? (warning instanceof Error ? warning.name : ''));
     if (type === 'ExperimentalWarning' && /sqlite/i.test(text)) return;
     (original as (...args: unknown[]) => void).call(this, warning, ...rest);
   } as typeof process.emitWarning;

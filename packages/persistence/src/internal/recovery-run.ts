@@ -127,5 +127,7 @@ const warnedUnfenced = new WeakSet<object>();
 function warnUnfencedOnce(journal: object, log: Logger): void {
   if (warnedUnfenced.has(journal)) return;
   warnedUnfenced.add(journal);
-  log.warn(`journal ${journal.constructor?.name ?? 'object'} has no claimWriter: it cannot refuse the writes of an older incarnation of a persistence id (split brain, double spawn); update the plugin to the single-writer contract of @troupe/persistence`);
+  log.warn(
+    `journal ${journal.constructor?.name ?? 'object'} has no claimWriter: it cannot refuse the writes of an older incarnation of a persistence id (split brain, double spawn); update the plugin to the single-writer contract of @troupe/persistence`,
+  );
 }

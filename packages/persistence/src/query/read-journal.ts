@@ -109,13 +109,23 @@ export class ReadJournal<E = unknown> {
   private async *persistenceIdStream(live: LiveQueryOptions | undefined): AsyncGenerator<string> {
     const query = this.journal.currentPersistenceIds?.bind(this.journal);
     if (query === undefined || !this.journal.capabilities.persistenceIdsQuery) throw new QueryNotSupportedError(this.journalId, 'persistenceIds');
-    yield* this.byOffset(0, live, (offset) => query(offset, this.pageSize), (entry) => [entry.persistenceId]);
+    yield* this.byOffset(
+      0,
+      live,
+      (offset) => query(offset, this.pageSize),
+      (entry) => [entry.persistenceId],
+    );
   }
 
   private async *byTag(tag: string, fromOffset: number, live: LiveQueryOptions | undefined): AsyncGenerator<EventEnvelope<E>> {
     const query = this.journal.currentEventsByTag?.bind(this.journal);
     if (query === undefined || !this.journal.capabilities.eventsByTagQuery) throw new QueryNotSupportedError(this.journalId, 'eventsByTag');
-    yield* this.byOffset(fromOffset, live, (offset) => query(tag, offset, this.pageSize), (entry) => this.envelopes(entry.repr, entry.offset));
+    yield* this.byOffset(
+      fromOffset,
+      live,
+      (offset) => query(tag, offset, this.pageSize),
+      (entry) => this.envelopes(entry.repr, entry.offset),
+    );
   }
 
   /**
@@ -150,7 +160,6 @@ export class ReadJournal<E = unknown> {
       changes?.close();
     }
   }
-
 
   private *envelopes(repr: PersistentRepr, offset: number): Generator<EventEnvelope<E>> {
     const value = this.serialization.deserialize({ serializerId: repr.serializerId, manifest: repr.manifest, bytes: repr.payload });

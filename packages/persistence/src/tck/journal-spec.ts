@@ -203,8 +203,14 @@ export function journalSpec(name: string, options: JournalTckOptions): void {
         if (rest.length > 0) expect(await journal.writeMessages(rest)).toEqual(rest.map(() => undefined));
         for (const [i, id] of ids.entries()) {
           const events = await replay(journal, id);
-          expect(events.map((e) => e.sequenceNr), id).toEqual(Array.from({ length: i + 1 }, (_, k) => k + 1));
-          expect(events.every((e) => e.persistenceId === id && text(e.payload) === `${id}:${e.sequenceNr}`), id).toBe(true);
+          expect(
+            events.map((e) => e.sequenceNr),
+            id,
+          ).toEqual(Array.from({ length: i + 1 }, (_, k) => k + 1));
+          expect(
+            events.every((e) => e.persistenceId === id && text(e.payload) === `${id}:${e.sequenceNr}`),
+            id,
+          ).toBe(true);
           expect(await journal.readHighestSequenceNr(id, 1), id).toBe(i + 1);
         }
         await journal.deleteMessagesTo(base, Infinity);

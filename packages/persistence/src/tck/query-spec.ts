@@ -103,7 +103,10 @@ export function querySpec(name: string, options: JournalTckOptions): void {
         expect(all).toHaveLength(writers.length * perWriter);
         expectIncreasing(all);
         for (const { id } of writers) {
-          expect(all.filter((e) => e.repr.persistenceId === id).map((e) => e.repr.sequenceNr), `events of ${id} in sequence order`).toEqual(Array.from({ length: perWriter }, (_, i) => i + 1));
+          expect(
+            all.filter((e) => e.repr.persistenceId === id).map((e) => e.repr.sequenceNr),
+            `events of ${id} in sequence order`,
+          ).toEqual(Array.from({ length: perWriter }, (_, i) => i + 1));
         }
         for (const event of all) {
           const started = writeStartedAt.get(`${event.repr.persistenceId}:${event.repr.sequenceNr}`) as number;
@@ -127,7 +130,7 @@ export function querySpec(name: string, options: JournalTckOptions): void {
         let writing = true;
         const writes = Promise.all(
           writers.map(async ({ on, id }, w) => {
-            for (let seq = 1; seq <= perWriter; ) {
+            for (let seq = 1; seq <= perWriter;) {
               // Writes of one and of two events, so offsets are handed out in steps of both sizes.
               const to = Math.min(perWriter, seq + ((seq + w) % 2));
               const [result] = await on.writeMessages([atomic(id, seq, to, { tags: [tag] })]);
@@ -169,7 +172,10 @@ export function querySpec(name: string, options: JournalTckOptions): void {
           const missing = writers.flatMap(({ id }) => Array.from({ length: perWriter }, (_, i) => `${id}:${i + 1}`)).filter((key) => !keys.includes(key));
           expect(missing, 'every acknowledged event is seen by a reader resuming from its last offset').toEqual([]);
           for (const { id } of writers) {
-            expect(reader.seen.filter((e) => e.repr.persistenceId === id).map((e) => e.repr.sequenceNr), `events of ${id} in sequence order`).toEqual(Array.from({ length: perWriter }, (_, i) => i + 1));
+            expect(
+              reader.seen.filter((e) => e.repr.persistenceId === id).map((e) => e.repr.sequenceNr),
+              `events of ${id} in sequence order`,
+            ).toEqual(Array.from({ length: perWriter }, (_, i) => i + 1));
           }
         }
       } finally {

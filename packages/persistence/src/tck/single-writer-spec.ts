@@ -147,7 +147,10 @@ export function singleWriterSpec(name: string, options: JournalTckOptions): void
         atomic(id, 1, 1, { writerUuid: 'writer-b', payload: encoder.encode('b') }),
       ]);
       expect(results).toHaveLength(2);
-      expect(results.filter((r) => r === undefined), 'exactly one of the two writes is acknowledged').toHaveLength(1);
+      expect(
+        results.filter((r) => r === undefined),
+        'exactly one of the two writes is acknowledged',
+      ).toHaveLength(1);
       const refused = results[0] ?? results[1];
       expect(codeOf(refused)).toBe(TAKEN);
       const expected = results[0] === undefined ? ['1:a', '2:a'] : ['1:b'];

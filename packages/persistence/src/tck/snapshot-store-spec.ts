@@ -28,8 +28,7 @@ export function snapshotStoreSpec(name: string, options: SnapshotStoreTckOptions
       else await store.close?.();
     });
 
-    const load = async (criteria: Partial<SnapshotSelectionCriteria>, id = pid): Promise<number | undefined> =>
-      (await store.loadSnapshot(id, SnapshotSelectionCriteria.of(criteria)))?.sequenceNr;
+    const load = async (criteria: Partial<SnapshotSelectionCriteria>, id = pid): Promise<number | undefined> => (await store.loadSnapshot(id, SnapshotSelectionCriteria.of(criteria)))?.sequenceNr;
 
     it('loads nothing for an unknown persistence id', async () => {
       expect(await load({}, freshId('unknown'))).toBeUndefined();

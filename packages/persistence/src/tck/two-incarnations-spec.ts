@@ -178,10 +178,16 @@ export function twoIncarnationsSpec(name: string, options: TwoIncarnationsOption
       const c = spawn(systemC, 'c');
       const history = await systemC.ask<Command, readonly Written[]>(c, (replyTo) => ({ type: 'history', replyTo }));
       const bySeq = [...acks].sort((x, y) => x.seq - y.seq);
-      expect(bySeq.map((ack) => ack.seq), 'acknowledged sequence numbers are 1..n, each once').toEqual(bySeq.map((_, i) => i + 1));
+      expect(
+        bySeq.map((ack) => ack.seq),
+        'acknowledged sequence numbers are 1..n, each once',
+      ).toEqual(bySeq.map((_, i) => i + 1));
       expect(history, 'the recovered history is exactly the acknowledged events').toEqual(bySeq.map(({ by, n }) => ({ by, n })));
       const stored = await readAll(await options.openJournal(), pid);
-      expect(stored.map((e) => e.sequenceNr), 'stored sequence numbers are contiguous without duplicates').toEqual(bySeq.map((_, i) => i + 1));
+      expect(
+        stored.map((e) => e.sequenceNr),
+        'stored sequence numbers are contiguous without duplicates',
+      ).toEqual(bySeq.map((_, i) => i + 1));
       expect((await write(systemC, c, 'c', 1)).ok, 'a newer incarnation writes after recovery').toBe(true);
       expect(acks.at(-1)?.seq).toBe(bySeq.length + 1);
     } finally {
