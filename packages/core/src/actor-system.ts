@@ -8,6 +8,7 @@ import { ActorCell } from './internal/actor-cell.js';
 import { AskTimeouts } from './internal/ask-timeouts.js';
 import { Dispatcher } from './internal/dispatcher.js';
 import { assertSupportedNode } from './internal/node-version.js';
+import { assertSingleCoreCopy } from './internal/single-core-copy.js';
 import { PromiseActorRef } from './internal/promise-actor-ref.js';
 import { STOP, type SystemMessage } from './internal/system-message.js';
 import type { SystemRuntime } from './internal/system-runtime.js';
@@ -105,6 +106,7 @@ export class ActorSystem {
    */
   static create(options: ActorSystemOptions = {}): ActorSystem {
     assertSupportedNode(process.versions.node);
+    assertSingleCoreCopy(import.meta.url);
     if (options === null || typeof options !== 'object') throw new TypeError('ActorSystem.create: options must be an object');
     return new ActorSystem(options);
   }

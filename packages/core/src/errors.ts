@@ -70,6 +70,20 @@ export class UnsupportedNodeError extends TroupeError {
 }
 
 /**
+ * Two copies of `@troupe/core` are loaded in one process (e.g. a plugin that installed its
+ * own instead of sharing the app's): refs, actors and plugin registrations of one copy are
+ * foreign to the other, so systems would misbehave in ways hard to trace. Refused at once.
+ */
+export class DuplicateCoreError extends TroupeError {
+  constructor(first: string, second: string) {
+    super(
+      'ERR_DUPLICATE_CORE',
+      `two copies of @troupe/core are loaded: ${first} and ${second}; packages built on it take it as a peer dependency — run \`npm ls @troupe/core\` and \`npm dedupe\` so that one copy remains`,
+    );
+  }
+}
+
+/**
  * An error reply (`StatusReply.error`) turned back into an error by `StatusReply.unwrap`:
  * `code` and `message` are those the replying actor sent.
  */

@@ -17,6 +17,7 @@ export {
   SystemTerminatedError,
   TroupeError,
   UnsupportedNodeError,
+  DuplicateCoreError,
 } from './errors.js';
 export { EventStream, type EventListener } from './event-stream.js';
 export { ConsoleLogger, type LogFields, type Logger, type LogLevel, silentLogger } from './logger.js';
