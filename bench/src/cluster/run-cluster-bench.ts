@@ -1,5 +1,5 @@
 /**
- * Cluster benchmarks (issue 5): Troupe's remote tell and ask beside a raw ws baseline
+ * Cluster benchmarks: Troupe's remote tell and ask beside a raw ws baseline
  * between the same two processes, in one run; cluster convergence, heartbeat traffic
  * and failure detection with N real member processes on 127.0.0.1.
  * Usage: node --expose-gc dist/cluster/run-cluster-bench.js [--only tell|ask|cluster]

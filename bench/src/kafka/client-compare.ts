@@ -1,6 +1,6 @@
 /**
  * kafkajs 2.2.4 vs @platformatic/kafka on the real broker, for the three figures that
- * decide the journal's client (issue 4):
+ * decide the journal's client:
  *
  * 1. recovery latency of a small actor: read a 10-event topic from offset 0 to its end;
  * 2. send latency with many topics known to the client: sequential one-event sends to

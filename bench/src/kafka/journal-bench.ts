@@ -1,6 +1,6 @@
 /**
  * KafkaJournal under persistent actors vs the raw @platformatic/kafka client doing the
- * same work, side by side in one run, on the real broker (issue 4):
+ * same work, side by side in one run, on the real broker:
  *
  * - write throughput, 1 actor: each event persisted (and acknowledged) before the next;
  *   raw: one idempotent send of one enveloped record, awaited, per event;

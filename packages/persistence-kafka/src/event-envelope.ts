@@ -122,7 +122,7 @@ function fieldOf(name: Buffer | string): Field | undefined {
  * Byte equality of two short buffers in plain JavaScript. `Buffer.equals` crosses into
  * C++ on every call, which cost ~0.8 µs per replayed record (nine header names and five
  * interned values each): the largest part of envelope decoding in a CPU profile of a
- * 100,000-event recovery (issue 4).
+ * 100,000-event recovery.
  */
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   const length = a.length;

@@ -68,7 +68,7 @@ export interface JournalCapabilities {
  *   later rejects, the reported writes keep their outcome and only the others fail.
  *   Journals that store each write on its own (one statement per write) should report:
  *   the runtime then lets each actor continue when its own write is stored instead of
- *   when the slowest write of the call is (issue 4). Journals that store a call as a whole
+ *   when the slowest write of the call is. Journals that store a call as a whole
  *   need not.
  *
  * Single writer (guarantee 5 of the design). The runtime runs at most one writer per
