@@ -360,7 +360,7 @@ describe.skipIf(!cassandraAvailable())('CassandraJournal single writer', () => {
         });
         const probes = systems.map((system, i) => {
           const probe = TestProbe.create<never>(system);
-          probe.watch(refs[i] as ActorRef<never>);
+          probe.watch(refs[i]!);
           return probe;
         });
         // 20 commands to each incarnation at once: both recovered (and claimed) the same empty history.
@@ -390,7 +390,7 @@ describe.skipIf(!cassandraAvailable())('CassandraJournal single writer', () => {
               ),
           ),
         );
-        const stopped = await Promise.any(probes.map((probe, i) => probe.expectTerminated(refs[i] as ActorRef<never>, 20_000).then(() => i)));
+        const stopped = await Promise.any(probes.map((probe, i) => probe.expectTerminated(refs[i]!, 20_000).then(() => i)));
         survivor = 1 - stopped;
         expect(extras).toEqual(survivor === 0 ? [true, false] : [false, true]);
         expect(acknowledged.filter((text) => text.startsWith(`s${survivor}-`))).toHaveLength(20);
