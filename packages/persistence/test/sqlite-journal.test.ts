@@ -140,9 +140,13 @@ describe('SqliteJournal', () => {
           return found;
         }
         if (Date.now() > deadline) throw new Error(`racers did not report ${type} of round ${round}`);
+        // Woken by a racer's message or exit; the timer only ends the wait at the deadline.
         await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, 1000);
+          const atDeadline = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+          wake = () => {
+            clearTimeout(atDeadline);
+            resolve();
+          };
         });
       }
     };
