@@ -1,7 +1,7 @@
 import { type Target, meets } from '../core/targets.js';
 
 /**
- * A goal from issue 5. `of: 'troupe'` holds Troupe's figure to `value`;
+ * A goal set for the cluster suite. `of: 'troupe'` holds Troupe's figure to `value`;
  * `of: 'troupe÷raw'` holds the ratio of Troupe's figure to the raw baseline's,
  * measured in the same run.
  */
@@ -15,7 +15,7 @@ const tellTargets = (scenario: string): ClusterTarget[] => [
   { scenario, of: 'troupe÷raw', comparison: 'at-least', value: 0.7 },
 ];
 
-/** The cluster targets of issue 5. */
+/** The cluster targets (goals the project set for remote messaging and failure detection). */
 export const CLUSTER_TARGETS: readonly ClusterTarget[] = [
   ...tellTargets('remote-tell-json-batch-1000'),
   ...tellTargets('remote-tell-json-batch-100'),

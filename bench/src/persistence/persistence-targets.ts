@@ -1,7 +1,7 @@
 import type { Figure } from '../core/report.js';
 import { type Target, meets } from '../core/targets.js';
 
-/** The persistence targets of issue 3; each applies to the Troupe figure of its scenario (in-memory journal). */
+/** The persistence targets set when the persistence suite was written; each applies to the Troupe figure of its scenario (in-memory journal). */
 export const PERSISTENCE_TARGETS: readonly Target[] = [
   { scenario: 'persist-1000-actors-in-memory', comparison: 'at-least', value: 500_000 },
   { scenario: 'recover-100k-events-in-memory', comparison: 'at-least', value: 1_000_000 },
