@@ -62,6 +62,13 @@ const harness = await MultiNodeHarness.start({
     return [JSON.stringify(config)];
   },
 });
+// Ctrl-C: stop the nodes and remove the journal folder before going.
+process.once('SIGINT', () => {
+  void harness.cleanup().finally(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+    process.exit(130);
+  });
+});
 try {
   const started = harness.startMessages as Report<'started'>[];
   const addresses = started.map((s) => s.address);
