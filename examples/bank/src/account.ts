@@ -4,11 +4,23 @@ import { PersistentActor } from '@troupe/persistence';
 /** The answer to a deposit or a withdrawal. */
 export type Receipt = { readonly ok: true; readonly balance: number } | { readonly ok: false; readonly reason: string };
 
+/** Where an account runs and what it holds, for the cluster demo's placement and failover views. */
+export interface AccountStatus {
+  readonly balance: number;
+  /** The address of the actor system (in a cluster, the node) hosting the account now. */
+  readonly node: string;
+  /** Events stored for the account so far (its last sequence number). */
+  readonly events: number;
+}
+
 /** What an account accepts. Amounts are whole cents. */
 export type AccountCommand =
   | { readonly type: 'deposit'; readonly amount: number; readonly replyTo: ActorRef<Receipt> }
   | { readonly type: 'withdraw'; readonly amount: number; readonly replyTo: ActorRef<Receipt> }
   | { readonly type: 'balance'; readonly replyTo: ActorRef<number> }
+  | { readonly type: 'status'; readonly replyTo: ActorRef<AccountStatus> }
+  /** Stops the account once its in-flight write is stored: sharding's stop message for handoff and passivation. */
+  | { readonly type: 'stop' }
   /** Simulates a bug: the handler throws, so the supervisor restarts the account. */
   | { readonly type: 'glitch' };
 
@@ -52,6 +64,12 @@ export class Account extends PersistentActor<AccountCommand, AccountEvent, numbe
     switch (command.type) {
       case 'balance':
         command.replyTo.tell(this.balance);
+        return;
+      case 'status':
+        command.replyTo.tell({ balance: this.balance, node: this.context.system.address, events: this.lastSequenceNr });
+        return;
+      case 'stop':
+        this.context.stop(this.context.self);
         return;
       case 'glitch':
         throw new Error(`simulated bug in ${this.persistenceId}`);

@@ -11,7 +11,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'troupe-bank-'));
 
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-describe('example: bank (the main demo)', () => {
+describe('example: bank on one node (npm run start:single-node)', () => {
   it('persists, survives a crash, agrees with its projection, and recovers every balance on the next run', async () => {
     const first = await runNode(['dist/main.js'], 60_000);
     expect({ code: first.code, stderr: first.stderr }).toEqual({ code: 0, stderr: '' });
