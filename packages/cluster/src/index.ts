@@ -5,7 +5,7 @@ export type { ClusterOptions, ClusterSettings, DowningOptions, FailureDetectorOp
 export type { DowningDecision, DowningStrategy } from './downing/downing-strategy.js';
 export { KeepMajority } from './downing/keep-majority.js';
 export { StaticQuorum } from './downing/static-quorum.js';
-export { ClusterShutDownError, HandshakeError } from './errors.js';
+export { ClusterShutDownError, HandshakeError, NoLiveMemberError } from './errors.js';
 export { PhiAccrualFailureDetector, type PhiAccrualSettings } from './failure-detector/phi-accrual-failure-detector.js';
 export type { ClusterEvent, CurrentClusterState, MemberEvent } from './membership/cluster-events.js';
 export type { Gossip } from './membership/gossip.js';
