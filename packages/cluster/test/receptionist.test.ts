@@ -1,7 +1,8 @@
-import { Actor, type ActorRef, ActorSystem } from '@troupe/core';
+import { Actor, type ActorRef, ActorSystem, type DeadLetter } from '@troupe/core';
 import { TestProbe, awaitCondition } from '@troupe/testkit';
 import { describe, expect, it } from 'vitest';
 import { type Cluster, InvalidServiceKeyError, type Listing, NonLocalRegistrantError, Receptionist, RegistrantStoppedError, ServiceKey } from '../src/index.js';
+import { healPartitions, partitionFrom } from '../src/testing/index.js';
 import { clusterFixture } from './fast-settings.js';
 
 type Ping = { type: 'ping'; replyTo: ActorRef<string> } | { type: 'stop' };
@@ -215,5 +216,40 @@ describe('Receptionist', () => {
     );
     await awaitCondition(() => sub.latest().length === 1, { timeoutMs: 5000, message: 'the second subscriber told' });
     expect(thrower).toBe(2);
+  });
+  it('a receptionist started late on a member that was already Up gets the registrations made before', async () => {
+    const [a, b] = (await nodes(2)) as [Cluster, Cluster];
+    const key = freshKey();
+    const pinger = a.system.spawn(() => new Pinger(), { name: 'before' });
+    Receptionist.get(a).register(key, pinger);
+    expect(pathsIn(await Receptionist.get(a).find(key))).toEqual([pinger.path]);
+    const sub = recorder();
+    Receptionist.get(b).subscribe(key, sub.listener);
+    await awaitCondition(() => sub.latest().length === 1, { timeoutMs: 10_000, message: 'the late receptionist lists the earlier registration' });
+  });
+
+  it('a delta lost on the way is repaired by the next version heartbeat (the receiver pulls the full state)', async () => {
+    const [a, b] = (await nodes(2)) as [Cluster, Cluster];
+    const key = freshKey();
+    Receptionist.get(a, { syncIntervalMs: 100 });
+    const sub = recorder();
+    Receptionist.get(b, { syncIntervalMs: 100 }).subscribe(key, sub.listener);
+    // Both receptionists know each other once one has answered the other.
+    const warmup = a.system.spawn(() => new Pinger(), { name: 'warmup' });
+    Receptionist.get(a).register(key, warmup);
+    await awaitCondition(() => sub.latest().length === 1, { timeoutMs: 10_000, message: 'b lists the first registration' });
+
+    const dropped: DeadLetter[] = [];
+    a.system.eventStream.subscribe('dead-letter', (d) => dropped.push(d));
+    partitionFrom(a, [b.selfAddress]);
+    const lost = a.system.spawn(() => new Pinger(), { name: 'lost' });
+    Receptionist.get(a).register(key, lost);
+    try {
+      await awaitCondition(() => dropped.some((d) => d.reason === 'partitioned' && (d.message as { t?: string }).t === 'rc-delta'), { timeoutMs: 5000, message: 'the delta dropped' });
+    } finally {
+      healPartitions(a);
+    }
+    await awaitCondition(() => sub.latest().length === 2, { timeoutMs: 10_000, message: 'b repaired its replica' });
+    expect(sub.latest()).toEqual([lost.path, warmup.path].sort());
   });
 });
