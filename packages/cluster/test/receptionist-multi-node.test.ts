@@ -81,7 +81,7 @@ describe('Receptionist (node processes on 127.0.0.1)', () => {
 
   it('SIGKILL of a node removes its registrants from every survivor once the node is downed', async () => {
     const { h, all } = await cluster(3);
-    const paths = [];
+    const paths: string[] = [];
     for (const i of [0, 1, 2]) paths.push((await h.request<{ path: string }>(i, { type: 'register', name: `on-${i}` })).path);
     await h.waitFor(() => h.nodes.every((node) => same(latest(node), paths)), 10_000, 'every registration listed everywhere');
 
