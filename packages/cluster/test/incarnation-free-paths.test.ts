@@ -2,6 +2,8 @@ import { Actor, type ActorRef, type DeadLetter } from '@troupe/core';
 import { awaitCondition } from '@troupe/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cluster, NoLiveMemberError, RemoteActorRef, parseAddress } from '../src/index.js';
+import { withCurrentIncarnation } from '../src/address/current-incarnation.js';
+import type { Member } from '../src/membership/member.js';
 import { fastOptions } from './fast-settings.js';
 
 type EchoMsg = { type: 'echo'; text: string; replyTo: ActorRef<{ text: string; from: string }> };
@@ -104,5 +106,33 @@ describe('Cluster.refFor with a path without the incarnation', () => {
     const fresh = a.refFor<EchoMsg>(path);
     expect(fresh.path).toBe(`${b2.selfAddress}/user/echo`);
     expect((await fresh.ask<{ from: string }>((replyTo) => ({ type: 'echo', text: '2', replyTo }), { timeoutMs: 5000 })).from).toBe(b2.selfAddress);
+  });
+});
+
+describe('withCurrentIncarnation', () => {
+  const self = 'troupe://shop@10.0.0.1:2551#self1';
+  const member = (address: string, status: Member['status']): Member => ({ address, status, upNumber: 1, roles: [] });
+
+  it('leaves paths with an incarnation, and paths that are not troupe:// paths, as they are', () => {
+    expect(withCurrentIncarnation('troupe://shop@10.0.0.2:2552#abc/user/x', self, [])).toBe('troupe://shop@10.0.0.2:2552#abc/user/x');
+    expect(withCurrentIncarnation('/user/x', self, [])).toBe('/user/x');
+  });
+
+  it('fills in this node’s incarnation for its own address, member or not', () => {
+    expect(withCurrentIncarnation('troupe://shop@10.0.0.1:2551/user/x', self, [])).toBe(`${self}/user/x`);
+  });
+
+  it('picks the live member at the address, preferring Up over a Joining restart, never a Down or Removed one', () => {
+    const members = [member('troupe://shop@10.0.0.2:2552#old', 'down'), member('troupe://shop@10.0.0.2:2552#new', 'joining'), member('troupe://shop@10.0.0.3:2553#c', 'up')];
+    expect(withCurrentIncarnation('troupe://shop@10.0.0.2:2552/user/x', self, members)).toBe('troupe://shop@10.0.0.2:2552#new/user/x');
+    const upToo = [...members, member('troupe://shop@10.0.0.2:2552#up', 'up')];
+    expect(withCurrentIncarnation('troupe://shop@10.0.0.2:2552/user/x', self, upToo)).toBe('troupe://shop@10.0.0.2:2552#up/user/x');
+    expect(withCurrentIncarnation('troupe://shop@10.0.0.2:2552', self, upToo)).toBe('troupe://shop@10.0.0.2:2552#up');
+    expect(() => withCurrentIncarnation('troupe://shop@10.0.0.9:2552/user/x', self, [member('troupe://shop@10.0.0.9:2552#gone', 'down')])).toThrow(NoLiveMemberError);
+  });
+
+  it('throws TypeError for an address part that is not troupe://<system>@<host>:<port>', () => {
+    expect(() => withCurrentIncarnation('troupe://nowhere/user/x', self, [])).toThrow(TypeError);
+    expect(() => withCurrentIncarnation('troupe://shop@host/user/x', self, [])).toThrow(/not an actor path/);
   });
 });
