@@ -1,15 +1,17 @@
 /**
  * cluster-chat: a chat room on this process's node, two users (alice, bob) on their
- * own nodes in child processes. Users join by sending the room a message that carries
- * their own ref; the room watches those remote refs. Alice quits (her actor stops:
+ * own nodes in child processes. The room is registered with the receptionist under the
+ * `chat-room` service key; users find it there (no path is handed to them) and join by
+ * sending it a message that carries their own ref; the room watches those remote refs. Alice quits (her actor stops:
  * Terminated), bob's process is killed with SIGKILL (his node is downed: Terminated too).
  *
  *   npm start
  */
 import { fileURLToPath } from 'node:url';
-import { Cluster } from '@troupe/cluster';
+import { Cluster, Receptionist } from '@troupe/cluster';
 import { silentLogger } from '@troupe/core';
 import { MultiNodeHarness } from '@troupe/testkit';
+import { ChatRoom } from './chat-protocol.js';
 import { Room } from './room.js';
 
 const bobGone = Promise.withResolvers<void>();
@@ -27,17 +29,21 @@ const cluster = await Cluster.start({
 });
 await cluster.whenUp;
 const room = cluster.system.spawn(() => new Room(log), { name: 'room' });
-log(`room node up at ${cluster.selfAddress}`);
+Receptionist.get(cluster).register(ChatRoom, room);
+log(`room node up at ${cluster.selfAddress}; the room is registered under service key ${ChatRoom.name}`);
 
 const names = ['alice', 'bob'];
 const users = await MultiNodeHarness.start({
   script: fileURLToPath(new URL('./user-node.js', import.meta.url)),
   nodes: 2,
-  args: (i) => [cluster.hostPort, room.path, names[i] as string],
+  args: (i) => [cluster.hostPort, names[i] as string],
 });
 const heard = (i: number, predicate: (m: { type: string; [k: string]: unknown }) => boolean) =>
   users.nodes[i]?.messages.some((m) => (m as { type: string }).type === 'heard' && predicate((m as { message: { type: string } }).message)) === true;
+const found = (i: number) => users.nodes[i]?.messages.some((m) => (m as { type: string; path?: string }).type === 'found-room' && (m as { path: string }).path === room.path) === true;
 try {
+  await users.waitFor(() => found(0) && found(1), 15_000, 'both users to find the room through the receptionist');
+  log('alice and bob found the room through the receptionist');
   await users.waitFor(() => heard(0, (m) => m.type === 'joined' && m.name === 'bob'), 15_000, 'both users to join');
   users.send(0, { type: 'say', text: 'hi bob, this reached you through a remote ref' });
   await users.waitFor(() => heard(1, (m) => m.type === 'said' && m.from === 'alice'), 5_000, 'bob to hear alice');

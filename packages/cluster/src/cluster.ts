@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type ActorRef, ActorSystem, ConsoleLogger, SerializationRegistry } from '@troupe/core';
 import { inboundDelivery } from '@troupe/core/spi';
+import { withCurrentIncarnation } from './address/current-incarnation.js';
 import { formatAddress } from './address/node-address.js';
 import { ClusterDaemon, type ShutdownReason } from './cluster-daemon.js';
 import { type ClusterOptions, type ClusterSettings, resolveClusterSettings } from './cluster-settings.js';
@@ -183,9 +184,15 @@ export class Cluster {
     };
   }
 
-  /** A ref to the actor at `path`, on this node or another. */
+  /**
+   * A ref to the actor at `path`, on this node or another. A path without the incarnation
+   * (`troupe://sys@host:port/user/x`) resolves, now, to the current incarnation of that
+   * address in the membership; the ref keeps that incarnation (a node restarted at the
+   * same address later is another node: resolve again to reach it).
+   * @throws NoLiveMemberError when the path has no incarnation and no live member has its address
+   */
   refFor<M>(path: string): ActorRef<M> {
-    return this.remoting.refFor<M>(path);
+    return this.remoting.refFor<M>(withCurrentIncarnation(path, this.selfAddress, this.daemonRef?.gossip.members ?? []));
   }
 
   /** The path of `/user/<relative>` on the node at `address`. */

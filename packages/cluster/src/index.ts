@@ -5,7 +5,7 @@ export type { ClusterOptions, ClusterSettings, DowningOptions, FailureDetectorOp
 export type { DowningDecision, DowningStrategy } from './downing/downing-strategy.js';
 export { KeepMajority } from './downing/keep-majority.js';
 export { StaticQuorum } from './downing/static-quorum.js';
-export { ClusterShutDownError, HandshakeError } from './errors.js';
+export { ClusterShutDownError, HandshakeError, NoLiveMemberError } from './errors.js';
 export { PhiAccrualFailureDetector, type PhiAccrualSettings } from './failure-detector/phi-accrual-failure-detector.js';
 export type { ClusterEvent, CurrentClusterState, MemberEvent } from './membership/cluster-events.js';
 export type { Gossip } from './membership/gossip.js';
@@ -30,3 +30,8 @@ export { passivate } from './sharding/passivate.js';
 export { ShardCountMismatchError } from './sharding/sharding-errors.js';
 export { SHARDING_TOPIC, type ShardRegionStats, type ShardingEvent } from './sharding/sharding-events.js';
 export { type EntityTypeOptions, type PassivationOptions, SHARDING_DEFAULTS } from './sharding/sharding-settings.js';
+export type { Listing } from './receptionist/listing.js';
+export { type FindOptions, Receptionist } from './receptionist/receptionist.js';
+export { InvalidServiceKeyError, NonLocalRegistrantError, RegistrantStoppedError } from './receptionist/receptionist-errors.js';
+export { RECEPTIONIST_DEFAULTS, type ReceptionistOptions } from './receptionist/receptionist-settings.js';
+export { ServiceKey } from './receptionist/service-key.js';
