@@ -30,3 +30,7 @@ export { passivate } from './sharding/passivate.js';
 export { ShardCountMismatchError } from './sharding/sharding-errors.js';
 export { SHARDING_TOPIC, type ShardRegionStats, type ShardingEvent } from './sharding/sharding-events.js';
 export { type EntityTypeOptions, type PassivationOptions, SHARDING_DEFAULTS } from './sharding/sharding-settings.js';
+export { ClusterSingleton } from './singleton/cluster-singleton.js';
+export { SingletonAlreadyInitializedError, SingletonNotInitializedError, SingletonOptionError } from './singleton/singleton-errors.js';
+export { SINGLETON_TOPIC, type SingletonEvent, type SingletonLocation } from './singleton/singleton-events.js';
+export { SINGLETON_DEFAULTS, type SingletonInstanceInfo, type SingletonOptions } from './singleton/singleton-settings.js';
