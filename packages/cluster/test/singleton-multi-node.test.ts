@@ -83,7 +83,7 @@ function lifetimes(log: string): { node: string; epoch: string; start: number; e
       if (live !== undefined) throw new Error(`two live instances: epoch ${live.epoch} on ${live.node} (line ${live.start}) and epoch ${a} on ${b} (line ${i})`);
       live = { node: b as string, epoch: a as string, start: i, end: undefined };
       result.push(live);
-    } else if ((kind === 'stop' && live?.epoch === a && live.node === b) || (kind === 'killed' && live?.node === a)) {
+    } else if (live !== undefined && ((kind === 'stop' && live.epoch === a && live.node === b) || (kind === 'killed' && live.node === a))) {
       live.end = i;
       live = undefined;
     }
