@@ -43,7 +43,7 @@ async function startNodes(n = 3): Promise<Cluster3> {
   const h = await MultiNodeHarness.start({
     script,
     nodes: 1,
-    args: (i, started) => [JSON.stringify({ secret: SECRET, seeds: i === 0 ? [] : [(started[0] as NodeReport).hostPort], log, name })],
+    args: (i, started) => [JSON.stringify({ secret: SECRET, seeds: (started as NodeReport[]).slice(0, i).map((r) => r.hostPort), log, name })],
   });
   harness = h;
   for (let i = 0; i < n; i++) {
@@ -182,5 +182,32 @@ describe('ClusterSingleton (3 processes on 127.0.0.1)', () => {
       [all[0], false],
       [all[1], true],
     ]);
+  });
+
+  it('moves through a leave, a SIGKILL and a partition in one cluster, each instance stopped or killed before the next starts, epochs growing', { timeout: 90_000 }, async () => {
+    const { h, log } = await startNodes(4);
+    const nodes = () => h.nodes.map((n) => n);
+    const startedAt = (i: number) => h.waitFor(() => startedOn(h.nodes[i] as NodeHandle).length === 1, 30_000, `the singleton to start on node ${i}`);
+    h.send(0, { type: 'leave' });
+    await startedAt(1);
+    await h.kill(1);
+    appendFileSync(log, `killed ${addressOf(h.nodes[1] as NodeHandle)}\n`);
+    await startedAt(2);
+    // A fifth node, so that the partition leaves node 2 alone against two.
+    await h.startNode();
+    const live = [2, 3, 4].map((i) => addressOf(h.nodes[i] as NodeHandle));
+    await h.waitFor(() => [2, 3, 4].every((i) => seesUp(h.nodes[i] as NodeHandle, live)), 20_000, 'nodes 2, 3 and 4 Up everywhere');
+    h.send(2, { type: 'partition', addresses: [live[1], live[2]] });
+    for (const i of [3, 4]) h.send(i, { type: 'partition', addresses: [live[0]] });
+    await startedAt(3);
+    await h.waitFor(() => terminationOf(h.nodes[2] as NodeHandle) !== undefined, 20_000, 'the cut-off node 2 to down itself');
+    const answer = await where(h, 4, 20_000);
+    const lives = lifetimes(log);
+    expect(lives.map((l) => l.node)).toEqual([0, 1, 2, 3].map((i) => addressOf(nodes()[i] as NodeHandle)));
+    expect(lives.map((l) => l.end === undefined)).toEqual([false, false, false, true]);
+    const epochs = lives.map((l) => Number(l.epoch));
+    expect(epochs).toEqual([...epochs].sort((x, y) => x - y));
+    expect(new Set(epochs).size).toBe(4);
+    expect(answer.reply).toEqual({ node: live[1], epoch: epochs[3] });
   });
 });
