@@ -52,8 +52,15 @@ async function startNodes(n = 3): Promise<Cluster3> {
     await h.waitFor(() => h.nodes.every((node) => seesUp(node, up)), 20_000, `${i + 1} nodes Up everywhere`);
   }
   const all = h.nodes.map(addressOf);
-  await h.waitFor(() => startedOn(h.nodes[0] as NodeHandle).length === 1, 10_000, 'the singleton to start on node 0');
+  await awaitStarted(h, log, 0);
   return { h, all, log };
+}
+
+/** Resolves once the singleton has started on node `i`: its event (published at spawn), then its `start` line (written when it runs). */
+async function awaitStarted(h: MultiNodeHarness, log: string, i: number): Promise<void> {
+  const node = h.nodes[i] as NodeHandle;
+  await h.waitFor(() => startedOn(node).length === 1, 30_000, `the singleton to start on node ${i}`);
+  await awaitCondition(() => lines(log).some((l) => l[0] === 'start' && l[2] === addressOf(node)), { timeoutMs: 10_000, intervalMs: 10, message: `the start line of node ${i}` });
 }
 
 function singletonEvents(node: NodeHandle): SingletonEvent[] {
@@ -187,7 +194,7 @@ describe('ClusterSingleton (3 processes on 127.0.0.1)', () => {
   it('moves through a leave, a SIGKILL and a partition in one cluster, each instance stopped or killed before the next starts, epochs growing', { timeout: 90_000 }, async () => {
     const { h, log } = await startNodes(4);
     const nodes = () => h.nodes.map((n) => n);
-    const startedAt = (i: number) => h.waitFor(() => startedOn(h.nodes[i] as NodeHandle).length === 1, 30_000, `the singleton to start on node ${i}`);
+    const startedAt = (i: number) => awaitStarted(h, log, i);
     h.send(0, { type: 'leave' });
     await startedAt(1);
     await h.kill(1);
