@@ -61,4 +61,38 @@ describe('ClusterSingleton (nodes in one process)', () => {
     expect(events).toEqual([{ type: 'singleton-started', name: 'worker-echo', node: b.selfAddress, epoch: b.selfMember?.upNumber }]);
     expect(await ClusterSingleton.get(a).locate('worker-echo')).toMatchObject({ node: b.selfAddress, running: true, epoch: b.selfMember?.upNumber });
   });
+
+  it('starts an instance that stopped by itself again on the next message, not before', async () => {
+    const a = await startNode();
+    await a.whenUp;
+    const events: SingletonEvent[] = [];
+    a.system.eventStream.subscribe(SINGLETON_TOPIC, (e) => events.push(e as SingletonEvent));
+    let created = 0;
+    class Quitter extends Actor<Msg | { type: 'quit' }> {
+      receive(msg: Msg | { type: 'quit' }): void {
+        if (msg.type === 'quit') this.context.stop(this.context.self);
+        else msg.replyTo.tell({ n: created, node: a.selfAddress });
+      }
+    }
+    const proxy = ClusterSingleton.get(a).init<Msg | { type: 'quit' }>({
+      name: 'quitter',
+      handOverRetryIntervalMs: 20,
+      create: () => {
+        created++;
+        return new Quitter();
+      },
+    });
+    const probe = TestProbe.create<{ n: number; node: string }>(a.system, { timeoutMs: 5000 });
+    proxy.tell({ type: 'n', n: 0, replyTo: probe.ref });
+    await probe.expectMessage({ n: 1, node: a.selfAddress });
+    proxy.tell({ type: 'quit' });
+    await awaitCondition(() => events.some((e) => e.type === 'singleton-terminated'), { message: 'the instance to stop' });
+    // Several retry ticks pass without a new instance.
+    await awaitCondition(async () => (await ClusterSingleton.get(a).locate('quitter')).running === false, { message: 'locate to report no instance' });
+    await probe.expectNoMessage(200);
+    expect(created).toBe(1);
+    proxy.tell({ type: 'n', n: 1, replyTo: probe.ref });
+    await probe.expectMessage({ n: 2, node: a.selfAddress });
+    expect(events.map((e) => e.type)).toEqual(['singleton-started', 'singleton-terminated', 'singleton-started']);
+  });
 });
