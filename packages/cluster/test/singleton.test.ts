@@ -95,4 +95,16 @@ describe('ClusterSingleton (nodes in one process)', () => {
     await probe.expectMessage({ n: 2, node: a.selfAddress });
     expect(events.map((e) => e.type)).toEqual(['singleton-started', 'singleton-terminated', 'singleton-started']);
   });
+
+  it('drops malformed messages from peers and keeps serving', async () => {
+    const a = await startNode();
+    await a.whenUp;
+    const proxy = ClusterSingleton.get(a).init<Msg>({ name: 'sturdy', create: ({ node }) => new Echo(node) });
+    const manager = a.refFor<unknown>(a.pathOn(a.selfAddress, 'troupe-singleton-manager-sturdy'));
+    for (const bad of [{ t: 'sg-hand-over-request', node: 42 }, { t: 'sg-hand-over-done' }, { t: 'sg-where', replyTo: 'nobody' }, { t: 'sg-unknown' }, null]) manager.tell(bad);
+    const probe = TestProbe.create<{ n: number; node: string }>(a.system, { timeoutMs: 5000 });
+    proxy.tell({ type: 'n', n: 7, replyTo: probe.ref });
+    await probe.expectMessage({ n: 7, node: a.selfAddress });
+    expect(await ClusterSingleton.get(a).locate('sturdy')).toMatchObject({ node: a.selfAddress, running: true });
+  });
 });

@@ -92,6 +92,8 @@ export class SingletonManager extends Actor<ManagerMessage> {
   }
 
   private handle(msg: ManagerMessage): void {
+    // A peer's node address is kept (requesters) and answered later: refuse one that is not even a string on arrival.
+    if ((msg.t === 'sg-hand-over-request' || msg.t === 'sg-hand-over-done') && typeof msg.node !== 'string') throw new TypeError('node must be a node address');
     switch (msg.t) {
       case 'sg-deliver':
         this.route(msg);
