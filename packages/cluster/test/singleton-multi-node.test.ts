@@ -8,8 +8,8 @@ import type { SingletonEvent, SingletonLocation } from '../src/index.js';
 import { SECRET } from './fast-settings.js';
 import { type NodeReport, addressOf, seesUp, terminationOf } from './multi-node.js';
 
-// Each instance of the singleton appends `start <epoch> <node>`, `recv <id> <epoch>` and
-// `stop <epoch> <node>` to one file all node processes share; the test appends
+// Each instance of the singleton appends `start <epoch> <node> <ms>`, `recv <id> <epoch>` and
+// `stop <epoch> <node> <ms>` to one file all node processes share; the test appends
 // `killed <node>` once a SIGKILLed process has exited. The file's line order is the order
 // in which these happened, so "never two live instances" is checked on it directly.
 
@@ -154,6 +154,9 @@ describe('ClusterSingleton (3 processes on 127.0.0.1)', () => {
     // The old instance's stop is written before the new one's start.
     expect(lives[0]?.end).toBeDefined();
     expect(lives[0]?.end as number).toBeLessThan(lives[1]?.start as number);
+    const stopLine = lines(log).find((l) => l[0] === 'stop') as string[];
+    const startLine = lines(log).filter((l) => l[0] === 'start')[1] as string[];
+    console.log(`[measured] hand-over gap: the new instance started ${Number(startLine[3]) - Number(stopLine[3])} ms after the old one stopped (hand-over retry 300 ms)`);
     const handedOver = singletonEvents(h.nodes[0] as NodeHandle).find((e) => e.type === 'singleton-handed-over');
     expect(handedOver).toMatchObject({ node: all[0], to: all[1] });
   });
