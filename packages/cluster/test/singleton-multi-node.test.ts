@@ -161,7 +161,7 @@ describe('ClusterSingleton (3 processes on 127.0.0.1)', () => {
     expect(handedOver).toMatchObject({ node: all[0], to: all[1] });
   });
 
-  it('takes over after the oldest is SIGKILLed and downed, never while it may still run', async () => {
+  it('takes over on the next oldest after the oldest is SIGKILLed and downed, where a proxy reaches it', async () => {
     const { h, all, log } = await startNodes();
     await h.kill(0);
     const killedAt = performance.now();
