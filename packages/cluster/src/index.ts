@@ -35,3 +35,7 @@ export { type FindOptions, Receptionist } from './receptionist/receptionist.js';
 export { InvalidServiceKeyError, NonLocalRegistrantError, RegistrantStoppedError } from './receptionist/receptionist-errors.js';
 export { RECEPTIONIST_DEFAULTS, type ReceptionistOptions } from './receptionist/receptionist-settings.js';
 export { ServiceKey } from './receptionist/service-key.js';
+export { ClusterSingleton } from './singleton/cluster-singleton.js';
+export { SingletonAlreadyInitializedError, SingletonNotInitializedError, SingletonOptionError } from './singleton/singleton-errors.js';
+export { SINGLETON_TOPIC, type SingletonEvent, type SingletonLocation } from './singleton/singleton-events.js';
+export { SINGLETON_DEFAULTS, type SingletonInstanceInfo, type SingletonOptions } from './singleton/singleton-settings.js';
