@@ -117,8 +117,11 @@ export interface KafkaClient {
    * client run on a small pool of transactional producers, so several can be open at once.
    */
   produceTransactionally(records: readonly OutgoingRecord[], decide: (offsets: ReadonlyMap<string, bigint>) => Promise<boolean>): Promise<boolean>;
-  /** The last stable offset of each partition (ListOffsets, read-committed), keyed `topic:partition`. */
-  lastStableOffsets(partitions: readonly { readonly topic: string; readonly partition: number }[]): Promise<ReadonlyMap<string, bigint>>;
+  /**
+   * The end of each partition in one ListOffsets, keyed `topic:partition`: the last stable
+   * offset (`committed`: below it every transaction is decided) or the high watermark.
+   */
+  endOffsets(partitions: readonly { readonly topic: string; readonly partition: number }[], committed: boolean): Promise<ReadonlyMap<string, bigint>>;
   /** Deletes the records below `offset` (Kafka DeleteRecords); persistent on the broker. */
   deleteRecordsBefore(topic: string, partition: number, offset: bigint): Promise<void>;
   /** Deletes topics (missing ones are ignored). */

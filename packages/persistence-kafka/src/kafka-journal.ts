@@ -228,8 +228,9 @@ export class KafkaJournal implements Journal {
     }
     // Only writes that joined the history are indexed, and before they are acknowledged: a
     // failure here fails the call, and the actor's next recovery indexes what is missing.
-    await this.indexWriter.index(stored.map((a) => ({ persistenceId: a.write.persistenceId, journalTopic: a.topic, end: a.end, events: a.write.events })));
+    const markers = await this.indexWriter.index(stored.map((a) => ({ persistenceId: a.write.persistenceId, journalTopic: a.topic, end: a.end, events: a.write.events })));
     for (const a of stored) this.noteIndexed(a.write.persistenceId, a.write.events[a.write.events.length - 1]!.sequenceNr);
+    await this.skipOwnMarkers(markers);
     await this.publishToEventTopics(stored);
     if (stored.length > 0) this.listeners.notify();
     return results;
@@ -293,6 +294,27 @@ export class KafkaJournal implements Journal {
     for await (const page of this.judgedPages(persistenceId, topic, start, end, this.options.replayFetchBytes)) position = page.to;
     if (position === undefined || position.offset < end) throw new JournalTopicCorruptError(topic, `could not read the records of ${persistenceId} before offset ${end}`);
     return position;
+  }
+
+  /**
+   * Moves this instance's position past its own index marker and the transaction's commit
+   * record when they are provably all that follows the write: the log's end is two past
+   * the marker (high watermark) and everything before it is decided (last stable offset),
+   * so the one record between is the commit record. The id's next write then lands where
+   * expected and is acknowledged without reading the log (one ListOffsets pair per call
+   * instead of a Fetch per id).
+   */
+  private async skipOwnMarkers(markers: ReadonlyMap<IndexItem, bigint>): Promise<void> {
+    const candidates = [...markers].filter(([item, marker]) => marker === item.end && this.positions.get(item.persistenceId)?.offset === item.end);
+    if (candidates.length === 0) return;
+    const partitions = candidates.map(([item]) => ({ topic: item.journalTopic, partition: PARTITION }));
+    const [stable, high] = await Promise.all([this.client.endOffsets(partitions, true), this.client.endOffsets(partitions, false)]);
+    for (const [item, marker] of candidates) {
+      const key = partitionKey(item.journalTopic, PARTITION);
+      const known = this.positions.get(item.persistenceId);
+      if (known?.offset !== item.end || stable.get(key) !== marker + 2n || high.get(key) !== marker + 2n) continue;
+      this.advance(item.persistenceId, { offset: marker + 2n, state: known.state });
+    }
   }
 
   private noteIndexed(persistenceId: string, sequenceNr: number): void {

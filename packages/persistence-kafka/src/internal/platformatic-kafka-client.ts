@@ -363,12 +363,18 @@ export class PlatformaticKafkaClient implements KafkaClient {
 
   /** A transactional producer not in a transaction: an idle one, a new one, or the next to be released. */
   private async transactionalProducer(): Promise<Producer<Buffer, Buffer, Buffer, Buffer>> {
-    const idle = this.idleTransactional.pop();
+    // The one idle longest: its previous transaction's markers are the most likely written,
+    // so its next AddPartitionsToTxn is not answered CONCURRENT_TRANSACTIONS.
+    const idle = this.idleTransactional.shift();
     if (idle !== undefined) return idle;
     if (this.transactionalCount < TRANSACTIONAL_PRODUCERS) {
       this.transactionalCount++;
       return new Producer({
         ...this.base,
+        // CONCURRENT_TRANSACTIONS (the previous transaction's markers not all written yet)
+        // clears within milliseconds: retry it soon, not after the connection retry delay.
+        retries: Math.max(this.settings.retries, 50),
+        retryDelay: Math.min(this.settings.retryDelayMs, 10),
         clientId: `${this.settings.clientId}-tx`,
         idempotent: true,
         acks: -1,
@@ -395,11 +401,11 @@ export class PlatformaticKafkaClient implements KafkaClient {
     else this.idleTransactional.push(producer);
   }
 
-  async lastStableOffsets(partitions: readonly { readonly topic: string; readonly partition: number }[]): Promise<ReadonlyMap<string, bigint>> {
+  async endOffsets(partitions: readonly { readonly topic: string; readonly partition: number }[], committed: boolean): Promise<ReadonlyMap<string, bigint>> {
     const byTopic = new Map<string, number[]>();
     for (const { topic, partition } of partitions) byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
     const answer = await this.admin.listOffsets({
-      isolationLevel: READ_COMMITTED,
+      isolationLevel: committed ? READ_COMMITTED : READ_UNCOMMITTED,
       topics: [...byTopic].map(([name, ids]) => ({ name, partitions: ids.map((partitionIndex) => ({ partitionIndex, timestamp: -1n })) })),
     });
     const offsets = new Map<string, bigint>();

@@ -70,12 +70,14 @@ export class QueryIndexWriter {
 
   /**
    * Resolves once the index records of every item are committed, by this call or by
-   * another indexer. Rejects when Kafka fails; the items may then be indexed or not, and a
-   * later `index` of them is still exactly once.
+   * another indexer, with the offset of the marker of each item this call committed.
+   * Rejects when Kafka fails; the items may then be indexed or not, and a later `index` of
+   * them is still exactly once.
    */
-  async index(items: readonly IndexItem[]): Promise<void> {
+  async index(items: readonly IndexItem[]): Promise<ReadonlyMap<IndexItem, bigint>> {
+    const markers = new Map<IndexItem, bigint>();
     let remaining = items.filter((item) => needsIndex(item.events));
-    if (remaining.length === 0) return;
+    if (remaining.length === 0) return markers;
     const tagTopics = new Set<string>();
     let registers = false;
     for (const item of remaining) {
@@ -112,10 +114,14 @@ export class QueryIndexWriter {
         done = already;
         return already.length === 0;
       });
-      if (committed) await this.awaitVisible(records, produced);
+      if (committed) {
+        await this.awaitVisible(records, produced);
+        for (const item of chunk) markers.set(item, produced.get(partitionKey(item.journalTopic, PARTITION))!);
+      }
       // Aborted because some were indexed already: those are done, the others go again.
       remaining = [...(committed ? [] : chunk.filter((item) => !done.includes(item))), ...later];
     }
+    return markers;
   }
 
   /**
@@ -136,7 +142,10 @@ export class QueryIndexWriter {
     let pending = [...counts].map(([key, { topic, count }]) => ({ key, topic, end: offsets.get(key)! + BigInt(count) }));
     const deadline = Date.now() + this.decisionTimeoutMs;
     for (let attempt = 0; pending.length > 0; attempt++) {
-      const stable = await this.client.lastStableOffsets(pending.map(({ topic }) => ({ topic, partition: PARTITION })));
+      const stable = await this.client.endOffsets(
+        pending.map(({ topic }) => ({ topic, partition: PARTITION })),
+        true,
+      );
       pending = pending.filter(({ key, end }) => (stable.get(key) ?? -1n) < end);
       if (pending.length === 0) return;
       if (Date.now() > deadline) throw new JournalTopicCorruptError(pending[0]!.topic, `a committed transaction stayed invisible to readers for ${this.decisionTimeoutMs} ms`);
