@@ -96,6 +96,12 @@ interface Prefetched {
  *   Fetch requests; the first page of a recovery's replay is kept from its highest-number read.
  * - Deletion: Kafka DeleteRecords up to the first surviving event (or a start marker when
  *   everything is deleted), so deleted events stay deleted across restarts.
+ * - Queries: a write that joined the history is indexed before it is acknowledged (its
+ *   tagged events copied to tag topics, an id's first write to the persistence-ids topic)
+ *   in a Kafka transaction with an index marker in the journal topic, exactly once per write
+ *   (`internal/query-index.ts`); a recovery indexes a last write its writer left unindexed.
+ *   `currentEventsByTag` / `currentPersistenceIds` read those one-partition topics read
+ *   committed; the query offset is the Kafka offset + 1.
  * - Event topics: every acknowledged event is then published to the topics its
  *   `eventTopicMapper` chooses (default: `events`), keyed by persistence id, in the
  *   envelope format of `event-envelope.ts`, before the write is acknowledged.
