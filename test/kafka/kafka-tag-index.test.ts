@@ -1,10 +1,12 @@
 /**
- * The Kafka journal's query index (tag topics, persistence-ids topic) when several
- * indexers race for one write: a write stored by a writer that died before indexing it,
- * recovered by several processes at once. Exactly one index transaction may commit.
+ * The Kafka journal's query index (tag topics, persistence-ids topic): several indexers
+ * racing for one write (a write stored by a writer that died before indexing it, recovered
+ * by several processes at once: exactly one index transaction may commit), and live
+ * queries over another node's writes.
  */
 import { Producer } from '@platformatic/kafka';
-import type { PersistentRepr } from '@troupe/persistence';
+import { ActorSystem, silentLogger } from '@troupe/core';
+import { type EventEnvelope, Persistence, PersistenceQuery, type PersistentRepr } from '@troupe/persistence';
 import { EmptyEventTopicMapper, KafkaJournal, encodeEnvelope } from '@troupe/persistence-kafka';
 import { afterAll, describe, expect, it } from 'vitest';
 import { kafkaAvailable, kafkaBrokers } from '../setup/services-env.js';
@@ -61,6 +63,69 @@ describe.skipIf(!kafkaAvailable())('KafkaJournal query index with racing indexer
     } finally {
       await producer.close();
       await Promise.all(journals.map((j) => j.close()));
+    }
+  });
+
+  it('live eventsByTag follows the writes of another node and resumes from the stored offset after a restart', async () => {
+    const tag = `live-${Date.now().toString(36)}`;
+    const writer = await open();
+    const collect = async (from: number, count: number): Promise<EventEnvelope[]> => {
+      // A reader node: its own journal instance, so it only learns of writes by polling.
+      const system = ActorSystem.create({ name: 'live-reader', logger: silentLogger });
+      Persistence.configure(system, { journals: { default: await open() } });
+      const controller = new AbortController();
+      const deadline = setTimeout(() => controller.abort(), 60_000);
+      const seen: EventEnvelope[] = [];
+      try {
+        const queries = await PersistenceQuery.readJournalFor(system, undefined, { refreshIntervalMs: 50, pageSize: 7 });
+        for await (const envelope of queries.eventsByTag(tag, from, { signal: controller.signal })) {
+          seen.push(envelope);
+          if (seen.length === count) break;
+        }
+      } finally {
+        clearTimeout(deadline);
+        await system.terminate();
+      }
+      return seen;
+    };
+    const write = async (pid: string, seq: number) => {
+      const [result] = await writer.writeMessages([
+        {
+          persistenceId: pid,
+          events: [
+            {
+              persistenceId: pid,
+              sequenceNr: seq,
+              payload: new TextEncoder().encode(JSON.stringify(seq)),
+              serializerId: 'json',
+              manifest: '',
+              eventManifest: '',
+              tags: [tag],
+              timestamp: Date.now(),
+              writerUuid: 'w',
+            },
+          ],
+        },
+      ]);
+      if (result !== undefined) throw result;
+    };
+    try {
+      const pids = [`${prefix}live-a`, `${prefix}live-b`];
+      // The first reader starts before any event exists and stops after 30.
+      const first = collect(0, 30);
+      for (let seq = 1; seq <= 30; seq++) for (const pid of pids) await write(pid, seq);
+      const firstSeen = await first;
+      expect(firstSeen).toHaveLength(30);
+      // A new reader resumes from the stored offset and sees exactly the other 30.
+      const rest = await collect(firstSeen[firstSeen.length - 1]!.offset, 30);
+      const keys = [...firstSeen, ...rest].map((e) => `${e.persistenceId.slice(prefix.length)}:${e.sequenceNr}`);
+      expect(new Set(keys).size).toBe(60);
+      for (const pid of ['live-a', 'live-b']) {
+        expect(keys.filter((k) => k.startsWith(`${pid}:`)).map((k) => Number(k.split(':')[1]))).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+      }
+      expect(rest.map((e) => e.event)).toEqual(rest.map((e) => e.sequenceNr));
+    } finally {
+      await writer.close();
     }
   });
 });
