@@ -307,14 +307,19 @@ export class KafkaJournal implements Journal {
    * record when they are provably all that follows the write: the log's end is two past
    * the marker (high watermark) and everything before it is decided (last stable offset),
    * so the one record between is the commit record. The id's next write then lands where
-   * expected and is acknowledged without reading the log (one ListOffsets pair per call
-   * instead of a Fetch per id).
+   * expected and is acknowledged without reading the log (two ListOffsets per call instead
+   * of a Fetch per id).
    */
   private async skipOwnMarkers(markers: ReadonlyMap<IndexItem, bigint>): Promise<void> {
     const candidates = [...markers].filter(([item, marker]) => marker === item.end && this.positions.get(item.persistenceId)?.offset === item.end);
     if (candidates.length === 0) return;
     const partitions = candidates.map(([item]) => ({ topic: item.journalTopic, partition: PARTITION }));
-    const [stable, high] = await Promise.all([this.client.endOffsets(partitions, true), this.client.endOffsets(partitions, false)]);
+    // In this order: the high watermark only grows and the last stable offset never passes
+    // it, so a high watermark of marker + 2 read after a last stable offset of marker + 2
+    // means both held at the first read, when the transaction was decided: its commit record
+    // was then in the log, above the marker and below marker + 2.
+    const stable = await this.client.endOffsets(partitions, true);
+    const high = await this.client.endOffsets(partitions, false);
     for (const [item, marker] of candidates) {
       const key = partitionKey(item.journalTopic, PARTITION);
       const known = this.positions.get(item.persistenceId);
