@@ -6,6 +6,7 @@
  * its stored offset misses nothing, sees nothing twice and sees no event outside the history.
  */
 import { spawn } from 'node:child_process';
+import { Admin } from '@platformatic/kafka';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { OrderedRepr } from '@troupe/persistence';
@@ -56,6 +57,22 @@ function runUntilKilled(broker: string, killAfter: number): Promise<Set<string>>
   });
 }
 
+/**
+ * Milliseconds until every transaction open on the tag topic at the call is decided (its
+ * last stable offset reaches the high watermark of the call): how long a SIGKILL inside an
+ * index transaction holds the topic's readers.
+ */
+async function stallOf(admin: Admin, topic: string): Promise<number> {
+  const started = performance.now();
+  const end = async (isolationLevel: 0 | 1) => (await admin.listOffsets({ isolationLevel, topics: [{ name: topic, partitions: [{ partitionIndex: 0, timestamp: -1n }] }] }))[0]!.partitions[0]!.offset;
+  const high = await end(0);
+  for (let attempt = 0; (await end(1)) < high; attempt++) {
+    if (performance.now() - started > 90_000) throw new Error(`transactions on ${topic} still undecided after 90 s`);
+    await new Promise<void>((resolve) => setTimeout(resolve, Math.min(10 * 2 ** attempt, 200)));
+  }
+  return performance.now() - started;
+}
+
 async function tagView(journal: KafkaJournal): Promise<OrderedRepr[]> {
   const all: OrderedRepr[] = [];
   for (let after = 0; ;) {
@@ -88,13 +105,16 @@ describe.skipIf(!kafkaAvailable())('KafkaJournal eventsByTag across SIGKILLed wr
   it('misses no acknowledged tagged event, and indexes each history event once, after writers are killed between storing and indexing', async () => {
     const acknowledged = new Set<string>();
     const observer = await open();
+    const admin = new Admin({ clientId: 'tag-crash-test', bootstrapBrokers: brokers });
     let unindexedAtKills = 0;
+    const stalls: number[] = [];
     try {
       // Kill at random points until at least one kill hit the window between the journal
       // write and its index transaction (bounded: at most eight writers).
       for (let round = 0; round < 8 && (round < 3 || unindexedAtKills === 0); round++) {
         const acks = await runUntilKilled(brokers[0]!, 150 + Math.floor(Math.random() * 450));
         for (const key of acks) acknowledged.add(key);
+        stalls.push(await stallOf(admin, observer.tagTopicOf(tag)));
         // Right after the kill, before any recovery: history events that no tag topic holds.
         const history = await taggedHistory(observer);
         const indexed = new Set((await tagView(observer)).map((e) => `${e.repr.persistenceId}:${e.repr.sequenceNr}`));
@@ -104,7 +124,10 @@ describe.skipIf(!kafkaAvailable())('KafkaJournal eventsByTag across SIGKILLed wr
           'no indexed event outside the history',
         ).toEqual([]);
       }
-      console.log(`tag crash: ${acknowledged.size} acknowledged tagged events; ${unindexedAtKills} stored but unindexed at the kills`);
+      console.log(
+        `tag crash: ${acknowledged.size} acknowledged tagged events; ${unindexedAtKills} stored but unindexed at the kills; ` +
+          `tag topic readers held after each kill for ${stalls.map((ms) => Math.round(ms)).join(', ')} ms`,
+      );
       expect(unindexedAtKills, 'some kill landed between a journal write and its index transaction').toBeGreaterThan(0);
 
       // Recover every actor as the runtime does (claim, then the highest number) in a new process's journal.
@@ -139,7 +162,8 @@ describe.skipIf(!kafkaAvailable())('KafkaJournal eventsByTag across SIGKILLed wr
         expect(numbers, `writer-${i} in sequence order`).toEqual([...numbers].sort((a, b) => a - b));
       }
     } finally {
+      await admin.close();
       await observer.close();
     }
-  }, 600_000);
+  }, 900_000);
 });
