@@ -17,7 +17,16 @@ describe.skipIf(!kafkaAvailable())('Kafka plugins against the real broker', () =
   const brokers = kafkaBrokers();
 
   // No event topics here: the TCK checks the journal; event topics have their own suite.
-  const journal = () => KafkaJournal.connect({ brokers, journalTopicPrefix: `${prefix}j-`, maxPayloadBytes: 2 * 1024 * 1024, eventTopicMapper: EmptyEventTopicMapper });
+  // Tag topics and the ids topic of this run only, so the query cases see this run's writes.
+  const journal = () =>
+    KafkaJournal.connect({
+      brokers,
+      journalTopicPrefix: `${prefix}j-`,
+      tagTopicPrefix: `${prefix}t-`,
+      persistenceIdsTopic: `${prefix}ids`,
+      maxPayloadBytes: 2 * 1024 * 1024,
+      eventTopicMapper: EmptyEventTopicMapper,
+    });
   const snapshotStore = () => KafkaSnapshotStore.connect({ brokers, snapshotTopicPrefix: `${prefix}s-` });
 
   persistencePluginTck({

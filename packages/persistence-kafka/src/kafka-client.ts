@@ -41,6 +41,11 @@ export interface PartitionRead {
   readonly highWatermark: bigint;
   /** The first offset still stored (raised by delete-records and retention). */
   readonly logStartOffset: bigint;
+  /**
+   * The partition's last stable offset when read: below it every transaction is decided.
+   * A read-committed read returns records below it only.
+   */
+  readonly lastStableOffset: bigint;
 }
 
 /** A topic to create. */
@@ -100,6 +105,23 @@ export interface KafkaClient {
    * kept too, so the caller can judge that batch from its start.
    */
   read(topic: string, partition: number, offset: bigint, maxBytes: number, wholeFirstBatch?: boolean): Promise<PartitionRead | undefined>;
+  /**
+   * Reads like `read`, isolation level read-committed: only records below the last stable
+   * offset, without the records of aborted transactions and without control records.
+   */
+  readCommitted(topic: string, partition: number, offset: bigint, maxBytes: number): Promise<PartitionRead | undefined>;
+  /**
+   * Produces `records` in one Kafka transaction, then asks `decide` (with the base offset of
+   * each partition written, as `produce` resolves) whether to commit: resolves `true` when
+   * committed, `false` when aborted. Any error aborts and rejects. Transactions of one
+   * client run on a small pool of transactional producers, so several can be open at once.
+   */
+  produceTransactionally(records: readonly OutgoingRecord[], decide: (offsets: ReadonlyMap<string, bigint>) => Promise<boolean>): Promise<boolean>;
+  /**
+   * The end of each partition in one ListOffsets, keyed `topic:partition`: the last stable
+   * offset (`committed`: below it every transaction is decided) or the high watermark.
+   */
+  endOffsets(partitions: readonly { readonly topic: string; readonly partition: number }[], committed: boolean): Promise<ReadonlyMap<string, bigint>>;
   /** Deletes the records below `offset` (Kafka DeleteRecords); persistent on the broker. */
   deleteRecordsBefore(topic: string, partition: number, offset: bigint): Promise<void>;
   /** Deletes topics (missing ones are ignored). */

@@ -3,6 +3,8 @@ import {
   type Journal,
   type JournalCapabilities,
   JournalListeners,
+  type OrderedPersistenceId,
+  type OrderedRepr,
   PayloadTooLargeError,
   type PersistentRepr,
   type ReplayRange,
@@ -12,6 +14,7 @@ import {
 import { type EncodedEnvelope, EnvelopeDecoder, encodeEnvelope } from './event-envelope.js';
 import { ControlHeaders, type HistoryState, type LogPosition, checkpointOf, encodeCheckpoint, inspectRecord, judgeBatch, refusalAt, stateAtLogStart } from './internal/history-rule.js';
 import { PlatformaticKafkaClient } from './internal/platformatic-kafka-client.js';
+import { type IndexItem, QueryIndexWriter, needsIndex } from './internal/query-index.js';
 import { type IncomingRecord, type KafkaClient, type OutgoingRecord, type PartitionRead, type TopicSpec, partitionKey } from './kafka-client.js';
 import { JournalTopicCorruptError, OffsetOutOfRangeError } from './kafka-errors.js';
 import { type KafkaJournalOptions, type ResolvedJournalOptions, resolveJournalOptions } from './kafka-options.js';
@@ -37,6 +40,11 @@ interface AcceptedWrite {
   readonly topic: string;
   readonly encoded: readonly EncodedEnvelope[];
   readonly bytes: number;
+}
+
+/** An accepted write that joined the history, with the offset after its batch. */
+interface StoredWrite extends AcceptedWrite {
+  readonly end: bigint;
 }
 
 /** A record of the history found by a scan, with its sequence number. */
@@ -88,6 +96,12 @@ interface Prefetched {
  *   Fetch requests; the first page of a recovery's replay is kept from its highest-number read.
  * - Deletion: Kafka DeleteRecords up to the first surviving event (or a start marker when
  *   everything is deleted), so deleted events stay deleted across restarts.
+ * - Queries: a write that joined the history is indexed before it is acknowledged (its
+ *   tagged events copied to tag topics, an id's first write to the persistence-ids topic)
+ *   in a Kafka transaction with an index marker in the journal topic, exactly once per write
+ *   (`internal/query-index.ts`); a recovery indexes a last write its writer left unindexed.
+ *   `currentEventsByTag` / `currentPersistenceIds` read those one-partition topics read
+ *   committed; the query offset is the Kafka offset + 1.
  * - Event topics: every acknowledged event is then published to the topics its
  *   `eventTopicMapper` chooses (default: `events`), keyed by persistence id, in the
  *   envelope format of `event-envelope.ts`, before the write is acknowledged.
@@ -97,8 +111,8 @@ interface Prefetched {
  * Persistence.configure(system, { journals: { default: journal } });
  */
 export class KafkaJournal implements Journal {
-  /** In-process notifications only: writes by other processes are not seen. */
-  readonly capabilities: JournalCapabilities = { persistenceIdsQuery: false, eventsByTagQuery: false, changeNotifications: true };
+  /** Queries read the index topics (see `internal/query-index.ts`); notifications are in-process only: writes by other processes are not seen. */
+  readonly capabilities: JournalCapabilities = { persistenceIdsQuery: true, eventsByTagQuery: true, changeNotifications: true };
   private readonly options: ResolvedJournalOptions;
   private readonly client: KafkaClient;
   private readonly knownTopics = new Set<string>();
@@ -112,6 +126,9 @@ export class KafkaJournal implements Journal {
   private readonly positions = new Map<string, LogPosition>();
   /** The page holding the first event a recovery will replay, read by `readHighestSequenceNr`. */
   private readonly prefetched = new Map<string, Prefetched>();
+  /** Per id, the last sequence number up to which this instance knows the history indexed. */
+  private readonly indexedThrough = new Map<string, number>();
+  private readonly indexWriter: QueryIndexWriter;
 
   /**
    * Creates the journal without any I/O; the first call connects. Prefer
@@ -121,6 +138,23 @@ export class KafkaJournal implements Journal {
   constructor(options: KafkaJournalOptions) {
     this.options = resolveJournalOptions(options);
     this.client = new PlatformaticKafkaClient(this.options.connection);
+    // An undecided transaction is aborted by the broker after its timeout (requestTimeoutMs)
+    // and its abort check (transaction.abort.timed.out.transaction.cleanup.interval.ms, 10 s).
+    const decisionTimeoutMs = 2 * this.options.connection.requestTimeoutMs + 15_000;
+    this.indexWriter = new QueryIndexWriter(
+      this.client,
+      {
+        tagTopic: (tag) => this.tagTopicOf(tag),
+        persistenceIdsTopic: this.options.persistenceIdsTopic,
+        ensure: (names) => this.ensureJournalTopics(names),
+      },
+      decisionTimeoutMs,
+    );
+  }
+
+  /** The topic indexing the events tagged `tag` (`eventsByTag`). */
+  tagTopicOf(tag: string): string {
+    return topicFor(this.options.tagTopicPrefix, tag);
   }
 
   /**
@@ -177,7 +211,7 @@ export class KafkaJournal implements Journal {
     if (accepted.length === 0) return results;
 
     await this.ensureJournalTopics(accepted.map((a) => a.topic));
-    const stored: AcceptedWrite[] = [];
+    const stored: StoredWrite[] = [];
     for (const chunk of chunksOf(accepted, this.options.maxRequestBytes)) {
       const records: OutgoingRecord[] = [];
       for (const { topic, encoded, write } of chunk) {
@@ -194,10 +228,15 @@ export class KafkaJournal implements Journal {
       const verdicts = await Promise.all(chunk.map((a) => this.judgeOwnWrite(a, offsets.get(partitionKey(a.topic, PARTITION)))));
       chunk.forEach((a, i) => {
         const refusal = verdicts[i];
-        if (refusal === undefined) stored.push(a);
+        if (refusal === undefined) stored.push({ ...a, end: offsets.get(partitionKey(a.topic, PARTITION))! + BigInt(a.write.events.length) });
         else results[a.index] = refusal;
       });
     }
+    // Only writes that joined the history are indexed, and before they are acknowledged: a
+    // failure here fails the call, and the actor's next recovery indexes what is missing.
+    const markers = await this.indexWriter.index(stored.map((a) => ({ persistenceId: a.write.persistenceId, journalTopic: a.topic, end: a.end, events: a.write.events })));
+    for (const a of stored) this.noteIndexed(a.write.persistenceId, a.write.events[a.write.events.length - 1]!.sequenceNr);
+    await this.skipOwnMarkers(markers);
     await this.publishToEventTopics(stored);
     if (stored.length > 0) this.listeners.notify();
     return results;
@@ -261,6 +300,39 @@ export class KafkaJournal implements Journal {
     for await (const page of this.judgedPages(persistenceId, topic, start, end, this.options.replayFetchBytes)) position = page.to;
     if (position === undefined || position.offset < end) throw new JournalTopicCorruptError(topic, `could not read the records of ${persistenceId} before offset ${end}`);
     return position;
+  }
+
+  /**
+   * Moves this instance's position past its own index marker and the transaction's commit
+   * record when they are provably all that follows the write: the log's end is two past
+   * the marker (high watermark) and everything before it is decided (last stable offset),
+   * so the one record between is the commit record. The id's next write then lands where
+   * expected and is acknowledged without reading the log (two ListOffsets per call instead
+   * of a Fetch per id).
+   */
+  private async skipOwnMarkers(markers: ReadonlyMap<IndexItem, bigint>): Promise<void> {
+    const candidates = [...markers].filter(([item, marker]) => marker === item.end && this.positions.get(item.persistenceId)?.offset === item.end);
+    if (candidates.length === 0) return;
+    const partitions = candidates.map(([item]) => ({ topic: item.journalTopic, partition: PARTITION }));
+    // In this order: the high watermark only grows and the last stable offset never passes
+    // it, so a high watermark of marker + 2 read after a last stable offset of marker + 2
+    // means both held at the first read, when the transaction was decided: its commit record
+    // was then in the log, above the marker and below marker + 2.
+    const stable = await this.client.endOffsets(partitions, true);
+    const high = await this.client.endOffsets(partitions, false);
+    for (const [item, marker] of candidates) {
+      const key = partitionKey(item.journalTopic, PARTITION);
+      const known = this.positions.get(item.persistenceId);
+      if (known?.offset !== item.end || stable.get(key) !== marker + 2n || high.get(key) !== marker + 2n) continue;
+      this.advance(item.persistenceId, { offset: marker + 2n, state: known.state });
+    }
+  }
+
+  private noteIndexed(persistenceId: string, sequenceNr: number): void {
+    if ((this.indexedThrough.get(persistenceId) ?? 0) >= sequenceNr) return;
+    this.indexedThrough.delete(persistenceId);
+    if (this.indexedThrough.size >= MAX_REMEMBERED) this.indexedThrough.delete(this.indexedThrough.keys().next().value as string);
+    this.indexedThrough.set(persistenceId, sequenceNr);
   }
 
   private advance(persistenceId: string, position: LogPosition): void {
@@ -518,12 +590,14 @@ export class KafkaJournal implements Journal {
     let keep: JudgedPage | undefined;
     let position: LogPosition | undefined = known;
     let firstRead: PartitionRead | undefined;
+    let lastBatch: readonly HistoryRecord[] | undefined;
     if (known === undefined || known.state.last >= from) {
       // The replay starts before what this instance knows: find the page holding `from`.
       const found = await this.seek(persistenceId, topic, BigInt(from - 1));
       if (found === 'missing') return 0;
       const page = found === undefined ? undefined : await this.firstPage(persistenceId, topic, found);
       if (page !== undefined) {
+        lastBatch = lastBatchOf(page) ?? lastBatch;
         if (page.from.state.last < from && page.history.some((h) => h.sequenceNr >= from)) keep = page;
         if (position === undefined || page.to.offset > position.offset) position = page.to;
         // Far from the end: judge the end from a checkpoint near it, not every record between.
@@ -544,15 +618,45 @@ export class KafkaJournal implements Journal {
       // The topic exists: the actor's first write needs no CreateTopics.
       this.knownTopics.add(topic);
       if (keep === undefined && page.from.state.last < from && page.history.some((h) => h.sequenceNr >= from)) keep = page;
+      lastBatch = lastBatchOf(page) ?? lastBatch;
       last = page.to;
     }
     if (last === undefined) return 0;
     this.advance(persistenceId, last);
+    await this.repairIndex(persistenceId, topic, last.state.last, lastBatch);
     if (keep !== undefined) {
       if (this.prefetched.size >= MAX_PREFETCHED) this.prefetched.delete(this.prefetched.keys().next().value as string);
       this.prefetched.set(persistenceId, { fromSequenceNr: from, page: keep, highest: last.state.last, end: last.offset, at: Date.now() });
     }
     return last.state.last;
+  }
+
+  /**
+   * Indexes the history's last write if its writer stopped between storing and indexing it
+   * (a crash, a failed transaction). Every earlier write is indexed: a writer writes its
+   * next only after the previous one was indexed, or after a recovery, which comes here.
+   * `lastBatch` is the last history batch the caller read, if it holds event `last`.
+   */
+  private async repairIndex(persistenceId: string, topic: string, last: number, lastBatch: readonly HistoryRecord[] | undefined): Promise<void> {
+    if (last === 0 || (this.indexedThrough.get(persistenceId) ?? 0) >= last) return;
+    const batch = lastBatch !== undefined && lastBatch[lastBatch.length - 1]!.sequenceNr === last ? lastBatch : await this.findLastBatch(persistenceId, topic, last);
+    if (batch === undefined) return;
+    const decoder = new EnvelopeDecoder();
+    const item: IndexItem = { persistenceId, journalTopic: topic, end: batch[batch.length - 1]!.record.batchLastOffset! + 1n, events: batch.map((h) => decoder.decode(h.record)) };
+    if (needsIndex(item.events) && !(await this.indexWriter.isIndexed(item))) await this.indexWriter.index([item]);
+    this.noteIndexed(persistenceId, last);
+  }
+
+  /** The history batch holding event `last`, judged from a checkpoint before it (or the log start). */
+  private async findLastBatch(persistenceId: string, topic: string, last: number): Promise<readonly HistoryRecord[] | undefined> {
+    const found = await this.seek(persistenceId, topic, BigInt(last - 1));
+    if (found === 'missing') return undefined;
+    let batch: readonly HistoryRecord[] | undefined;
+    for await (const page of this.judgedPages(persistenceId, topic, found?.position, undefined, this.options.replayFetchBytes, found?.read)) {
+      batch = lastBatchOf(page) ?? batch;
+      if (page.to.state.last >= last) break;
+    }
+    return batch !== undefined && batch[batch.length - 1]!.sequenceNr === last ? batch : undefined;
   }
 
   private takePrefetched(persistenceId: string, fromSequenceNr: number): Prefetched | undefined {
@@ -622,6 +726,63 @@ export class KafkaJournal implements Journal {
     throw new JournalTopicCorruptError(topic, `could not delete the events of ${persistenceId}: writes or claims kept landing during the deletion`);
   }
 
+  /**
+   * Events tagged `tag` from its tag topic, read committed; the offset of an event is its
+   * Kafka offset + 1. Transactions commit in offset order for readers (a read stops at the
+   * first undecided one), so an event indexed later gets a higher offset than any returned.
+   */
+  async currentEventsByTag(tag: string, afterOffset: number, limit: number): Promise<readonly OrderedRepr[]> {
+    const decoder = new EnvelopeDecoder();
+    return this.readIndex(
+      this.tagTopicOf(tag),
+      afterOffset,
+      limit,
+      (record) => decoder.decode(record),
+      (offset, repr) => ({ offset, repr }),
+    );
+  }
+
+  /** Persistence ids from the ids topic, in order of first write; the offset is the Kafka offset + 1. */
+  async currentPersistenceIds(afterOffset: number, limit: number): Promise<readonly OrderedPersistenceId[]> {
+    return this.readIndex(
+      this.options.persistenceIdsTopic,
+      afterOffset,
+      limit,
+      (record) => (record.key ?? Buffer.alloc(0)).toString('utf8'),
+      (offset, persistenceId) => ({ offset, persistenceId }),
+    );
+  }
+
+  /** Pages through an index topic, read committed, from query offset `afterOffset`. */
+  private async readIndex<V, T>(topic: string, afterOffset: number, limit: number, decode: (record: IncomingRecord) => V, entry: (offset: number, value: V) => T): Promise<T[]> {
+    if (!(Number.isSafeInteger(afterOffset) && afterOffset >= 0)) throw new RangeError(`KafkaJournal: afterOffset must be a non-negative integer, got ${afterOffset}`);
+    if (!(Number.isSafeInteger(limit) && limit >= 0)) throw new RangeError(`KafkaJournal: limit must be a non-negative integer, got ${limit}`);
+    const found: T[] = [];
+    // Query offset n is Kafka offset n - 1, so "after n" starts at Kafka offset n.
+    let offset = BigInt(afterOffset);
+    while (found.length < limit) {
+      let read: PartitionRead | undefined;
+      try {
+        read = await this.client.readCommitted(topic, PARTITION, offset, this.options.replayFetchBytes);
+      } catch (error) {
+        if (!(error instanceof OffsetOutOfRangeError)) throw error;
+        const logStart = await this.client.logStartOffset(topic, PARTITION);
+        if (logStart === undefined || logStart <= offset) return found;
+        offset = logStart;
+        continue;
+      }
+      if (read === undefined) return found;
+      for (const record of read.records) {
+        if (record.offset < offset) continue;
+        found.push(entry(Number(record.offset) + 1, decode(record)));
+        if (found.length >= limit) return found;
+      }
+      if (read.nextOffset <= offset || read.nextOffset >= read.lastStableOffset) return found;
+      offset = read.nextOffset;
+    }
+    return found;
+  }
+
   subscribe(listener: () => void): () => void {
     return this.listeners.add(listener);
   }
@@ -630,8 +791,19 @@ export class KafkaJournal implements Journal {
     this.listeners.clear();
     this.prefetched.clear();
     this.positions.clear();
+    this.indexedThrough.clear();
     await this.client.close();
   }
+}
+
+/** The records of the last history batch of a judged page (one atomic write), or `undefined` when it holds none. */
+function lastBatchOf(page: JudgedPage): readonly HistoryRecord[] | undefined {
+  const history = page.history;
+  if (history.length === 0) return undefined;
+  const batchEnd = history[history.length - 1]!.record.batchLastOffset;
+  let start = history.length - 1;
+  while (start > 0 && history[start - 1]!.record.batchLastOffset === batchEnd) start--;
+  return history.slice(start);
 }
 
 /**

@@ -54,6 +54,10 @@ export interface KafkaJournalOptions extends KafkaConnectionOptions {
   readonly eventTopicPartitions?: number;
   /** Create missing event topics (else publishing to a missing one fails the write). @default true */
   readonly createEventTopics?: boolean;
+  /** Tag topic of tag `t` (the `eventsByTag` index) is `tagTopicPrefix + t` (sanitised). @default 'tag-' */
+  readonly tagTopicPrefix?: string;
+  /** The topic listing each persistence id once (the `persistenceIds` index). @default 'persistence-ids' */
+  readonly persistenceIdsTopic?: string;
 }
 
 /** Options of `KafkaSnapshotStore`. */
@@ -133,6 +137,8 @@ export interface ResolvedJournalOptions {
   readonly eventTopicMapper: EventTopicMapper;
   readonly eventTopicPartitions: number;
   readonly createEventTopics: boolean;
+  readonly tagTopicPrefix: string;
+  readonly persistenceIdsTopic: string;
 }
 
 function replication(owner: string, value: number): number {
@@ -152,9 +158,18 @@ export function resolveJournalOptions(options: KafkaJournalOptions): ResolvedJou
   if (typeof mapper?.topicsFor !== 'function') throw new TypeError(`${owner}: eventTopicMapper must have a topicsFor(event) method`);
   const createEventTopics = options.createEventTopics ?? true;
   if (typeof createEventTopics !== 'boolean') throw new TypeError(`${owner}: createEventTopics must be a boolean`);
+  const journalTopicPrefix = checkTopicText(owner, 'journalTopicPrefix', options.journalTopicPrefix ?? 'journal-', true);
+  const tagTopicPrefix = checkTopicText(owner, 'tagTopicPrefix', options.tagTopicPrefix ?? 'tag-', false);
+  if (journalTopicPrefix.startsWith(tagTopicPrefix) || tagTopicPrefix.startsWith(journalTopicPrefix)) {
+    throw new TypeError(
+      `${owner}: tagTopicPrefix ${JSON.stringify(tagTopicPrefix)} and journalTopicPrefix ${JSON.stringify(journalTopicPrefix)} must not be prefixes of each other: a tag and a persistence id could share a topic`,
+    );
+  }
   return {
     connection,
-    journalTopicPrefix: checkTopicText(owner, 'journalTopicPrefix', options.journalTopicPrefix ?? 'journal-', true),
+    journalTopicPrefix,
+    tagTopicPrefix,
+    persistenceIdsTopic: checkTopicText(owner, 'persistenceIdsTopic', options.persistenceIdsTopic ?? 'persistence-ids', false),
     replicationFactor: replication(owner, options.replicationFactor ?? -1),
     journalTopicConfigs: { 'retention.ms': '-1', 'retention.bytes': '-1', ...topicConfigs, 'cleanup.policy': 'delete' },
     maxPayloadBytes: positiveInt(owner, 'maxPayloadBytes', options.maxPayloadBytes ?? 1024 * 1024),

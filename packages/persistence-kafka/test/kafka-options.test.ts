@@ -8,6 +8,8 @@ describe('resolveJournalOptions', () => {
   it('fills in the documented defaults', () => {
     const options = resolveJournalOptions({ brokers });
     expect(options.journalTopicPrefix).toBe('journal-');
+    expect(options.tagTopicPrefix).toBe('tag-');
+    expect(options.persistenceIdsTopic).toBe('persistence-ids');
     expect(options.replicationFactor).toBe(-1);
     expect(options.journalTopicConfigs).toEqual({ 'retention.ms': '-1', 'retention.bytes': '-1', 'cleanup.policy': 'delete' });
     expect(options.maxPayloadBytes).toBe(1024 * 1024);
@@ -27,6 +29,14 @@ describe('resolveJournalOptions', () => {
     expect(() => resolveJournalOptions({ brokers, replicationFactor: 0 })).toThrow(/replicationFactor/);
     expect(() => resolveJournalOptions({ brokers, journalTopicPrefix: 'bad prefix' })).toThrow(/journalTopicPrefix/);
     expect(() => resolveJournalOptions({ brokers, eventTopicMapper: {} as never })).toThrow(/eventTopicMapper/);
+  });
+
+  it('keeps tag topics apart from journal topics', () => {
+    expect(() => resolveJournalOptions({ brokers, tagTopicPrefix: '' })).toThrow(/tagTopicPrefix/);
+    expect(() => resolveJournalOptions({ brokers, tagTopicPrefix: 'journal-t-' })).toThrow(/must not be prefixes of each other/);
+    expect(() => resolveJournalOptions({ brokers, journalTopicPrefix: 'tag-j-' })).toThrow(/must not be prefixes of each other/);
+    expect(() => resolveJournalOptions({ brokers, persistenceIdsTopic: 'ids/all' })).toThrow(/persistenceIdsTopic/);
+    expect(resolveJournalOptions({ brokers, journalTopicPrefix: 'j-', tagTopicPrefix: 't-' }).tagTopicPrefix).toBe('t-');
   });
 
   it('accepts the empty mapper to turn event topics off', () => {

@@ -1,4 +1,5 @@
-import { Admin, type Broker, ConnectionPool, Consumer, type Message, Producer, compatibilityPartitioner, fetchV12 } from '@platformatic/kafka';
+import { randomUUID } from 'node:crypto';
+import { Admin, type Broker, ConnectionPool, Consumer, type Message, type MessageToProduce, Producer, compatibilityPartitioner, fetchV12 } from '@platformatic/kafka';
 import { KafkaUnreachableError, OffsetOutOfRangeError } from '../kafka-errors.js';
 import {
   type ConsumedRecord,
@@ -48,6 +49,34 @@ function headerName(name: string): Buffer {
 
 const noDelay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** One partition of a Fetch answer. */
+type FetchResponsePartition = Awaited<ReturnType<typeof fetchV12.api.async>>['responses'][number]['partitions'][number];
+
+/** Fetch isolation levels. */
+const READ_UNCOMMITTED = 0;
+const READ_COMMITTED = 1;
+/** Record batch attribute bits (Kafka protocol): part of a transaction; a control batch (commit/abort marker). */
+const IS_TRANSACTIONAL_BATCH = 1 << 4;
+const IS_CONTROL_BATCH = 1 << 5;
+/**
+ * Transactional producers per client. A transaction's end (EndTxn) answers before its
+ * markers are written, and the same producer's next transaction waits for them; a second
+ * producer lets the next transaction start meanwhile.
+ */
+const TRANSACTIONAL_PRODUCERS = 2;
+
+/** The library's message for an outgoing record. */
+function toMessage(record: OutgoingRecord): MessageToProduce<Buffer, Buffer, Buffer, Buffer> {
+  return {
+    topic: record.topic,
+    ...(record.partition !== undefined ? { partition: record.partition } : {}),
+    key: record.key,
+    ...(record.value !== null ? { value: record.value } : {}),
+    headers: new Map(record.headers.map(([name, value]) => [headerName(name), value])),
+    timestamp: BigInt(record.timestamp),
+  };
+}
+
 /**
  * The `KafkaClient` seam on `@platformatic/kafka` (chosen by measurement, see
  * BENCHMARKS.md, section Kafka): an idempotent `Producer`, an `Admin` for metadata, offsets,
@@ -61,6 +90,9 @@ export class PlatformaticKafkaClient implements KafkaClient {
   private readonly producer: Producer<Buffer, Buffer, Buffer, Buffer>;
   private readonly readPool: ConnectionPool;
   private readonly subscriptions = new Set<GroupSubscription>();
+  private readonly idleTransactional: Producer<Buffer, Buffer, Buffer, Buffer>[] = [];
+  private readonly waitingTransactional: ((producer: Producer<Buffer, Buffer, Buffer, Buffer>) => void)[] = [];
+  private transactionalCount = 0;
   private closed = false;
 
   /** Connection options shared by every client this adapter creates. */
@@ -169,16 +201,7 @@ export class PlatformaticKafkaClient implements KafkaClient {
   }
 
   async produce(records: readonly OutgoingRecord[]): Promise<ReadonlyMap<string, bigint>> {
-    const result = await this.producer.send({
-      messages: records.map((record) => ({
-        topic: record.topic,
-        ...(record.partition !== undefined ? { partition: record.partition } : {}),
-        key: record.key,
-        ...(record.value !== null ? { value: record.value } : {}),
-        headers: new Map(record.headers.map(([name, value]) => [headerName(name), value])),
-        timestamp: BigInt(record.timestamp),
-      })),
-    });
+    const result = await this.producer.send({ messages: records.map(toMessage) });
     const offsets = new Map<string, bigint>();
     for (const { topic, partition, offset } of result.offsets ?? []) offsets.set(partitionKey(topic, partition), offset);
     return offsets;
@@ -222,6 +245,60 @@ export class PlatformaticKafkaClient implements KafkaClient {
   }
 
   async read(topic: string, partition: number, offset: bigint, maxBytes: number, wholeFirstBatch = false): Promise<PartitionRead | undefined> {
+    const answer = await this.fetch(topic, partition, offset, maxBytes, READ_UNCOMMITTED);
+    if (answer === undefined) return undefined;
+    const records: IncomingRecord[] = [];
+    let nextOffset = offset;
+    let firstBatch = true;
+    for (const batch of answer.records ?? []) {
+      const batchLastOffset = batch.firstOffset + BigInt(batch.lastOffsetDelta);
+      const keepAll = wholeFirstBatch && firstBatch && batch.firstOffset >= answer.logStartOffset;
+      firstBatch = false;
+      for (const record of batch.records) {
+        const recordOffset = batch.firstOffset + BigInt(record.offsetDelta);
+        if (recordOffset < offset && !keepAll) continue;
+        records.push({ offset: recordOffset, key: record.key, value: record.value, headers: record.headers, timestamp: batch.firstTimestamp + record.timestampDelta, batchLastOffset });
+      }
+      const after = batchLastOffset + 1n;
+      if (after > nextOffset) nextOffset = after;
+    }
+    return { records, nextOffset, highWatermark: answer.highWatermark, logStartOffset: answer.logStartOffset, lastStableOffset: answer.lastStableOffset };
+  }
+
+  async readCommitted(topic: string, partition: number, offset: bigint, maxBytes: number): Promise<PartitionRead | undefined> {
+    const answer = await this.fetch(topic, partition, offset, maxBytes, READ_COMMITTED);
+    if (answer === undefined) return undefined;
+    // The broker sends the aborted transactions overlapping the range; their records are
+    // dropped here, as the Java consumer does: a producer's records are aborted from the
+    // first offset of its aborted transaction up to its ABORT control record.
+    const aborted = [...(answer.abortedTransactions ?? [])].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0));
+    const abortedProducers = new Set<bigint>();
+    let next = 0;
+    const records: IncomingRecord[] = [];
+    let nextOffset = offset;
+    for (const batch of answer.records ?? []) {
+      const batchLastOffset = batch.firstOffset + BigInt(batch.lastOffsetDelta);
+      while (next < aborted.length && aborted[next]!.firstOffset <= batchLastOffset) abortedProducers.add(aborted[next++]!.producerId);
+      const after = batchLastOffset + 1n;
+      if (after > nextOffset) nextOffset = after;
+      if ((batch.attributes & IS_CONTROL_BATCH) !== 0) {
+        // Control record key: version (int16), type (int16; 0 = abort, 1 = commit).
+        const key = batch.records[0]?.key;
+        if (key !== null && key !== undefined && key.length >= 4 && key.readInt16BE(2) === 0) abortedProducers.delete(batch.producerId);
+        continue;
+      }
+      if ((batch.attributes & IS_TRANSACTIONAL_BATCH) !== 0 && abortedProducers.has(batch.producerId)) continue;
+      for (const record of batch.records) {
+        const recordOffset = batch.firstOffset + BigInt(record.offsetDelta);
+        if (recordOffset < offset) continue;
+        records.push({ offset: recordOffset, key: record.key, value: record.value, headers: record.headers, timestamp: batch.firstTimestamp + record.timestampDelta, batchLastOffset });
+      }
+    }
+    return { records, nextOffset, highWatermark: answer.highWatermark, logStartOffset: answer.logStartOffset, lastStableOffset: answer.lastStableOffset };
+  }
+
+  /** One sessionless Fetch of a partition; `undefined` when the topic does not exist. */
+  private async fetch(topic: string, partition: number, offset: bigint, maxBytes: number, isolationLevel: number): Promise<FetchResponsePartition | undefined> {
     for (let attempt = 0; ; attempt++) {
       const connection = await this.leaderConnection(topic, partition);
       if (connection === undefined) return undefined;
@@ -232,7 +309,7 @@ export class PlatformaticKafkaClient implements KafkaClient {
           0,
           1,
           maxBytes,
-          0,
+          isolationLevel,
           0,
           -1,
           [{ topicId: topic, partitions: [{ partition, fetchOffset: offset, currentLeaderEpoch: -1, lastFetchedEpoch: -1, partitionMaxBytes: maxBytes }] }],
@@ -241,22 +318,7 @@ export class PlatformaticKafkaClient implements KafkaClient {
         );
         const answer = response.responses[0]?.partitions.find((p) => p.partitionIndex === partition);
         if (answer === undefined) throw new Error(`Fetch returned nothing for ${topic}-${partition}`);
-        const records: IncomingRecord[] = [];
-        let nextOffset = offset;
-        let firstBatch = true;
-        for (const batch of answer.records ?? []) {
-          const batchLastOffset = batch.firstOffset + BigInt(batch.lastOffsetDelta);
-          const keepAll = wholeFirstBatch && firstBatch && batch.firstOffset >= answer.logStartOffset;
-          firstBatch = false;
-          for (const record of batch.records) {
-            const recordOffset = batch.firstOffset + BigInt(record.offsetDelta);
-            if (recordOffset < offset && !keepAll) continue;
-            records.push({ offset: recordOffset, key: record.key, value: record.value, headers: record.headers, timestamp: batch.firstTimestamp + record.timestampDelta, batchLastOffset });
-          }
-          const after = batchLastOffset + 1n;
-          if (after > nextOffset) nextOffset = after;
-        }
-        return { records, nextOffset, highWatermark: answer.highWatermark, logStartOffset: answer.logStartOffset };
+        return answer;
       } catch (error) {
         if (hasApiError(error, 'OFFSET_OUT_OF_RANGE')) throw new OffsetOutOfRangeError(topic, partition, offset);
         if (isUnknownTopic(error)) return undefined;
@@ -266,6 +328,89 @@ export class PlatformaticKafkaClient implements KafkaClient {
         await noDelay(this.settings.retryDelayMs);
       }
     }
+  }
+
+  async produceTransactionally(records: readonly OutgoingRecord[], decide: (offsets: ReadonlyMap<string, bigint>) => Promise<boolean>): Promise<boolean> {
+    const producer = await this.transactionalProducer();
+    let broken = false;
+    try {
+      const transaction = await producer.beginTransaction();
+      try {
+        const result = await transaction.send({ messages: records.map(toMessage) });
+        const offsets = new Map<string, bigint>();
+        for (const { topic, partition, offset } of result.offsets ?? []) offsets.set(partitionKey(topic, partition), offset);
+        if (await decide(offsets)) {
+          await transaction.commit();
+          return true;
+        }
+        await transaction.abort();
+        return false;
+      } catch (error) {
+        if (!transaction.completed) {
+          // Left open, the broker aborts it after the transaction timeout (requestTimeoutMs);
+          // until then readers of its partitions wait at its first offset.
+          await transaction.abort().catch(() => (broken = true));
+        }
+        throw error;
+      }
+    } catch (error) {
+      broken = true;
+      throw error;
+    } finally {
+      this.releaseTransactionalProducer(producer, broken);
+    }
+  }
+
+  /** A transactional producer not in a transaction: an idle one, a new one, or the next to be released. */
+  private async transactionalProducer(): Promise<Producer<Buffer, Buffer, Buffer, Buffer>> {
+    // The one idle longest: its previous transaction's markers are the most likely written,
+    // so its next AddPartitionsToTxn is not answered CONCURRENT_TRANSACTIONS.
+    const idle = this.idleTransactional.shift();
+    if (idle !== undefined) return idle;
+    if (this.transactionalCount < TRANSACTIONAL_PRODUCERS) {
+      this.transactionalCount++;
+      return new Producer({
+        ...this.base,
+        // CONCURRENT_TRANSACTIONS (the previous transaction's markers not all written yet)
+        // clears within milliseconds: retry it soon, not after the connection retry delay.
+        retries: Math.max(this.settings.retries, 50),
+        retryDelay: Math.min(this.settings.retryDelayMs, 10),
+        clientId: `${this.settings.clientId}-tx`,
+        idempotent: true,
+        acks: -1,
+        autocreateTopics: false,
+        partitioner: compatibilityPartitioner,
+        transactionalId: `${this.settings.clientId}-tx-${randomUUID()}`,
+      });
+    }
+    const { promise, resolve } = Promise.withResolvers<Producer<Buffer, Buffer, Buffer, Buffer>>();
+    this.waitingTransactional.push(resolve);
+    return promise;
+  }
+
+  private releaseTransactionalProducer(producer: Producer<Buffer, Buffer, Buffer, Buffer>, broken: boolean): void {
+    if (broken || this.closed) {
+      // A producer whose transaction state is unknown is not reused: a new one gets a new id.
+      this.transactionalCount--;
+      void producer.close().catch(() => undefined);
+      if (!this.closed && this.waitingTransactional.length > 0) void this.transactionalProducer().then((fresh) => this.releaseTransactionalProducer(fresh, false));
+      return;
+    }
+    const waiting = this.waitingTransactional.shift();
+    if (waiting !== undefined) waiting(producer);
+    else this.idleTransactional.push(producer);
+  }
+
+  async endOffsets(partitions: readonly { readonly topic: string; readonly partition: number }[], committed: boolean): Promise<ReadonlyMap<string, bigint>> {
+    const byTopic = new Map<string, number[]>();
+    for (const { topic, partition } of partitions) byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
+    const answer = await this.admin.listOffsets({
+      isolationLevel: committed ? READ_COMMITTED : READ_UNCOMMITTED,
+      topics: [...byTopic].map(([name, ids]) => ({ name, partitions: ids.map((partitionIndex) => ({ partitionIndex, timestamp: -1n })) })),
+    });
+    const offsets = new Map<string, bigint>();
+    for (const topic of answer) for (const p of topic.partitions) offsets.set(partitionKey(topic.name, p.partitionIndex), p.offset);
+    return offsets;
   }
 
   async deleteRecordsBefore(topic: string, partition: number, offset: bigint): Promise<void> {
@@ -337,7 +482,8 @@ export class PlatformaticKafkaClient implements KafkaClient {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled([...this.subscriptions].map((s) => s.close()));
-    await Promise.allSettled([this.producer.close(), this.admin.close(), this.readPool.close()]);
+    const transactional = this.idleTransactional.splice(0);
+    await Promise.allSettled([this.producer.close(), this.admin.close(), this.readPool.close(), ...transactional.map((p) => p.close())]);
   }
 }
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Journal, OrderedRepr } from '../journal.js';
-import { atomic, freshId, openSibling } from './tck-fixtures.js';
+import { atomic, codeOf, freshId, openSibling, text } from './tck-fixtures.js';
 import type { JournalTckOptions } from './tck-options.js';
 
 /**
@@ -177,6 +177,118 @@ export function querySpec(name: string, options: JournalTckOptions): void {
               `events of ${id} in sequence order`,
             ).toEqual(Array.from({ length: perWriter }, (_, i) => i + 1));
           }
+        }
+      } finally {
+        if (other !== journal) await other.close?.();
+      }
+    }, 60_000);
+
+    it('eventsByTag: writers on several instances and a consumer that stops and resumes from its stored offset see every acknowledged tagged event exactly once', async (ctx) => {
+      if (!journal.capabilities.eventsByTagQuery || journal.currentEventsByTag === undefined) return ctx.skip();
+      // Three instances as three nodes (or one, when the plugin gives no siblings).
+      const nodes = [journal, await openSibling(journal, options.openSibling), await openSibling(journal, options.openSibling)];
+      const consumers: Journal[] = [];
+      try {
+        const tag = freshId('tag');
+        const writers = nodes.flatMap((on) => [0, 1].map(() => ({ on, id: freshId('tag-writer') })));
+        const perWriter = 24;
+        const acknowledged = new Set<string>();
+        let writing = true;
+        const writes = Promise.all(
+          writers.map(async ({ on, id }, w) => {
+            for (let seq = 1; seq <= perWriter;) {
+              // Writes of one to three events; every third event untagged, some with a second tag.
+              const to = Math.min(perWriter, seq + ((seq + w) % 3));
+              const events = atomic(id, seq, to).events.map((e) => ({ ...e, tags: e.sequenceNr % 3 === 0 ? [] : e.sequenceNr % 2 === 0 ? [tag, `${tag}-b`] : [tag] }));
+              const [result] = await on.writeMessages([{ persistenceId: id, events }]);
+              if (result !== undefined) throw result;
+              for (const e of events) if (e.tags.includes(tag)) acknowledged.add(`${id}:${e.sequenceNr}`);
+              seq = to + 1;
+            }
+          }),
+        ).finally(() => (writing = false));
+        // The consumer as a projection runs it: pages of five from its stored offset, and
+        // every few pages it stops (its instance closes) and a new one resumes from the offset.
+        const seen: OrderedRepr[] = [];
+        let stored = 0;
+        const consume = async (pages: number): Promise<number> => {
+          const on = await openSibling(journal, options.openSibling);
+          if (on !== journal) consumers.push(on);
+          let read = 0;
+          try {
+            for (let page = 0; page < pages; page++) {
+              const events = await on.currentEventsByTag!(tag, stored, 5);
+              expectIncreasing(events);
+              for (const event of events) expect(event.offset, 'offsets strictly above the stored one').toBeGreaterThan(stored);
+              seen.push(...events);
+              read += events.length;
+              if (events.length > 0) stored = events[events.length - 1]!.offset;
+              if (events.length < 5) break;
+            }
+          } finally {
+            if (on !== journal) {
+              consumers.splice(consumers.indexOf(on), 1);
+              await on.close?.();
+            }
+          }
+          return read;
+        };
+        const reads = (async () => {
+          for (let round = 0; writing; round++) await consume(1 + (round % 3));
+        })();
+        await Promise.all([writes, reads]);
+        // Catch up: the writes are acknowledged, so their events are there to be read.
+        const deadline = Date.now() + 20_000;
+        while (seen.length < acknowledged.size && Date.now() < deadline) {
+          if ((await consume(3)) === 0) await new Promise<void>((resolve) => setTimeout(resolve, 20));
+        }
+        const keys = seen.map((e) => `${e.repr.persistenceId}:${e.repr.sequenceNr}`);
+        expect(new Set(keys).size, 'no event seen twice').toBe(keys.length);
+        expect(
+          [...acknowledged].filter((key) => !keys.includes(key)),
+          'every acknowledged tagged event is seen',
+        ).toEqual([]);
+        expect(
+          keys.filter((key) => !acknowledged.has(key)),
+          'only acknowledged tagged events are seen',
+        ).toEqual([]);
+        for (const { id } of writers) {
+          const numbers = seen.filter((e) => e.repr.persistenceId === id).map((e) => e.repr.sequenceNr);
+          expect(numbers, `events of ${id} in sequence order`).toEqual([...numbers].sort((a, b) => a - b));
+        }
+      } finally {
+        for (const on of [...consumers, ...nodes.slice(1)]) if (on !== journal) await on.close?.();
+      }
+    }, 90_000);
+
+    it('eventsByTag: a refused write (fenced writer, taken sequence number) never appears', async (ctx) => {
+      if (!journal.capabilities.eventsByTagQuery || journal.currentEventsByTag === undefined) return ctx.skip();
+      const other = await openSibling(journal, options.openSibling);
+      try {
+        const tag = freshId('tag');
+        const id = freshId('fenced');
+        const tagged = (from: number, to: number, writerUuid: string, note: string) => atomic(id, from, to, { tags: [tag], writerUuid, payload: new TextEncoder().encode(`${id}:${from}:${note}`) });
+        const claim = (on: Journal, writer: string) => (on.claimWriter as NonNullable<Journal['claimWriter']>)(id, writer);
+        await claim(journal, 'writer-a');
+        expect(await journal.readHighestSequenceNr(id, 1)).toBe(0);
+        expect((await journal.writeMessages([tagged(1, 2, 'writer-a', 'a')]))[0]).toBeUndefined();
+        // A second incarnation on another node claims the id.
+        await claim(other, 'writer-b');
+        expect(await other.readHighestSequenceNr(id, 1)).toBe(2);
+        const fenced = (await journal.writeMessages([tagged(3, 3, 'writer-a', 'stale')]))[0];
+        expect(codeOf(fenced), 'the stale writer is refused').toBe('ERR_WRITER_FENCED');
+        expect((await other.writeMessages([tagged(3, 4, 'writer-b', 'b')]))[0]).toBeUndefined();
+        const taken = (await other.writeMessages([tagged(4, 4, 'writer-b', 'again')]))[0];
+        expect(codeOf(taken), 'a taken number is refused').toBe('ERR_SEQUENCE_NUMBER_TAKEN');
+        const staleAgain = (await journal.writeMessages([tagged(5, 5, 'writer-a', 'stale')]))[0];
+        expect(codeOf(staleAgain)).toBe('ERR_WRITER_FENCED');
+        expect((await other.writeMessages([tagged(5, 5, 'writer-b', 'b')]))[0]).toBeUndefined();
+        for (const on of new Set([journal, other])) {
+          const found = await on.currentEventsByTag!(tag, 0, 100);
+          expect(
+            found.map((e) => `${e.repr.sequenceNr}:${e.repr.writerUuid}:${text(e.repr.payload).split(':').pop()}`),
+            'the history only, each event once',
+          ).toEqual(['1:writer-a:a', '2:writer-a:a', '3:writer-b:b', '4:writer-b:b', '5:writer-b:b']);
         }
       } finally {
         if (other !== journal) await other.close?.();
