@@ -35,44 +35,75 @@ afterAll(async () => {
   }
 });
 
-/** Runs a writer node and SIGKILLs it once it printed `killAfter` acknowledgements; resolves with them all. */
-function runUntilKilled(tag: string, prefix: string, killAfter: number): Promise<Map<string, number[]>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WRITER, cassandraContactPoints()[0]!, keyspace, tag, prefix, String(IDS), String(BLOCK_SIZE)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const acks = new Map<string, number[]>();
-    let count = 0;
-    let buffered = '';
-    let stderr = '';
-    let killed = false;
-    const deadline = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`writer did not reach ${killAfter} acknowledgements within 90 s (got ${count}); stderr: ${stderr}`));
-    }, 90_000);
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      buffered += chunk;
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        const [word, pid, seq] = line.split(' ');
-        if (word !== 'ack' || pid === undefined || seq === undefined) continue;
-        let list = acks.get(pid);
-        if (list === undefined) acks.set(pid, (list = []));
-        list.push(Number(seq));
-        count++;
-      }
-      if (!killed && count >= killAfter) {
-        killed = true;
-        child.kill('SIGKILL');
-      }
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(deadline);
-      if (signal !== 'SIGKILL') reject(new Error(`writer exited by itself (code ${code}, signal ${signal}); stderr: ${stderr}`));
-      else resolve(acks);
-    });
+/** A running writer node: what it acknowledged and what failed, as printed so far. */
+interface WriterNode {
+  readonly acks: Map<string, number[]>;
+  readonly fails: { persistenceId: string; seq: number; code: string }[];
+  /** Resolves once at least `count` acknowledgements were printed. */
+  acknowledged(count: number): Promise<void>;
+  /** Resolves with the exit code or signal once the process is gone. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+  signal(signal: NodeJS.Signals): void;
+}
+
+function startWriter(tag: string, prefix: string): WriterNode {
+  const child = spawn(process.execPath, [WRITER, cassandraContactPoints()[0]!, keyspace, tag, prefix, String(IDS), String(BLOCK_SIZE)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const acks = new Map<string, number[]>();
+  const fails: WriterNode['fails'] = [];
+  let count = 0;
+  let buffered = '';
+  let stderr = '';
+  const waiters: { count: number; resolve: () => void }[] = [];
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    buffered += chunk;
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) {
+      const [word, pid, seq, code] = line.split(' ');
+      if (pid === undefined || seq === undefined) continue;
+      if (word === 'fail') fails.push({ persistenceId: pid, seq: Number(seq), code: code ?? '' });
+      if (word !== 'ack') continue;
+      let list = acks.get(pid);
+      if (list === undefined) acks.set(pid, (list = []));
+      list.push(Number(seq));
+      count++;
+    }
+    for (const waiter of waiters.filter((w) => count >= w.count)) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
   });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stderr }));
+  });
+  return {
+    acks,
+    fails,
+    exited,
+    signal: (signal) => child.kill(signal),
+    acknowledged: (target) =>
+      new Promise<void>((resolve, reject) => {
+        if (count >= target) return resolve();
+        const timer = setTimeout(() => reject(new Error(`writer did not reach ${target} acknowledgements within 90 s (got ${count}); stderr: ${stderr}`)), 90_000);
+        waiters.push({ count: target, resolve: () => (clearTimeout(timer), resolve()) });
+        void exited.then(({ code, signal }) => reject(new Error(`writer exited (code ${code}, signal ${signal}) after ${count} acknowledgements; stderr: ${stderr}`)));
+      }),
+  };
+}
+
+/** Runs a writer node and SIGKILLs it once it printed `killAfter` acknowledgements; resolves with them all. */
+async function runUntilKilled(tag: string, prefix: string, killAfter: number): Promise<Map<string, number[]>> {
+  const writer = startWriter(tag, prefix);
+  try {
+    await writer.acknowledged(killAfter);
+  } finally {
+    writer.signal('SIGKILL');
+  }
+  const { signal } = await writer.exited;
+  expect(signal).toBe('SIGKILL');
+  return writer.acks;
 }
 
 /** The whole tag as a consumer reads it: pages of 50, each resumed from the last offset. */
@@ -133,6 +164,47 @@ describe.skipIf(!cassandraAvailable())('CassandraJournal tag log across SIGKILLe
         expect(events, `${id} has a contiguous history`).toEqual(events.map((_, i) => i + 1));
         expect(byId(log, id), `every stored event of ${id}, once, in order`).toEqual(events);
       }
+    } finally {
+      await journal.close();
+    }
+  }, 600_000);
+
+  it('lets no append of a stopped writer (SIGSTOP) land after a newer writer recovered its ids: each stored event listed once', async () => {
+    const tag = `zombie-${randomUUID()}`;
+    const prefix = `tag-zombie-${randomUUID()}`;
+    const ids = Array.from({ length: IDS }, (_, i) => `${prefix}-${i}`);
+    const journal = await CassandraJournal.connect({ contactPoints: cassandraContactPoints(), localDataCenter: CASSANDRA_LOCAL_DATA_CENTER, keyspace, tagBlockSize: BLOCK_SIZE });
+    try {
+      // Appends the zombie still had to make when it woke up, refused because a newer writer had claimed the id.
+      let stoppedAppends = 0;
+      for (let round = 0; round < 6 && (round < 2 || stoppedAppends === 0); round++) {
+        const zombie = startWriter(tag, prefix);
+        await zombie.acknowledged(100 + Math.floor(Math.random() * 200));
+        zombie.signal('SIGSTOP');
+        // A newer incarnation of every id recovers meanwhile: claims, and appends what is missing.
+        await Promise.all(
+          ids.map(async (id) => {
+            await journal.claimWriter(id, `newer-${randomUUID()}`);
+            await journal.readHighestSequenceNr(id, 1);
+          }),
+        );
+        zombie.signal('SIGCONT');
+        const { code, stderr } = await zombie.exited;
+        expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+        expect(zombie.fails.length, 'every id of the zombie stops at a refused or failed write').toBe(IDS);
+        expect(zombie.fails.map((f) => f.code).filter((c) => c !== 'ERR_WRITER_FENCED' && c !== 'ERR_CASSANDRA_TAG_LOG')).toEqual([]);
+        stoppedAppends += zombie.fails.filter((f) => f.code === 'ERR_CASSANDRA_TAG_LOG').length;
+        const log = await readTag(journal, tag);
+        const keys = log.map((e) => `${e.repr.persistenceId}:${e.repr.sequenceNr}`);
+        expect(keys.length - new Set(keys).size, `events listed twice after round ${round + 1}`).toBe(0);
+        for (const id of ids) {
+          const events = await stored(journal, id);
+          expect(byId(log, id), `every stored event of ${id}, once, in order`).toEqual(events);
+          const missing = (zombie.acks.get(id) ?? []).filter((seq) => !events.includes(seq));
+          expect(missing, 'acknowledged events are stored').toEqual([]);
+        }
+      }
+      expect(stoppedAppends, 'a stop landed between storing a write and appending its entries').toBeGreaterThan(0);
     } finally {
       await journal.close();
     }
