@@ -167,10 +167,12 @@ export class CassandraJournal implements Journal {
     // Writes of different ids run in parallel; two of one id (the runtime never sends them,
     // other callers may) run in order, so a later one cannot take its numbers first.
     const previousOfId = new Map<string, Promise<unknown>>();
+    const turns = appendTurns(writes, accepted);
     await forEachLimited(accepted, this.options.maxConcurrentWrites, async (index) => {
       const write = writes[index] as AtomicWrite;
       const previous = previousOfId.get(write.persistenceId);
-      const storing = previous === undefined ? this.store(client, write) : previous.then(() => this.store(client, write));
+      const turn = turns.get(index);
+      const storing = previous === undefined ? this.store(client, write, turn) : previous.then(() => this.store(client, write, turn));
       previousOfId.set(
         write.persistenceId,
         storing.catch(() => undefined),
@@ -396,7 +398,7 @@ export class CassandraJournal implements Journal {
   }
 
   /** Stores one atomic write; resolves with a rejection when refused (taken, fenced, invalid), nothing stored. */
-  private async store(client: Client, write: AtomicWrite): Promise<Error | undefined> {
+  private async store(client: Client, write: AtomicWrite, turns?: ReadonlyMap<string, AppendTurn>): Promise<Error | undefined> {
     const pid = write.persistenceId;
     const first = write.events[0] as PersistentRepr;
     const registering = first.sequenceNr === 1 ? this.session.execute(client, this.statements.insertPersistenceId, [pid], this.writeOptions) : undefined;
@@ -405,7 +407,7 @@ export class CassandraJournal implements Journal {
       const rejection = this.options.unsafeUnconditionalWrites ? await this.storeUnconditionally(client, write, columns) : await this.fencedWriter.store(client, write, columns);
       await registering;
       // Stored: the log entries go in before the write is acknowledged (a refused write has none).
-      if (rejection === undefined && columns !== undefined) await this.appendLogs(client, write, columns);
+      if (rejection === undefined && columns !== undefined) await this.appendLogs(client, write, columns, turns);
       return rejection;
     } catch (error) {
       await registering?.catch(() => undefined);
@@ -414,6 +416,9 @@ export class CassandraJournal implements Journal {
         return new CassandraWriteRejectedError(`Cassandra refused the write for "${pid}": ${describeDriverError(error)}`);
       }
       throw error;
+    } finally {
+      // A write that appends nothing (refused, failed) must not hold back the later writes of its call.
+      if (turns !== undefined) for (const turn of turns.values()) turn.done();
     }
   }
 
@@ -435,20 +440,24 @@ export class CassandraJournal implements Journal {
   }
 
   /** Appends a stored write's entries to the logs its columns name. */
-  private async appendLogs(client: Client, write: AtomicWrite, columns: WriteColumns): Promise<void> {
+  private async appendLogs(client: Client, write: AtomicWrite, columns: WriteColumns, turns: ReadonlyMap<string, AppendTurn> | undefined): Promise<void> {
     const first = write.events[0] as PersistentRepr;
     const lastSequenceNr = (write.events[write.events.length - 1] as PersistentRepr).sequenceNr;
     await Promise.all(
-      [...columns.tagBlocks].map(([key, recordedBlock]) => {
+      [...columns.tagBlocks].map(async ([key, recordedBlock]) => {
         const appender = key === ID_LOG_KEY ? this.idAppender : this.tagAppender;
         const entries = key === ID_LOG_KEY ? [idEntry(first)] : write.events.filter((event) => event.tags.includes(key)).map(eventEntry);
-        return appender.append(client, key, {
+        const turn = turns?.get(key);
+        await turn?.previous;
+        const appending = appender.append(client, key, {
           entries,
           persistenceId: write.persistenceId,
           lastSequenceNr,
           bytes: entryBytes(entries),
           live: { recordedBlock, writerUuid: first.writerUuid },
         });
+        turn?.done();
+        await appending;
       }),
     );
   }
@@ -563,6 +572,38 @@ export class CassandraJournal implements Journal {
 
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** A write's place in its call's order of appends to one log: wait for `previous`, call `done` once queued (or when nothing will be). */
+interface AppendTurn {
+  readonly previous: Promise<void>;
+  readonly done: () => void;
+}
+
+/**
+ * Appends of one call reach each log in the order of the call's writes (the SPI stores the
+ * writes of a call in the order given, and the tag query lists them so), although their
+ * `messages` writes run concurrently and finish in any order. Only writes sharing a log
+ * wait for each other, and only until the earlier one is queued, not appended.
+ */
+function appendTurns(writes: readonly AtomicWrite[], accepted: readonly number[]): Map<number, Map<string, AppendTurn>> {
+  const last = new Map<string, Promise<void>>();
+  const turns = new Map<number, Map<string, AppendTurn>>();
+  for (const index of accepted) {
+    const write = writes[index] as AtomicWrite;
+    const keys = new Set<string>();
+    if ((write.events[0] as PersistentRepr).sequenceNr === 1) keys.add(ID_LOG_KEY);
+    for (const event of write.events) for (const tag of event.tags) keys.add(tag);
+    if (keys.size === 0) continue;
+    const mine = new Map<string, AppendTurn>();
+    for (const key of keys) {
+      const { promise, resolve } = Promise.withResolvers<void>();
+      mine.set(key, { previous: last.get(key) ?? Promise.resolve(), done: resolve });
+      last.set(key, promise);
+    }
+    turns.set(index, mine);
+  }
+  return turns;
 }
 
 function checkQuery(afterOffset: number, limit: number): void {
