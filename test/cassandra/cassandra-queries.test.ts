@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { type ActorRef, ActorSystem, silentLogger, SupervisorStrategy } from '@troupe/core';
 import { type EventEnvelope, Persistence, PersistenceQuery, PersistentActor } from '@troupe/persistence';
-import { CassandraJournal } from '@troupe/persistence-cassandra';
+import { CassandraJournal, CassandraWriteRejectedError } from '@troupe/persistence-cassandra';
 import { awaitCondition } from '@troupe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CASSANDRA_LOCAL_DATA_CENTER, cassandraAvailable, cassandraContactPoints } from '../setup/services-env.js';
@@ -51,7 +51,8 @@ class Account extends PersistentActor<Deposit, Deposited> {
   }
 }
 
-const connect = (): Promise<CassandraJournal> => CassandraJournal.connect({ contactPoints: cassandraContactPoints(), localDataCenter: CASSANDRA_LOCAL_DATA_CENTER, keyspace });
+const connect = (tagBlockSize?: number): Promise<CassandraJournal> =>
+  CassandraJournal.connect({ contactPoints: cassandraContactPoints(), localDataCenter: CASSANDRA_LOCAL_DATA_CENTER, keyspace, ...(tagBlockSize === undefined ? {} : { tagBlockSize }) });
 
 /** Collects a live stream in the background until `signal` aborts. */
 function follow<T>(stream: AsyncIterable<T>): { items: T[]; done: Promise<void> } {
@@ -126,4 +127,32 @@ describe.skipIf(!cassandraAvailable())('PersistenceQuery on CassandraJournal', (
       await readerSystem.terminate();
     }
   }, 120_000);
+
+  it('rejects an empty tag and more events of one tag in one write than a log block holds, storing nothing', async () => {
+    const journal = await connect(3);
+    try {
+      const id = `rejected-${randomUUID()}`;
+      const event = (sequenceNr: number, tags: string[]) => ({
+        persistenceId: id,
+        sequenceNr,
+        payload: new TextEncoder().encode('{}'),
+        serializerId: 'json',
+        manifest: '',
+        eventManifest: '',
+        tags,
+        timestamp: Date.now(),
+        writerUuid: 'w',
+      });
+      const [empty] = await journal.writeMessages([{ persistenceId: id, events: [event(1, ['ok', ''])] }]);
+      expect(empty).toBeInstanceOf(CassandraWriteRejectedError);
+      expect((empty as CassandraWriteRejectedError).code).toBe('ERR_CASSANDRA_WRITE_REJECTED');
+      expect((empty as Error).message).toBe(`event 1 of "${id}" has an empty tag; tags must be non-empty strings`);
+      const [tooMany] = await journal.writeMessages([{ persistenceId: id, events: [1, 2, 3, 4].map((n) => event(n, ['t'])) }]);
+      expect((tooMany as Error).message).toBe(`an atomic write for "${id}" has 4 events tagged "t"; tagBlockSize is 3`);
+      expect(await journal.readHighestSequenceNr(id, 1)).toBe(0);
+      expect(await journal.currentEventsByTag('t', 0, 10)).toEqual([]);
+    } finally {
+      await journal.close();
+    }
+  });
 });
