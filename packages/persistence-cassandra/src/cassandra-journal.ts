@@ -425,9 +425,7 @@ export class CassandraJournal implements Journal {
   /** The log columns of a write with log entries (tagged events, or the id's first write); undefined for the others. */
   private async logColumns(client: Client, write: AtomicWrite): Promise<WriteColumns | undefined> {
     const first = write.events[0] as PersistentRepr;
-    const keys = new Set<string>();
-    if (first.sequenceNr === 1) keys.add(ID_LOG_KEY);
-    for (const event of write.events) for (const tag of event.tags) keys.add(tag);
+    const keys = logKeys(write);
     if (keys.size === 0) return undefined;
     const tagBlocks = new Map<string, number>();
     await Promise.all(
@@ -574,6 +572,14 @@ function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/** The logs a write has entries in: each tag of its events, and the persistence-id log for an id's first write. */
+function logKeys(write: AtomicWrite): Set<string> {
+  const keys = new Set<string>();
+  if ((write.events[0] as PersistentRepr).sequenceNr === 1) keys.add(ID_LOG_KEY);
+  for (const event of write.events) for (const tag of event.tags) keys.add(tag);
+  return keys;
+}
+
 /** A write's place in its call's order of appends to one log: wait for `previous`, call `done` once queued (or when nothing will be). */
 interface AppendTurn {
   readonly previous: Promise<void>;
@@ -590,10 +596,7 @@ function appendTurns(writes: readonly AtomicWrite[], accepted: readonly number[]
   const last = new Map<string, Promise<void>>();
   const turns = new Map<number, Map<string, AppendTurn>>();
   for (const index of accepted) {
-    const write = writes[index] as AtomicWrite;
-    const keys = new Set<string>();
-    if ((write.events[0] as PersistentRepr).sequenceNr === 1) keys.add(ID_LOG_KEY);
-    for (const event of write.events) for (const tag of event.tags) keys.add(tag);
+    const keys = logKeys(writes[index] as AtomicWrite);
     if (keys.size === 0) continue;
     const mine = new Map<string, AppendTurn>();
     for (const key of keys) {

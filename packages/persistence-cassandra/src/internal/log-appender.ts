@@ -20,6 +20,8 @@ type Client = cassandra.Client;
 
 /** How many failed conditions a batch survives (other instances appending to the same block). */
 const MAX_ATTEMPTS = 64;
+/** Log keys (tags) whose open block one instance remembers; idle ones beyond it are forgotten, oldest first, and looked up again when used. */
+const MAX_KEYS = 10_000;
 
 /** One write's entries for one log key. */
 export interface AppendRequest {
@@ -100,7 +102,11 @@ export class LogAppender {
   }
 
   private async enqueue(client: Client, key: string, request: AppendRequest): Promise<void> {
-    const state = await this.stateOf(client, key);
+    let state = await this.stateOf(client, key);
+    // Forgotten while this append waited (more than MAX_KEYS keys): one state per key, so one batch in flight.
+    const current = this.keys.get(key);
+    if (current === undefined) this.keys.set(key, state);
+    else state = current;
     const { promise, resolve, reject } = Promise.withResolvers<void>();
     state.queue.push({ request, resolve, reject });
     if (!state.running) void this.drain(client, key, state);
@@ -115,12 +121,22 @@ export class LogAppender {
       finding = this.log.openBlock(client, key, 0).then((block) => {
         const state: KeyState = this.keys.get(key) ?? { block, high: undefined, queue: [], running: false };
         this.keys.set(key, state);
+        this.forgetIdleKeys();
         return state;
       });
       finding.finally(() => this.finding.delete(key)).catch(() => undefined);
       this.finding.set(key, finding);
     }
     return finding;
+  }
+
+  /** Keeps the remembered keys bounded (a tag per entity would grow them without end). */
+  private forgetIdleKeys(): void {
+    if (this.keys.size <= MAX_KEYS) return;
+    for (const [key, state] of this.keys) {
+      if (this.keys.size <= MAX_KEYS) return;
+      if (!state.running && state.queue.length === 0) this.keys.delete(key);
+    }
   }
 
   private async drain(client: Client, key: string, state: KeyState): Promise<void> {
