@@ -39,6 +39,7 @@ const LOG_BATCH_LIMITS = { maxEntries: 500, maxBytes: 256 * 1024 } as const;
 
 // Log key of the persistence-id log in `tag_blocks` (a tag is never empty: `check` refuses it).
 const ID_LOG_KEY = '';
+const NO_KEYS: ReadonlySet<string> = new Set();
 
 // Cassandra bigint holds it; replay and delete bounds of Infinity become this.
 const MAX_SEQUENCE_NR = Number.MAX_SAFE_INTEGER;
@@ -573,7 +574,9 @@ function toBuffer(bytes: Uint8Array): Buffer {
 }
 
 /** The logs a write has entries in: each tag of its events, and the persistence-id log for an id's first write. */
-function logKeys(write: AtomicWrite): Set<string> {
+function logKeys(write: AtomicWrite): ReadonlySet<string> {
+  // The usual write (untagged, not the first) allocates nothing here: this runs on every write.
+  if ((write.events[0] as PersistentRepr).sequenceNr !== 1 && write.events.every((event) => event.tags.length === 0)) return NO_KEYS;
   const keys = new Set<string>();
   if ((write.events[0] as PersistentRepr).sequenceNr === 1) keys.add(ID_LOG_KEY);
   for (const event of write.events) for (const tag of event.tags) keys.add(tag);
