@@ -1,5 +1,5 @@
 import type { Journal } from '@troupe/persistence';
-import { journalSpec, persistencePluginTck, singleWriterSpec, twoIncarnationsSpec } from '@troupe/persistence/tck';
+import { journalSpec, persistencePluginTck, querySpec, resumedTagQuerySpec, singleWriterSpec, twoIncarnationsSpec } from '@troupe/persistence/tck';
 import { CassandraJournal, CassandraSnapshotStore } from '@troupe/persistence-cassandra';
 import type cassandra from 'cassandra-driver';
 import { afterAll, beforeAll, describe } from 'vitest';
@@ -84,6 +84,16 @@ describe.skipIf(!cassandraAvailable())('CassandraJournal on 7-event partitions a
     },
     openSibling: sibling,
   });
+  // The queries again on 5-entry log blocks, so that appends and reads cross blocks all the
+  // time: seals, appends moving on (with the fence re-check), reads stepping to the next block.
+  const smallBlocks = { ...smallPartitions, tagBlockSize: 5 } as const;
+  const queryOptions = {
+    create: () => new CassandraJournal({ client: client(), keyspace: journalKeyspace, ...smallBlocks }),
+    rejectsPayloadsAbove: 2 * MiB,
+    openSibling: () => CassandraJournal.connect({ ...ownConnection(), keyspace: journalKeyspace, ...smallBlocks }),
+  };
+  querySpec('CassandraJournal (5-entry tag-log blocks)', queryOptions);
+  resumedTagQuerySpec('CassandraJournal (5-entry tag-log blocks)', queryOptions);
   // Two actor systems, each with its own journal connection, running one persistence id.
   const opened: Journal[] = [];
   twoIncarnationsSpec('CassandraJournal (7-event partitions)', {

@@ -1,12 +1,26 @@
-import { type AtomicWrite, type Journal, type JournalCapabilities, JournalListeners, type PersistentRepr, type ReplayRange, type WriteReport, WriterFencedError } from '@troupe/persistence';
+import {
+  type AtomicWrite,
+  type Journal,
+  type JournalCapabilities,
+  JournalListeners,
+  type OrderedPersistenceId,
+  type OrderedRepr,
+  type PersistentRepr,
+  type ReplayRange,
+  type WriteReport,
+  WriterFencedError,
+} from '@troupe/persistence';
 import cassandra from 'cassandra-driver';
 import { type CassandraJournalOptions, type ResolvedCassandraJournalOptions, resolveJournalOptions } from './cassandra-options.js';
 import { CassandraWriteRejectedError, describeDriverError } from './errors.js';
 import { type EventTableOptions, type EventTableRow, scanEventTable } from './event-table.js';
 import { CassandraSession, consistencyCode, serialConsistencyCode, toNumber } from './internal/cassandra-session.js';
-import { FencedWriter } from './internal/fenced-writer.js';
+import { FencedWriter, type WriteColumns } from './internal/fenced-writer.js';
 import { forEachLimited } from './internal/for-each-limited.js';
+import { LogAppender } from './internal/log-appender.js';
+import { OrderedLog } from './internal/ordered-log.js';
 import { toRepr } from './internal/stored-row.js';
+import { entryBytes, eventEntry, idEntry, repairLastWrite } from './internal/tag-repair.js';
 import { WriterStateCache } from './internal/writer-state-cache.js';
 import { JournalStatements } from './journal-statements.js';
 import { exceedsPartition, partitionNr, partitionOfWrite } from './partitioning.js';
@@ -16,6 +30,16 @@ const WRITER_STATE_CACHE_SIZE = 100_000;
 
 type Row = cassandra.types.Row;
 type Client = cassandra.Client;
+
+// One append batch of the ordered logs (one Paxos round carries it whole). Single-partition
+// batches are exempt from batch_size_fail_threshold (measured: a 6 MiB two-event append applies);
+// 5,000 entries / 1 MiB per batch raised no throughput in a run of bench:cassandra-tags and made
+// each append (one Paxos round) longer: the query's p99 delay went from under 1 s to 3.3 s.
+const LOG_BATCH_LIMITS = { maxEntries: 500, maxBytes: 256 * 1024 } as const;
+
+// Log key of the persistence-id log in `tag_blocks` (a tag is never empty: `check` refuses it).
+const ID_LOG_KEY = '';
+const NO_KEYS: ReadonlySet<string> = new Set();
 
 // Cassandra bigint holds it; replay and delete bounds of Infinity become this.
 const MAX_SEQUENCE_NR = Number.MAX_SAFE_INTEGER;
@@ -41,8 +65,11 @@ const MAX_SEQUENCE_NR = Number.MAX_SAFE_INTEGER;
  * - `eventTable()` reads every event of every id across token ranges in parallel
  *   (see `EventTableOptions` for the ordering contract); `persistenceIds()` lists the ids.
  *
- * Not supported: the ordered `currentPersistenceIds` and `currentEventsByTag` queries of the
- * SPI (they need a journal-wide order Cassandra has no cheap way to give); tags are stored.
+ * - `currentEventsByTag` and `currentPersistenceIds` read two ordered logs (`tag_log`,
+ *   `persistence_id_log`) the journal appends to after a write's events are stored and before
+ *   it acknowledges the write; offsets are gap-free positions taken by conditional batches,
+ *   so a query resumed from an offset never steps over an entry that becomes visible later.
+ *   A recovery appends the entries of a last write that lacks them (see `internal/tag-repair.ts`).
  * `subscribe` announces writes made through this instance only.
  *
  * @example
@@ -50,7 +77,7 @@ const MAX_SEQUENCE_NR = Number.MAX_SAFE_INTEGER;
  * Persistence.configure(system, { journals: { default: journal } });
  */
 export class CassandraJournal implements Journal {
-  readonly capabilities: JournalCapabilities = { persistenceIdsQuery: false, eventsByTagQuery: false, changeNotifications: true };
+  readonly capabilities: JournalCapabilities = { persistenceIdsQuery: true, eventsByTagQuery: true, changeNotifications: true };
   /** The options in force, defaults applied. */
   readonly options: ResolvedCassandraJournalOptions;
   /** The CQL the journal runs (for operators and tests). */
@@ -62,6 +89,8 @@ export class CassandraJournal implements Journal {
   private readonly batchOptions: cassandra.QueryOptions;
   private readonly fencedWriter: FencedWriter;
   private readonly writerStates = new WriterStateCache(WRITER_STATE_CACHE_SIZE);
+  private readonly tagAppender: LogAppender;
+  private readonly idAppender: LogAppender;
 
   /** Creates the journal without connecting: the first call connects (see `connect` to fail fast). */
   constructor(options: CassandraJournalOptions) {
@@ -70,9 +99,12 @@ export class CassandraJournal implements Journal {
     this.statements = new JournalStatements(o);
     this.session = new CassandraSession('CassandraJournal', o, {
       keyspace: o.keyspace,
-      tables: [o.messagesTable, o.metadataTable, o.allPersistenceIdsTable],
+      tables: [o.messagesTable, o.metadataTable, o.allPersistenceIdsTable, o.tagLogTable, o.persistenceIdLogTable],
       statements: this.statements.schema(o.keyspace, o.replication),
-      columns: this.statements.staticColumns.map((column) => ({ table: o.messagesTable, name: column.name, add: this.statements.addStaticColumn(o.keyspace, o.messagesTable, column) })),
+      columns: [
+        ...this.statements.staticColumns.map((column) => ({ table: o.messagesTable, name: column.name, add: this.statements.addStaticColumn(o.keyspace, o.messagesTable, column) })),
+        ...this.statements.logColumns.map((column) => ({ table: o.messagesTable, name: column.name, add: this.statements.addColumn(o.keyspace, o.messagesTable, column) })),
+      ],
     });
     this.readOptions = { prepare: true, consistency: consistencyCode(o.readConsistency) };
     this.writeOptions = { prepare: true, isIdempotent: true, consistency: consistencyCode(o.writeConsistency) };
@@ -88,8 +120,12 @@ export class CassandraJournal implements Journal {
       highest: (client, pid, hint) => this.highest(client, pid, hint),
       highestRow: (client, pid, partition) => this.highestRow(client, pid, partition),
       deletedTo: (client, pid) => this.readDeletedTo(client, pid),
-      eventParams: (pid, partition, event) => this.eventParams(pid, partition, event),
+      eventParams: (pid, partition, event, write) => this.eventParams(pid, partition, event, write),
     });
+    const lwtOptions = { prepare: true, isIdempotent: false, logged: false, consistency: consistencyCode(o.writeConsistency), serialConsistency: serialConsistencyCode(o.serialConsistency) };
+    const currentFence = (client: Client, pid: string): Promise<string | null> => this.fencedWriter.currentFence(client, pid);
+    this.tagAppender = new LogAppender(new OrderedLog(this.session, this.statements.tagLog, o.tagBlockSize, this.readOptions, lwtOptions), LOG_BATCH_LIMITS, currentFence);
+    this.idAppender = new LogAppender(new OrderedLog(this.session, this.statements.persistenceIdLog, o.tagBlockSize, this.readOptions, lwtOptions), LOG_BATCH_LIMITS, currentFence);
   }
 
   /**
@@ -132,10 +168,12 @@ export class CassandraJournal implements Journal {
     // Writes of different ids run in parallel; two of one id (the runtime never sends them,
     // other callers may) run in order, so a later one cannot take its numbers first.
     const previousOfId = new Map<string, Promise<unknown>>();
+    const turns = appendTurns(writes, accepted);
     await forEachLimited(accepted, this.options.maxConcurrentWrites, async (index) => {
       const write = writes[index] as AtomicWrite;
       const previous = previousOfId.get(write.persistenceId);
-      const storing = previous === undefined ? this.store(client, write) : previous.then(() => this.store(client, write));
+      const turn = turns.get(index);
+      const storing = previous === undefined ? this.store(client, write, turn) : previous.then(() => this.store(client, write, turn));
       previousOfId.set(
         write.persistenceId,
         storing.catch(() => undefined),
@@ -218,12 +256,41 @@ export class CassandraJournal implements Journal {
     // the highest then: once a claim resolved only the claimant may add events, and it has
     // not written yet (the next write clears the value); a newer claim would fence it anyway.
     const state = this.writerStates.get(persistenceId);
-    if (state?.highestAtClaim !== undefined) {
-      this.writerStates.set(persistenceId, { fence: state.fence, partition: state.partition });
-      if (fromSequenceNr - 1 <= state.highestAtClaim) return state.highestAtClaim;
-    }
     const client = await this.session.connected();
-    return this.highest(client, persistenceId, fromSequenceNr);
+    let highest: number;
+    if (state?.highestAtClaim !== undefined && fromSequenceNr - 1 <= state.highestAtClaim) {
+      this.writerStates.set(persistenceId, { fence: state.fence, partition: state.partition });
+      highest = state.highestAtClaim;
+    } else {
+      if (state?.highestAtClaim !== undefined) this.writerStates.set(persistenceId, { fence: state.fence, partition: state.partition });
+      highest = await this.highest(client, persistenceId, fromSequenceNr);
+    }
+    // Recovery reads the highest before the id's next write: the last write's log entries go in first.
+    await this.repairLogs(client, persistenceId, highest);
+    return highest;
+  }
+
+  /**
+   * Events tagged `tag` after `afterOffset`, ascending, from the tag log: offsets are
+   * `block * 2^20 + position` (`tagOffset`), positions gap-free, and the read stops at the
+   * first position not visible yet, so an event stored later always gets a higher offset
+   * than any returned before.
+   */
+  async currentEventsByTag(tag: string, afterOffset: number, limit: number): Promise<readonly OrderedRepr[]> {
+    checkQuery(afterOffset, limit);
+    if (tag === '' || limit === 0) return [];
+    const client = await this.session.connected();
+    const entries = await this.tagAppender.log.read(client, tag, afterOffset, limit);
+    return entries.map(({ offset, row }) => ({ offset, repr: toRepr(String(row['persistence_id']), row) }));
+  }
+
+  /** Persistence ids in order of first write after `afterOffset`, from the persistence-id log (offsets as `currentEventsByTag`'s). */
+  async currentPersistenceIds(afterOffset: number, limit: number): Promise<readonly OrderedPersistenceId[]> {
+    checkQuery(afterOffset, limit);
+    if (limit === 0) return [];
+    const client = await this.session.connected();
+    const entries = await this.idAppender.log.read(client, ID_LOG_KEY, afterOffset, limit);
+    return entries.map(({ offset, row }) => ({ offset, persistenceId: String(row['persistence_id']) }));
   }
 
   async deleteMessagesTo(persistenceId: string, toSequenceNr: number): Promise<void> {
@@ -311,12 +378,19 @@ export class CassandraJournal implements Journal {
     }
     let bytes = 0;
     for (const event of events) {
+      if (event.tags.includes('')) return new CassandraWriteRejectedError(`event ${event.sequenceNr} of "${write.persistenceId}" has an empty tag; tags must be non-empty strings`);
       if (event.payload.byteLength > this.options.maxPayloadBytes) {
         return new CassandraWriteRejectedError(
           `payload of event ${event.sequenceNr} of "${write.persistenceId}" has ${event.payload.byteLength} bytes; maxPayloadBytes is ${this.options.maxPayloadBytes}`,
         );
       }
       bytes += event.payload.byteLength;
+    }
+    const perTag = new Map<string, number>();
+    for (const event of events) for (const tag of event.tags) perTag.set(tag, (perTag.get(tag) ?? 0) + 1);
+    for (const [tag, count] of perTag) {
+      if (count > this.options.tagBlockSize)
+        return new CassandraWriteRejectedError(`an atomic write for "${write.persistenceId}" has ${count} events tagged "${tag}"; tagBlockSize is ${this.options.tagBlockSize}`);
     }
     if (bytes > this.options.maxWriteBytes) {
       return new CassandraWriteRejectedError(`an atomic write for "${write.persistenceId}" has ${bytes} payload bytes; maxWriteBytes is ${this.options.maxWriteBytes}`);
@@ -325,13 +399,16 @@ export class CassandraJournal implements Journal {
   }
 
   /** Stores one atomic write; resolves with a rejection when refused (taken, fenced, invalid), nothing stored. */
-  private async store(client: Client, write: AtomicWrite): Promise<Error | undefined> {
+  private async store(client: Client, write: AtomicWrite, turns?: ReadonlyMap<string, AppendTurn>): Promise<Error | undefined> {
     const pid = write.persistenceId;
     const first = write.events[0] as PersistentRepr;
     const registering = first.sequenceNr === 1 ? this.session.execute(client, this.statements.insertPersistenceId, [pid], this.writeOptions) : undefined;
     try {
-      const rejection = this.options.unsafeUnconditionalWrites ? await this.storeUnconditionally(client, write) : await this.fencedWriter.store(client, write);
+      const columns = await this.logColumns(client, write);
+      const rejection = this.options.unsafeUnconditionalWrites ? await this.storeUnconditionally(client, write, columns) : await this.fencedWriter.store(client, write, columns);
       await registering;
+      // Stored: the log entries go in before the write is acknowledged (a refused write has none).
+      if (rejection === undefined && columns !== undefined) await this.appendLogs(client, write, columns, turns);
       return rejection;
     } catch (error) {
       await registering?.catch(() => undefined);
@@ -340,26 +417,88 @@ export class CassandraJournal implements Journal {
         return new CassandraWriteRejectedError(`Cassandra refused the write for "${pid}": ${describeDriverError(error)}`);
       }
       throw error;
+    } finally {
+      // A write that appends nothing (refused, failed) must not hold back the later writes of its call.
+      if (turns !== undefined) for (const turn of turns.values()) turn.done();
+    }
+  }
+
+  /** The log columns of a write with log entries (tagged events, or the id's first write); undefined for the others. */
+  private async logColumns(client: Client, write: AtomicWrite): Promise<WriteColumns | undefined> {
+    const first = write.events[0] as PersistentRepr;
+    const keys = logKeys(write);
+    if (keys.size === 0) return undefined;
+    const tagBlocks = new Map<string, number>();
+    await Promise.all(
+      [...keys].map(async (key) => {
+        const appender = key === ID_LOG_KEY ? this.idAppender : this.tagAppender;
+        tagBlocks.set(key, await appender.currentBlock(client, key));
+      }),
+    );
+    return { writeFrom: first.sequenceNr, tagBlocks };
+  }
+
+  /** Appends a stored write's entries to the logs its columns name. */
+  private async appendLogs(client: Client, write: AtomicWrite, columns: WriteColumns, turns: ReadonlyMap<string, AppendTurn> | undefined): Promise<void> {
+    const first = write.events[0] as PersistentRepr;
+    const lastSequenceNr = (write.events[write.events.length - 1] as PersistentRepr).sequenceNr;
+    await Promise.all(
+      [...columns.tagBlocks].map(async ([key, recordedBlock]) => {
+        const appender = key === ID_LOG_KEY ? this.idAppender : this.tagAppender;
+        const entries = key === ID_LOG_KEY ? [idEntry(first)] : write.events.filter((event) => event.tags.includes(key)).map(eventEntry);
+        const turn = turns?.get(key);
+        await turn?.previous;
+        const appending = appender.append(client, key, {
+          entries,
+          persistenceId: write.persistenceId,
+          lastSequenceNr,
+          bytes: entryBytes(entries),
+          live: { recordedBlock, writerUuid: first.writerUuid },
+        });
+        turn?.done();
+        await appending;
+      }),
+    );
+  }
+
+  /** Appends the log entries of the id's last write when they are missing (see `internal/tag-repair.ts`). */
+  private async repairLogs(client: Client, pid: string, highest: number): Promise<void> {
+    if (highest === 0) return;
+    const size = this.options.targetPartitionSize;
+    // A write is stored whole in the partition of its last event, or the next after a redirect.
+    for (const partition of [partitionNr(highest, size), partitionNr(highest, size) + 1]) {
+      const long = this.session.long;
+      const end = (await this.session.execute(client, this.statements.selectWriteEnd, [pid, long(partition), long(highest)], this.readOptions)).first();
+      if (end === null || end === undefined) continue;
+      const blocks = end['tag_blocks'] as Record<string, unknown> | Map<string, unknown> | null;
+      if (blocks === null || blocks === undefined) return;
+      const writeFrom = toNumber(end['write_from']);
+      const tagBlocks = new Map<string, number>(Object.entries(blocks instanceof Map ? Object.fromEntries(blocks) : blocks).map(([key, value]) => [key, toNumber(value)]));
+      const rows = writeFrom === highest ? [end] : await this.readPage(client, pid, partition, writeFrom, highest, highest - writeFrom + 1);
+      const events = rows.map((row) => toRepr(pid, row));
+      if (events.length !== highest - writeFrom + 1) return; // deleted meanwhile: nothing left to list
+      await repairLastWrite(client, pid, { events, tagBlocks }, this.tagAppender, this.idAppender);
+      return;
     }
   }
 
   /** `unsafeUnconditionalWrites`: plain inserts, overwriting whatever holds the same numbers. */
-  private async storeUnconditionally(client: Client, write: AtomicWrite): Promise<undefined> {
+  private async storeUnconditionally(client: Client, write: AtomicWrite, columns: WriteColumns | undefined): Promise<undefined> {
     const events = write.events;
     const first = events[0] as PersistentRepr;
     const last = events[events.length - 1] as PersistentRepr;
     const partition = this.session.long(partitionOfWrite(first.sequenceNr, last.sequenceNr, this.options.targetPartitionSize));
     const pid = write.persistenceId;
     if (events.length === 1) {
-      await this.session.execute(client, this.statements.insertEvent, this.eventParams(pid, partition, first), this.writeOptions);
+      await this.session.execute(client, this.statements.insertEvent, this.eventParams(pid, partition, first, columns), this.writeOptions);
     } else {
-      const queries = events.map((event) => ({ query: this.statements.insertEvent, params: this.eventParams(pid, partition, event) }));
+      const queries = events.map((event) => ({ query: this.statements.insertEvent, params: this.eventParams(pid, partition, event, columns) }));
       await this.session.batch(client, queries, this.batchOptions);
     }
     return undefined;
   }
 
-  private eventParams(pid: string, partition: number | string, event: PersistentRepr): unknown[] {
+  private eventParams(pid: string, partition: number | string, event: PersistentRepr, write: WriteColumns | undefined): unknown[] {
     return [
       pid,
       partition,
@@ -372,6 +511,9 @@ export class CassandraJournal implements Journal {
       toBuffer(event.payload),
       // undefined is "unset": no tombstone for an event without tags.
       event.tags.length === 0 ? undefined : event.tags,
+      // Unset (no cell) for writes without log entries.
+      write === undefined ? undefined : this.session.long(write.writeFrom),
+      write === undefined ? undefined : Object.fromEntries([...write.tagBlocks].map(([key, block]) => [key, this.session.long(block)])),
     ];
   }
 
@@ -429,6 +571,50 @@ export class CassandraJournal implements Journal {
 
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** The logs a write has entries in: each tag of its events, and the persistence-id log for an id's first write. */
+function logKeys(write: AtomicWrite): ReadonlySet<string> {
+  // The usual write (untagged, not the first) allocates nothing here: this runs on every write.
+  if ((write.events[0] as PersistentRepr).sequenceNr !== 1 && write.events.every((event) => event.tags.length === 0)) return NO_KEYS;
+  const keys = new Set<string>();
+  if ((write.events[0] as PersistentRepr).sequenceNr === 1) keys.add(ID_LOG_KEY);
+  for (const event of write.events) for (const tag of event.tags) keys.add(tag);
+  return keys;
+}
+
+/** A write's place in its call's order of appends to one log: wait for `previous`, call `done` once queued (or when nothing will be). */
+interface AppendTurn {
+  readonly previous: Promise<void>;
+  readonly done: () => void;
+}
+
+/**
+ * Appends of one call reach each log in the order of the call's writes (the SPI stores the
+ * writes of a call in the order given, and the tag query lists them so), although their
+ * `messages` writes run concurrently and finish in any order. Only writes sharing a log
+ * wait for each other, and only until the earlier one is queued, not appended.
+ */
+function appendTurns(writes: readonly AtomicWrite[], accepted: readonly number[]): Map<number, Map<string, AppendTurn>> {
+  const last = new Map<string, Promise<void>>();
+  const turns = new Map<number, Map<string, AppendTurn>>();
+  for (const index of accepted) {
+    const keys = logKeys(writes[index] as AtomicWrite);
+    if (keys.size === 0) continue;
+    const mine = new Map<string, AppendTurn>();
+    for (const key of keys) {
+      const { promise, resolve } = Promise.withResolvers<void>();
+      mine.set(key, { previous: last.get(key) ?? Promise.resolve(), done: resolve });
+      last.set(key, promise);
+    }
+    turns.set(index, mine);
+  }
+  return turns;
+}
+
+function checkQuery(afterOffset: number, limit: number): void {
+  if (!(Number.isSafeInteger(afterOffset) && afterOffset >= 0)) throw new RangeError(`query: afterOffset must be an integer >= 0, got ${afterOffset}`);
+  if (!(Number.isInteger(limit) && limit >= 0)) throw new RangeError(`query: limit must be an integer >= 0, got ${limit}`);
 }
 
 // @troupe/persistence checks ranges with a helper it does not export; the same checks here.

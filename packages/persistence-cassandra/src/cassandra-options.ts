@@ -62,6 +62,16 @@ export interface CassandraJournalOptions extends CassandraConnectionOptions {
   readonly metadataTable?: string;
   /** Every persistence id ever written. @default 'all_persistence_ids' */
   readonly allPersistenceIdsTable?: string;
+  /** The ordered log of tagged events that `currentEventsByTag` reads. @default 'tag_log' */
+  readonly tagLogTable?: string;
+  /** The ordered log of persistence ids that `currentPersistenceIds` reads. @default 'persistence_id_log' */
+  readonly persistenceIdLogTable?: string;
+  /**
+   * Entries per block (Cassandra partition) of the ordered logs, at most 1,048,575 (the
+   * offset format's room). A block also caps the events of one tag in one atomic write.
+   * Changing it later is safe: blocks are found by their sealed flags, not by arithmetic. @default 100000
+   */
+  readonly tagBlockSize?: number;
   /**
    * Events per Cassandra partition of one persistence id: event `n` belongs to partition
    * `floor((n - 1) / targetPartitionSize)`, and an atomic write that would cross a boundary
@@ -128,6 +138,9 @@ export interface ResolvedCassandraJournalOptions extends ResolvedConnectionOptio
   readonly messagesTable: string;
   readonly metadataTable: string;
   readonly allPersistenceIdsTable: string;
+  readonly tagLogTable: string;
+  readonly persistenceIdLogTable: string;
+  readonly tagBlockSize: number;
   readonly targetPartitionSize: number;
   readonly replayPageSize: number;
   readonly maxPayloadBytes: number;
@@ -158,6 +171,9 @@ export function resolveJournalOptions(options: CassandraJournalOptions): Resolve
     messagesTable: identifier(owner, 'messagesTable', options.messagesTable ?? 'messages'),
     metadataTable: identifier(owner, 'metadataTable', options.metadataTable ?? 'metadata'),
     allPersistenceIdsTable: identifier(owner, 'allPersistenceIdsTable', options.allPersistenceIdsTable ?? 'all_persistence_ids'),
+    tagLogTable: identifier(owner, 'tagLogTable', options.tagLogTable ?? 'tag_log'),
+    persistenceIdLogTable: identifier(owner, 'persistenceIdLogTable', options.persistenceIdLogTable ?? 'persistence_id_log'),
+    tagBlockSize: blockSize(owner, options.tagBlockSize ?? 100_000),
     targetPartitionSize: positiveInteger(owner, 'targetPartitionSize', options.targetPartitionSize ?? 500_000),
     replayPageSize: positiveInteger(owner, 'replayPageSize', options.replayPageSize ?? 5000),
     maxPayloadBytes: positiveInteger(owner, 'maxPayloadBytes', options.maxPayloadBytes ?? 4 * MiB),
@@ -166,6 +182,12 @@ export function resolveJournalOptions(options: CassandraJournalOptions): Resolve
     serialConsistency: serialConsistency(owner, options.serialConsistency ?? 'SERIAL'),
     unsafeUnconditionalWrites: booleanOption(owner, 'unsafeUnconditionalWrites', options.unsafeUnconditionalWrites ?? false),
   };
+}
+
+function blockSize(owner: string, value: number): number {
+  positiveInteger(owner, 'tagBlockSize', value);
+  if (value > 1_048_575) throw new RangeError(`${owner}: tagBlockSize must be at most 1048575 (the offset format's room per block), got ${value}`);
+  return value;
 }
 
 function serialConsistency(owner: string, value: SerialConsistencyName): SerialConsistencyName {

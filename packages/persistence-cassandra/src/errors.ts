@@ -51,3 +51,14 @@ export class CassandraContendedError extends TroupeError {
     super('ERR_CASSANDRA_CONTENDED', `${what} of "${persistenceId}" found the partition state changing ${attempts} times in a row; giving up (is another writer busy with this persistence id?)`);
   }
 }
+
+/** A write's events are stored, but their log entries could not be appended; the id's next recovery appends them. */
+export class CassandraTagLogError extends TroupeError {
+  constructor(persistenceId: string, reason: string, cause?: unknown) {
+    super(
+      'ERR_CASSANDRA_TAG_LOG',
+      `the events of "${persistenceId}" are stored, but their tag-log entries were not appended (${reason}); the next recovery of the id appends them`,
+      cause === undefined ? undefined : { cause },
+    );
+  }
+}

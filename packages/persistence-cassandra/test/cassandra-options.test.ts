@@ -12,6 +12,9 @@ describe('resolveJournalOptions', () => {
       messagesTable: 'messages',
       metadataTable: 'metadata',
       allPersistenceIdsTable: 'all_persistence_ids',
+      tagLogTable: 'tag_log',
+      persistenceIdLogTable: 'persistence_id_log',
+      tagBlockSize: 100_000,
       targetPartitionSize: 500_000,
       localDataCenter: 'datacenter1',
       createSchema: true,
@@ -31,6 +34,10 @@ describe('resolveJournalOptions', () => {
     expect(() => resolveJournalOptions({ ...base, serialConsistency: 'QUORUM' as never })).toThrow(
       new TypeError("CassandraJournal: serialConsistency must be 'SERIAL' or 'LOCAL_SERIAL', got \"QUORUM\""),
     );
+    expect(() => resolveJournalOptions({ ...base, tagBlockSize: 1_048_576 })).toThrow(
+      new RangeError("CassandraJournal: tagBlockSize must be at most 1048575 (the offset format's room per block), got 1048576"),
+    );
+    expect(() => resolveJournalOptions({ ...base, tagLogTable: 'tag-log' })).toThrow(/CassandraJournal: tagLogTable must be a CQL identifier/);
     expect(() => resolveJournalOptions({ ...base, unsafeUnconditionalWrites: 'yes' as never })).toThrow(new TypeError('CassandraJournal: unsafeUnconditionalWrites must be a boolean, got yes'));
   });
   it('is checked when the journal is constructed, before any connection', () => {

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { JournalStatements, createKeyspaceCql } from '../src/journal-statements.js';
 import { SnapshotStatements } from '../src/snapshot-statements.js';
 
-const names = { keyspace: 'ks', messagesTable: 'messages', metadataTable: 'metadata', allPersistenceIdsTable: 'all_persistence_ids' };
+const names = {
+  keyspace: 'ks',
+  messagesTable: 'messages',
+  metadataTable: 'metadata',
+  allPersistenceIdsTable: 'all_persistence_ids',
+  tagLogTable: 'tag_log',
+  persistenceIdLogTable: 'persistence_id_log',
+};
 
 describe('JournalStatements', () => {
   it('partitions messages by (persistence_id, partition_nr) and clusters by sequence_nr', () => {
@@ -37,14 +44,43 @@ describe('JournalStatements', () => {
   it('scans by token of the partition key', () => {
     expect(new JournalStatements(names).scanTokenRange).toMatch(/WHERE token\(persistence_id, partition_nr\) > \? AND token\(persistence_id, partition_nr\) <= \?$/);
   });
-  it('creates the keyspace first, then the three tables', () => {
+  it('creates the keyspace first, then the five tables', () => {
     const schema = new JournalStatements(names).schema('ks', { strategy: 'SimpleStrategy', replicationFactor: 3 });
     expect(schema[0]).toBe("CREATE KEYSPACE IF NOT EXISTS ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}");
     expect(schema.slice(1).map((s) => s.split(' (')[0])).toEqual([
       'CREATE TABLE IF NOT EXISTS ks.messages',
       'CREATE TABLE IF NOT EXISTS ks.metadata',
       'CREATE TABLE IF NOT EXISTS ks.all_persistence_ids',
+      'CREATE TABLE IF NOT EXISTS ks.tag_log',
+      'CREATE TABLE IF NOT EXISTS ks.persistence_id_log',
     ]);
+  });
+  it('adds the ordered-log columns to a messages table created before them', () => {
+    const statements = new JournalStatements(names);
+    expect(statements.createMessages).toContain('write_from bigint, tag_blocks frozen<map<text, bigint>>');
+    expect(statements.logColumns.map((c) => statements.addColumn('ks', 'messages', c))).toEqual([
+      'ALTER TABLE ks.messages ADD write_from bigint',
+      'ALTER TABLE ks.messages ADD tag_blocks frozen<map<text, bigint>>',
+    ]);
+    expect(statements.insertEvent).toContain('tags, write_from, tag_blocks)');
+    expect(statements.writeEventAndHigh).toContain('tags = ?, write_from = ?, tag_blocks = ?');
+  });
+});
+
+describe('OrderedLogStatements', () => {
+  const log = new JournalStatements(names).tagLog;
+  it('partitions a log by (tag, block) and clusters entries by position', () => {
+    expect(log.create).toContain('CREATE TABLE IF NOT EXISTS ks.tag_log (');
+    expect(log.create).toContain('PRIMARY KEY ((tag, block), position, persistence_id)');
+    expect(log.create).toContain('high bigint static, sealed boolean static');
+  });
+  it('takes positions and closes blocks only with conditional statements', () => {
+    expect(log.takePositions).toBe('UPDATE ks.tag_log SET high = ? WHERE tag = ? AND block = ? IF high = ? AND sealed = null');
+    expect(log.seal).toBe('UPDATE ks.tag_log SET sealed = true WHERE tag = ? AND block = ? IF sealed = null');
+  });
+  it('reads entries after a position, never the progress rows at position 0', () => {
+    expect(log.selectEntries).toMatch(/FROM ks\.tag_log WHERE tag = \? AND block = \? AND position > \? LIMIT \?$/);
+    expect(log.selectProgress).toMatch(/AND position = 0 AND persistence_id = \?$/);
   });
 });
 

@@ -53,6 +53,12 @@ interface PartitionState {
   readonly epoch: number | null;
 }
 
+/** The columns every row of one write carries for the ordered logs (`write_from`, `tag_blocks`). */
+export interface WriteColumns {
+  readonly writeFrom: number;
+  readonly tagBlocks: ReadonlyMap<string, number>;
+}
+
 /** How many conditions may guess wrong before a write gives up (as a failure, not a rejection). */
 const MAX_ATTEMPTS = 8;
 /** How many times a claim follows a moving history before it gives up. */
@@ -74,8 +80,8 @@ export interface FencedWriterContext {
   readonly highestRow: (client: Client, persistenceId: string, partition: number) => Promise<number | null>;
   /** The `deleted_to` mark of the id. */
   readonly deletedTo: (client: Client, persistenceId: string) => Promise<number>;
-  /** Bound parameters of one event row, in `insertEvent` order. */
-  readonly eventParams: (persistenceId: string, partition: number | string, event: PersistentRepr) => unknown[];
+  /** Bound parameters of one event row, in `insertEvent` order; `write` carries the write's log columns. */
+  readonly eventParams: (persistenceId: string, partition: number | string, event: PersistentRepr, write: WriteColumns | undefined) => unknown[];
 }
 
 /** Stores atomic writes with the single-writer conditions and claims ids; see the file comment. */
@@ -87,7 +93,7 @@ export class FencedWriter {
    * `WriterFencedError`, `CassandraWriteRejectedError`) when refused, nothing stored;
    * rejects when Cassandra failed (the outcome is then unknown).
    */
-  async store(client: Client, write: AtomicWrite): Promise<Error | undefined> {
+  async store(client: Client, write: AtomicWrite, columns?: WriteColumns): Promise<Error | undefined> {
     const { cache, targetPartitionSize: size } = this.ctx;
     const pid = write.persistenceId;
     const events = write.events;
@@ -127,7 +133,7 @@ export class FencedWriter {
           fence = null;
         }
       }
-      const state = await this.conditionalWrite(client, pid, target, events, m, expectedHigh, fence, carry, carryEpoch);
+      const state = await this.conditionalWrite(client, pid, target, events, m, expectedHigh, fence, carry, carryEpoch, columns);
       if (state === undefined) {
         cache.set(pid, { fence: carry ?? fence, partition: target === partitionNr(m, size) ? undefined : target });
         return undefined;
@@ -315,6 +321,7 @@ export class FencedWriter {
     fence: string | null,
     carry: string | undefined,
     carryEpoch: number | undefined,
+    columns: WriteColumns | undefined,
   ): Promise<PartitionState | undefined> {
     const { session, statements, lwtOptions } = this.ctx;
     const p = session.long(partition);
@@ -322,7 +329,7 @@ export class FencedWriter {
     const epochParam = carryEpoch === undefined ? undefined : session.long(carryEpoch);
     if (events.length === 1 && expectedHigh !== null) {
       // eventParams: persistence_id, partition_nr, sequence_nr, then the value columns in statement order.
-      const [, , sequenceNr, ...values] = this.ctx.eventParams(pid, p, events[0] as PersistentRepr);
+      const [, , sequenceNr, ...values] = this.ctx.eventParams(pid, p, events[0] as PersistentRepr, columns);
       const params = [session.long(m), carry, epochParam, ...values, pid, p, sequenceNr, expected, fence];
       return stateOf(await session.execute(client, statements.writeEventAndHigh, params, lwtOptions));
     }
@@ -330,7 +337,7 @@ export class FencedWriter {
     const insert = expectedHigh === null ? statements.insertEventIfNotExists : statements.insertEvent;
     const queries = [
       { query: statements.writeHigh, params: [session.long(m), carry, epochParam, pid, p, expected, fence] },
-      ...events.map((event) => ({ query: insert, params: this.ctx.eventParams(pid, p, event) })),
+      ...events.map((event) => ({ query: insert, params: this.ctx.eventParams(pid, p, event, columns) })),
     ];
     const result = await session.batch(client, queries, lwtOptions);
     return stateOf(result);

@@ -19,6 +19,7 @@
 import type { Journal } from '../journal.js';
 import { journalSpec } from './journal-spec.js';
 import { querySpec } from './query-spec.js';
+import { resumedTagQuerySpec } from './resumed-tag-query-spec.js';
 import { singleWriterSpec } from './single-writer-spec.js';
 import { snapshotStoreSpec } from './snapshot-store-spec.js';
 import type { JournalTckOptions, PersistencePluginTckOptions } from './tck-options.js';
@@ -27,6 +28,7 @@ import { twoIncarnationsSpec } from './two-incarnations-spec.js';
 export { journalSpec } from './journal-spec.js';
 export { measureJournalPerformance, type JournalPerformance, type JournalPerformanceOptions } from './journal-performance.js';
 export { querySpec } from './query-spec.js';
+export { resumedTagQuerySpec } from './resumed-tag-query-spec.js';
 export { singleWriterSpec } from './single-writer-spec.js';
 export { snapshotStoreSpec } from './snapshot-store-spec.js';
 export type { JournalTckOptions, PersistencePluginTckOptions, SnapshotStoreTckOptions } from './tck-options.js';
@@ -40,6 +42,7 @@ export function persistencePluginTck(options: PersistencePluginTckOptions): void
     journalSpec(options.name, options.journal);
     singleWriterSpec(options.name, options.journal);
     querySpec(options.name, options.journal);
+    resumedTagQuerySpec(options.name, options.journal);
     twoIncarnationsSpec(options.name, instancesOf(options.journal));
   }
   if (options.snapshotStore !== undefined) snapshotStoreSpec(options.name, options.snapshotStore);
