@@ -35,3 +35,5 @@ export { type FindOptions, Receptionist } from './receptionist/receptionist.js';
 export { InvalidServiceKeyError, NonLocalRegistrantError, RegistrantStoppedError } from './receptionist/receptionist-errors.js';
 export { RECEPTIONIST_DEFAULTS, type ReceptionistOptions } from './receptionist/receptionist-settings.js';
 export { ServiceKey } from './receptionist/service-key.js';
+export { ShardedDaemonProcess } from './sharded-daemon-process/sharded-daemon-process.js';
+export { MAX_DAEMON_INSTANCES, SHARDED_DAEMON_PROCESS_DEFAULTS, type ShardedDaemonProcessOptions } from './sharded-daemon-process/sharded-daemon-process-settings.js';
