@@ -1,9 +1,11 @@
 import { Actor } from '@troupe/core';
 import { awaitCondition } from '@troupe/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cluster, ShardedDaemonProcess, type ShardedDaemonProcessOptions } from '../src/index.js';
+import { Cluster, SHARDED_DAEMON_PROCESS_DEFAULTS, ShardedDaemonProcess, type ShardedDaemonProcessOptions } from '../src/index.js';
 import { keepAliveSenders } from '../src/sharded-daemon-process/keep-alive-senders.js';
 import type { Member } from '../src/membership/member.js';
+import { ShardAllocation } from '../src/sharding/shard-allocation.js';
+import { shardIdOf } from '../src/sharding/shard-id.js';
 import { fastOptions } from './fast-settings.js';
 
 type WorkerMsg = { readonly type: 'stop' };
@@ -188,5 +190,34 @@ describe('keepAliveSenders', () => {
     const members = [member('a', 1, 'up', ['front']), member('b', 2, 'up', ['back']), member('c', 3, 'up', ['back'])];
     expect(keepAliveSenders(members, 'back', 1)).toEqual(['b']);
     expect(keepAliveSenders(members, 'none', 3)).toEqual([]);
+  });
+});
+
+describe('ShardedDaemonProcess placement', () => {
+  it('places instances where the hash ring places their shards, favouring no node by age: 4 instances over 3 nodes, 300 random memberships', () => {
+    const byAge = [0, 0, 0];
+    const spreads = new Map<string, number>();
+    for (let run = 0; run < 300; run++) {
+      const port = 20_000 + Math.floor(Math.random() * 40_000);
+      const members = [0, 1, 2].map((i): Member => ({ address: `troupe://p@127.0.0.1:${port + i}#${Math.random().toString(36).slice(2, 10)}`, status: 'up', upNumber: i + 1, roles: [] }));
+      const allocation = ShardAllocation.of(members, undefined);
+      const perNode = [0, 0, 0];
+      for (let index = 0; index < 4; index++) {
+        const owner = allocation.ownerOf(shardIdOf(String(index), SHARDED_DAEMON_PROCESS_DEFAULTS.numberOfShards));
+        const age = members.findIndex((m) => m.address === owner);
+        expect(age).toBeGreaterThanOrEqual(0);
+        (byAge[age] as number)++;
+        (perNode[age] as number)++;
+      }
+      const spread = perNode.sort((x, y) => x - y).join('/');
+      spreads.set(spread, (spreads.get(spread) ?? 0) + 1);
+    }
+    console.log(
+      `[measured] 4 instances over 3 nodes, 300 random memberships: ${[...spreads.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .map(([s, n]) => `${s} in ${n}`)
+        .join(', ')}; by age ${byAge.join('/')}`,
+    );
+    for (const count of byAge) expect(count).toBeGreaterThan(300);
   });
 });
