@@ -1,7 +1,7 @@
 import { Actor } from '@troupe/core';
 import { awaitCondition } from '@troupe/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cluster, SHARDED_DAEMON_PROCESS_DEFAULTS, ShardedDaemonProcess, type ShardedDaemonProcessOptions } from '../src/index.js';
+import { Cluster, ClusterSharding, SHARDED_DAEMON_PROCESS_DEFAULTS, ShardedDaemonProcess, type ShardedDaemonProcessOptions } from '../src/index.js';
 import { keepAliveSenders } from '../src/sharded-daemon-process/keep-alive-senders.js';
 import type { Member } from '../src/membership/member.js';
 import { ShardAllocation } from '../src/sharding/shard-allocation.js';
@@ -92,6 +92,9 @@ describe('ShardedDaemonProcess (nodes in one process)', () => {
     expect(local.filter((l) => l.length > 0).length).toBeGreaterThan(1);
     for (const [i, indexes] of local.entries()) for (const index of indexes) expect(running.get(`${name}/${index}`)).toBe(nodes[i]?.selfAddress);
     expect(doubles).toEqual([]);
+    // Sharding's own view agrees: 12 entities of the daemon's type, one per running instance.
+    const stats = await ClusterSharding.get(a).clusterStats((daemons[0] as ShardedDaemonProcess).typeKeyOf(name));
+    expect(nodes.map((n) => stats.get(n.selfAddress)?.entities)).toEqual(local.map((l) => l.length));
   });
 
   it("restarts a stopped node's instances on the survivors at once (keep-alive on the membership change, not the interval)", async () => {
