@@ -1,8 +1,10 @@
-import { Actor } from '@troupe/core';
-import { awaitCondition } from '@troupe/testkit';
+import { Actor, ActorSystem, silentLogger } from '@troupe/core';
+import { TestProbe, awaitCondition } from '@troupe/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cluster, ClusterSharding, SHARDED_DAEMON_PROCESS_DEFAULTS, ShardedDaemonProcess, type ShardedDaemonProcessOptions } from '../src/index.js';
+import { DaemonInstance } from '../src/sharded-daemon-process/daemon-instance.js';
 import { keepAliveSenders } from '../src/sharded-daemon-process/keep-alive-senders.js';
+import { type ShardedDaemonProcessSettings, resolveShardedDaemonProcessSettings } from '../src/sharded-daemon-process/sharded-daemon-process-settings.js';
 import type { Member } from '../src/membership/member.js';
 import { ShardAllocation } from '../src/sharding/shard-allocation.js';
 import { shardIdOf } from '../src/sharding/shard-id.js';
@@ -222,5 +224,39 @@ describe('ShardedDaemonProcess placement', () => {
         .join(', ')}; by age ${byAge.join('/')}`,
     );
     for (const count of byAge) expect(count).toBeGreaterThan(300);
+  });
+});
+
+describe('DaemonInstance', () => {
+  it('refuses an index outside its numberOfInstances (a node configured differently pinged it): stops without creating the instance', async () => {
+    const system = ActorSystem.create({ name: 'daemon-instance', logger: silentLogger });
+    try {
+      const created: number[] = [];
+      const settings = resolveShardedDaemonProcessSettings<WorkerMsg>({
+        name: 'refuse',
+        numberOfInstances: 2,
+        create: (index) => {
+          created.push(index);
+          return new Worker(`refuse/${index}`, 'local');
+        },
+      }) as ShardedDaemonProcessSettings<unknown>;
+      const running = new Set<number>();
+      const probe = TestProbe.create(system);
+      for (const id of ['2', '-1', '01', 'x']) {
+        const ref = system.spawn(() => new DaemonInstance(settings, id, running));
+        probe.watch(ref);
+        await probe.expectTerminated(ref, 5000);
+      }
+      const valid = system.spawn(() => new DaemonInstance(settings, '1', running));
+      await awaitCondition(() => running.has(1), { timeoutMs: 5000 });
+      expect(created).toEqual([1]);
+      probe.watch(valid);
+      valid.tell({ t: 'sdp-stop' });
+      await probe.expectTerminated(valid, 5000);
+      expect(stopsByMessage).toEqual([]);
+      expect(running.size).toBe(0);
+    } finally {
+      await system.terminate();
+    }
   });
 });
