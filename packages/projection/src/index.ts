@@ -4,6 +4,7 @@ export { InMemoryOffsetStore } from './in-memory-offset-store.js';
 export { IterableSource } from './iterable-source.js';
 export type { OffsetStore, TransactionalOffsetStore } from './offset-store.js';
 export { Projection } from './projection.js';
+export { ProjectionActor, type ProjectionActorMessage } from './projection-actor.js';
 export type { ProjectionId } from './projection-id.js';
 export {
   type AtLeastOnceOptions,
