@@ -113,6 +113,25 @@ export class KafkaEventTopicSource<E = unknown> implements SourceProvider<E> {
     return BigInt(projectionOffset) - 1n;
   }
 
+  /**
+   * The projection offset of the last record in the partition now (its high watermark;
+   * 0 when the topic is empty or does not exist yet): a projection whose stored offset
+   * reaches it has handled everything published so far. For lag and "caught up" checks.
+   */
+  async endOffset(): Promise<number> {
+    const { settings } = this;
+    const admin = new Admin({ bootstrapBrokers: [...settings.brokers], clientId: `${settings.clientId}-admin`, connectTimeout: settings.connectTimeoutMs });
+    try {
+      if ((await leaderOf(admin, settings.topic, settings.partition)) === undefined) return 0;
+      return Number(await listOffset(admin, settings.topic, settings.partition, -1n));
+    } catch (error) {
+      if (isUnknownTopic(error)) return 0;
+      throw error;
+    } finally {
+      await admin.close();
+    }
+  }
+
   open(afterOffset: number, signal: AbortSignal): AsyncIterable<EventEnvelope<E>> {
     return this.read(BigInt(afterOffset), signal);
   }
@@ -148,7 +167,14 @@ export class KafkaEventTopicSource<E = unknown> implements SourceProvider<E> {
             '',
           );
         } catch (error) {
-          if (hasApiError(error, 'OFFSET_OUT_OF_RANGE')) throw new OffsetOutOfRangeError(topic, partition, next);
+          if (hasApiError(error, 'OFFSET_OUT_OF_RANGE')) {
+            // A partition whose leader just took over (a new topic) can answer this for a moment:
+            // fail only when the offset really lies outside what the partition holds.
+            const [start, end] = await Promise.all([listOffset(admin, topic, partition, -2n), listOffset(admin, topic, partition, -1n)]);
+            if (next < start || next > end) throw new OffsetOutOfRangeError(topic, partition, next);
+            await abortableDelay(settings.missingTopicRetryMs, signal);
+            continue;
+          }
           if (isUnknownTopic(error)) {
             admin.clearMetadata();
             continue;
@@ -201,6 +227,14 @@ async function leaderOf(admin: Admin, topic: string, partition: number): Promise
     return undefined;
   }
   return metadata.brokers.get(leader);
+}
+
+/** ListOffsets of one partition: `-1n` the high watermark, `-2n` the log start. */
+async function listOffset(admin: Admin, topic: string, partition: number, timestamp: bigint): Promise<bigint> {
+  const [answer] = await admin.listOffsets({ topics: [{ name: topic, partitions: [{ partitionIndex: partition, timestamp }] }] });
+  const found = answer?.partitions.find((p) => p.partitionIndex === partition);
+  if (found === undefined) throw new Error(`ListOffsets returned no offset for ${topic}-${partition}`);
+  return found.offset;
 }
 
 function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {

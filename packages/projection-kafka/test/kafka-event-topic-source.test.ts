@@ -55,6 +55,7 @@ describe('KafkaEventTopicSource', () => {
     try {
       expect(await journal.writeMessages([write('a', 1, 10), write('b', 1, 10)])).toEqual([undefined, undefined]);
       expect(await journal.writeMessages([write('c', 1, 10)])).toEqual([undefined]);
+      expect(await source.endOffset()).toBe(30);
       const first = run();
       await awaitCondition(() => first.status().storedOffset === 30, { timeoutMs: 30_000, message: 'the first projection stored offset 30' });
       await first.stop();
@@ -73,6 +74,11 @@ describe('KafkaEventTopicSource', () => {
       await second.stop();
       expect(seen.map((s) => [s.offset, s.id, s.seq])).toEqual([...Array.from({ length: 5 }, (_, i) => [31 + i, 'a', 11 + i]), [36, 'b', 11]]);
       expect(KafkaEventTopicSource.kafkaOffsetOf(36)).toBe(35n);
+      // An offset past the end (the topic was recreated, the offset store belongs to another) fails loudly.
+      const abort = new AbortController();
+      const beyond = source.open(1_000, abort.signal)[Symbol.asyncIterator]();
+      await expect(beyond.next()).rejects.toMatchObject({ code: 'ERR_KAFKA_OFFSET_OUT_OF_RANGE', message: `offset 1000 of ${topic}-0 is out of range` });
+      abort.abort();
     } finally {
       await journal.close();
     }
@@ -82,6 +88,7 @@ describe('KafkaEventTopicSource', () => {
     const topic = `${prefix}events-late`;
     const store = new InMemoryOffsetStore();
     const seen: number[] = [];
+    expect(await KafkaEventTopicSource.create({ brokers, topic }).endOffset()).toBe(0);
     const projection = Projection.atLeastOnce<{ n: number }>({
       name: 'late',
       source: KafkaEventTopicSource.create({ brokers, topic, maxWaitMs: 100, missingTopicRetryMs: 50 }),
