@@ -4,7 +4,7 @@ import { InMemorySnapshotStore, Persistence } from '@troupe/persistence';
 import { KafkaJournal, eventTopicMapperTo } from '@troupe/persistence-kafka';
 import { CassandraOffsetStore } from '@troupe/projection-cassandra';
 import { KafkaEventTopicSource } from '@troupe/projection-kafka';
-import { CassandraAggregationProjection } from './cassandra-aggregation-projection.js';
+import { CassandraAggregationProjection, type CassandraAggregationProjectionOptions } from './cassandra-aggregation-projection.js';
 import { CassandraReadModel } from './cassandra-read-model.js';
 import { FeedIngestion } from './feed-ingestion.js';
 import { WeatherHttpApi } from './http-api.js';
@@ -36,6 +36,8 @@ export interface WeatherServicesPipelineOptions extends ServicesSettings {
   readonly stationsFile?: string;
   /** @default the system's logger */
   readonly logger?: Logger;
+  /** Passed to the in-process projection: called after each batch's writes, before its offset is stored (metrics such as lag). */
+  readonly onBatchWritten?: CassandraAggregationProjectionOptions['onBatchWritten'];
 }
 
 /** A Cassandra client on `contactPoints`, connected (rejects naming the address when none answers). */
@@ -91,7 +93,16 @@ export class WeatherServicesPipeline {
     // Stations keep no snapshots: a year of hourly readings replays from Kafka in well under a second.
     Persistence.configure(system, { journals: { default: journal }, snapshotStores: { default: new InMemorySnapshotStore() } });
     const source = weatherEventSource(options);
-    const projection = options.projection === false ? undefined : CassandraAggregationProjection.start({ system, source, offsetStore, readModel });
+    const projection =
+      options.projection === false
+        ? undefined
+        : CassandraAggregationProjection.start({
+            system,
+            source,
+            offsetStore,
+            readModel,
+            ...(options.onBatchWritten === undefined ? {} : { onBatchWritten: options.onBatchWritten }),
+          });
     const stations = system.spawn(() => new WeatherStations(), { name: 'stations' });
     const ingestion = new FeedIngestion(stations);
     const api = await WeatherHttpApi.listen({ ingestion, queries: readModel, ...(options.port === undefined ? {} : { port: options.port }) });
