@@ -1,9 +1,9 @@
 import cassandra from 'cassandra-driver';
 import { type OffsetStore, OffsetStoreError, type ProjectionId } from '@troupe/projection';
 import { type SinkConsistency, consistencyOf } from './consistency.js';
-import { checkCqlName } from './cql-names.js';
+import { checkCqlName } from './internal/cql-names.js';
 import { CassandraSinkSchemaError } from './errors.js';
-import { ensureKeyspace, ensureTable } from './keyspace-schema.js';
+import { ensureKeyspace, ensureTable } from './internal/keyspace-schema.js';
 
 /** Options of `CassandraOffsetStore.create`; defaults in `CassandraOffsetStoreDefaults`. */
 export interface CassandraOffsetStoreOptions {

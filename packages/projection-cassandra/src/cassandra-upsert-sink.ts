@@ -1,8 +1,8 @@
 import cassandra from 'cassandra-driver';
 import { type SinkConsistency, consistencyOf } from './consistency.js';
-import { checkCqlName } from './cql-names.js';
+import { checkCqlName } from './internal/cql-names.js';
 import { CassandraSinkSchemaError, CassandraUpsertError } from './errors.js';
-import { runLimited } from './run-limited.js';
+import { runLimited } from './internal/run-limited.js';
 
 /** Options of `CassandraUpsertSink.create`; defaults in `CassandraUpsertSinkDefaults`. */
 export interface CassandraUpsertSinkOptions {

@@ -1,5 +1,5 @@
 import type cassandra from 'cassandra-driver';
-import { CassandraSinkSchemaError } from './errors.js';
+import { CassandraSinkSchemaError } from '../errors.js';
 
 /**
  * Creates `keyspace` (SimpleStrategy, `replicationFactor`) when it is missing. For
