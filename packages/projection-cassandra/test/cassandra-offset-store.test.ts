@@ -5,13 +5,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CassandraOffsetStore } from '../src/index.js';
 import { testClient, uniqueKeyspace } from './fixtures/cassandra-test-client.js';
 
+// The repository's globalSetup sets these when the services answer; without Java, outside CI, it
+// prints a notice and the suites skip. Under CI=true it fails instead, so they never skip there.
+const unavailable = process.env.TROUPE_CASSANDRA_CONTACT_POINTS === undefined;
 const keyspace = uniqueKeyspace('offsets');
 let client: cassandra.Client;
 
 beforeAll(() => {
+  if (unavailable) return;
   client = testClient();
 });
 afterAll(async () => {
+  if (unavailable) return;
   try {
     await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
   } finally {
@@ -19,7 +24,7 @@ afterAll(async () => {
   }
 });
 
-describe('CassandraOffsetStore', () => {
+describe.skipIf(unavailable)('CassandraOffsetStore', () => {
   it('stores, reads back, overwrites and clears an offset per projection id, in a table a new client sees', async () => {
     const store = await CassandraOffsetStore.create({ client, keyspace });
     const a = { name: 'totals', key: 'tag:orders' };

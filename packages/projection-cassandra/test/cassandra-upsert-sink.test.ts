@@ -7,17 +7,22 @@ import { contactPoint, testClient, uniqueKeyspace } from './fixtures/cassandra-t
 // @ts-expect-error a plain ES module shared with the child program, without types
 import { TABLES, syntheticEvent } from './fixtures/ledger-schema.mjs';
 
+// The repository's globalSetup sets these when the services answer; without Java, outside CI, it
+// prints a notice and the suites skip. Under CI=true it fails instead, so they never skip there.
+const unavailable = process.env.TROUPE_CASSANDRA_CONTACT_POINTS === undefined;
 const keyspace = uniqueKeyspace('upserts');
 const child = fileURLToPath(new URL('./fixtures/ledger-child.mjs', import.meta.url));
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 let client: cassandra.Client;
 
 beforeAll(async () => {
+  if (unavailable) return;
   client = testClient();
   await client.execute(`CREATE KEYSPACE IF NOT EXISTS ${keyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
   for (const cql of TABLES as string[]) await client.execute(cql.replace('%s', keyspace));
 });
 afterAll(async () => {
+  if (unavailable) return;
   try {
     await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
   } finally {
@@ -27,7 +32,7 @@ afterAll(async () => {
 
 const numberOf = (value: unknown): number => (typeof value === 'number' ? value : (value as cassandra.types.Long).toNumber());
 
-describe('CassandraUpsertSink', () => {
+describe.skipIf(unavailable)('CassandraUpsertSink', () => {
   it('upserts rows keyed by the primary key: writing them again leaves the same table', async () => {
     const sink = await CassandraUpsertSink.create({ client, keyspace, table: 'entity_event', columns: ['entity', 'seq_nr', 'amount'], maxBatchRows: 3 });
     const rows = Array.from({ length: 20 }, (_, i) => [`u${i % 4}`, cassandra.types.Long.fromNumber(i), i] as const);
@@ -63,7 +68,7 @@ describe('CassandraUpsertSink', () => {
   });
 });
 
-describe('CassandraUpsertSink with CassandraOffsetStore under SIGKILL', () => {
+describe.skipIf(unavailable)('CassandraUpsertSink with CassandraOffsetStore under SIGKILL', () => {
   it('leaves the tables exactly as one pass would after the projection process was killed mid-batch four times, while a counter beside them over-counts', async () => {
     const EVENTS = 2_000;
     const KILLS = 4;

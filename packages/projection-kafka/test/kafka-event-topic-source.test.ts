@@ -7,6 +7,9 @@ import { awaitCondition } from '@troupe/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KafkaEventTopicSource } from '../src/index.js';
 
+// The repository's globalSetup sets these when the services answer; without Java, outside CI, it
+// prints a notice and the suites skip. Under CI=true it fails instead, so they never skip there.
+const unavailable = process.env.TROUPE_KAFKA_BROKERS === undefined;
 const brokers = (process.env.TROUPE_KAFKA_BROKERS ?? '').split(',').filter((b) => b !== '');
 const prefix = `projsrc-${randomUUID().slice(0, 8)}-`;
 
@@ -26,6 +29,7 @@ function write(persistenceId: string, from: number, count: number): AtomicWrite 
 }
 
 afterAll(async () => {
+  if (unavailable) return;
   const admin = new Admin({ bootstrapBrokers: brokers, clientId: 'projection-kafka-cleanup' });
   try {
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
@@ -35,7 +39,7 @@ afterAll(async () => {
   }
 });
 
-describe('KafkaEventTopicSource', () => {
+describe.skipIf(unavailable)('KafkaEventTopicSource', () => {
   it('gives every event of a partition with offset = Kafka offset + 1, and a new projection resumes from the stored offset without a consumer group', async () => {
     const topic = `${prefix}events-a`;
     const journal = await KafkaJournal.connect({ brokers, journalTopicPrefix: `${prefix}j-`, eventTopicMapper: eventTopicMapperTo(topic) });

@@ -21,6 +21,9 @@ import { CassandraCorrectingBatch } from '../../src/cassandra-correcting-batch.j
 import { WeatherServicesPipeline } from '../../src/services-pipeline.js';
 import { type Rows, aggregatesFromCsv } from '../fixtures/csv-aggregates.js';
 
+// The repository's globalSetup sets these when the services answer; without Java, outside CI, it
+// prints a notice and the suites skip. Under CI=true it fails instead, so they never skip there.
+const unavailable = process.env.TROUPE_KAFKA_BROKERS === undefined || process.env.TROUPE_CASSANDRA_CONTACT_POINTS === undefined;
 const exampleDir = fileURLToPath(new URL('../..', import.meta.url));
 const brokers = (process.env.TROUPE_KAFKA_BROKERS ?? '').split(',').filter((s) => s !== '');
 const contactPoints = (process.env.TROUPE_CASSANDRA_CONTACT_POINTS ?? '').split(',').filter((s) => s !== '');
@@ -38,6 +41,7 @@ const lines = gunzipSync(readFileSync(join(exampleDir, 'data/ny-sf-2008.csv.gz')
   .split('\n');
 
 afterAll(async () => {
+  if (unavailable) return;
   const admin = new Admin({ bootstrapBrokers: brokers, clientId: 'weather-test-cleanup' });
   try {
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(`weather-${run}-`));
@@ -47,7 +51,7 @@ afterAll(async () => {
   }
 });
 
-describe('example: weather on Kafka + Cassandra — exactness under SIGKILL', () => {
+describe.skipIf(unavailable)('example: weather on Kafka + Cassandra — exactness under SIGKILL', () => {
   it('ends with Cassandra aggregates equal to the CSV and to the batch recomputation from the topic, exactly, after the projection process was killed mid-stream five times', async () => {
     expect(lines).toHaveLength(17_568);
     expect(brokers.length * contactPoints.length).toBeGreaterThan(0);

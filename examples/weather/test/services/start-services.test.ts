@@ -7,6 +7,9 @@ import cassandra from 'cassandra-driver';
 import { runNodeProgram } from '@troupe/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 
+// The repository's globalSetup sets these when the services answer; without Java, outside CI, it
+// prints a notice and the suites skip. Under CI=true it fails instead, so they never skip there.
+const unavailable = process.env.TROUPE_KAFKA_BROKERS === undefined || process.env.TROUPE_CASSANDRA_CONTACT_POINTS === undefined;
 const exampleDir = fileURLToPath(new URL('../..', import.meta.url));
 const run = randomUUID().replaceAll('-', '').slice(0, 10);
 const env = {
@@ -18,6 +21,7 @@ const env = {
 };
 
 afterAll(async () => {
+  if (unavailable) return;
   const admin = new Admin({ bootstrapBrokers: env.TROUPE_KAFKA_BROKERS.split(','), clientId: 'weather-smoke-cleanup' });
   const client = new cassandra.Client({ contactPoints: env.TROUPE_CASSANDRA_CONTACT_POINTS.split(','), localDataCenter: 'datacenter1' });
   try {
@@ -30,7 +34,7 @@ afterAll(async () => {
   }
 });
 
-describe('example: weather — npm run start:services', () => {
+describe.skipIf(unavailable)('example: weather — npm run start:services', () => {
   it('ingests, streams into Cassandra, answers queries and finds nothing to correct; a second run stores nothing twice', async () => {
     const first = await runNodeProgram(['dist/main-services.js', '--once', '--port', '0'], { cwd: exampleDir, env, timeoutMs: 300_000 });
     expect({ code: first.code, stderr: first.stderr }).toEqual({ code: 0, stderr: '' });
