@@ -24,11 +24,15 @@ import { median, syntheticEnvelopes } from './synthetic-events.js';
 
 const COUNTS = { noSink: 300_000, sqlite: 100_000, cassandra: 50_000, stations: 100, batch: 500 } as const;
 const ROUNDS = { noSink: 5, sqlite: 7, cassandra: 5 } as const;
-/** End-to-end runs: [readings (undefined = the whole file), offered readings/s (0 = as fast as it goes)]. */
-const LOAD_RUNS: readonly (readonly [number | undefined, number])[] = [
-  [undefined, 0],
-  [60_000, 10_000],
-  [60_000, 2_000],
+/**
+ * End-to-end runs: [readings (undefined = the whole file), offered readings/s (0 = as fast as
+ * it goes), lines per upload]. Throughput with large uploads; lag with 100-line uploads, closer
+ * to a live feed than 1,000 readings landing at once.
+ */
+const LOAD_RUNS: readonly (readonly [number | undefined, number, number])[] = [
+  [undefined, 0, 1000],
+  [60_000, 10_000, 100],
+  [60_000, 2_000, 100],
 ];
 const TARGETS = { eventsPerSecond: 20_000, ratio: 0.8, lagP99Ms: 1_000, atRate: 10_000 } as const;
 
@@ -106,9 +110,9 @@ async function main(): Promise<void> {
 
   const loads: (LoadRunResult & { scenario: string })[] = [];
   if (wanted('end-to-end')) {
-    for (const [readings, rate] of LOAD_RUNS) {
-      const scenario = `end-to-end-kafka-cassandra-${readings === undefined ? 'all' : readings}-readings-${rate === 0 ? 'max-rate' : `${rate}-per-s`}`;
-      const result = await loadRun(readings, rate);
+    for (const [readings, rate, chunk] of LOAD_RUNS) {
+      const scenario = `end-to-end-kafka-cassandra-${readings === undefined ? 'all' : readings}-readings-${rate === 0 ? 'max-rate' : `${rate}-per-s`}-uploads-of-${chunk}`;
+      const result = await loadRun(readings, rate, chunk);
       console.log(JSON.stringify({ scenario, ...result }));
       loads.push({ scenario, ...result });
       figures.push(
@@ -144,7 +148,7 @@ async function main(): Promise<void> {
     servers: 'single-node Apache Kafka 3.9.1 and Apache Cassandra 5.0.6 on 127.0.0.1 (scripts/services), same machine',
     statistic: `throughput pairs: median of ${ROUNDS.noSink} (no sink) / ${ROUNDS.sqlite} (sqlite) / ${ROUNDS.cassandra} (cassandra) rounds after 1 warm-up per subject, subjects in turn each round; end to end: one run each`,
     loadAverage1m: { before: Math.round(loadBefore * 100) / 100, after: Math.round((loadavg()[0] ?? 0) * 100) / 100 },
-    counts: { ...COUNTS, loadRuns: LOAD_RUNS.map(([readings, rate]) => ({ readings: readings ?? 'all (395,453)', offeredRate: rate })) },
+    counts: { ...COUNTS, loadRuns: LOAD_RUNS.map(([readings, rate, chunk]) => ({ readings: readings ?? 'all (395,453)', warmup: 5000, offeredRate: rate, linesPerUpload: chunk })) },
   };
   const file = fileURLToPath(new URL('../../results/projection.json', import.meta.url));
   await mkdir(fileURLToPath(new URL('../../results/', import.meta.url)), { recursive: true });
