@@ -45,6 +45,7 @@ interface Figure {
   readonly unit: string;
 }
 
+const WIDTH = 72;
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
 const runs = new Map<string, number[]>();
 const figures: Figure[] = [];
@@ -56,7 +57,9 @@ async function pair(scenario: string, rounds: number, subjects: Record<Subject, 
   for (const run of Object.values(subjects)) await run();
   const measured: Record<Subject, number[]> = { projection: [], raw: [] };
   for (let i = 0; i < rounds; i++) {
-    for (const subject of ['projection', 'raw'] as const) measured[subject].push(await subjects[subject]());
+    // Alternating which goes first, so a periodic cost of the server (a memtable flush, a compaction) does not fall on one subject.
+    const order = i % 2 === 0 ? (['projection', 'raw'] as const) : (['raw', 'projection'] as const);
+    for (const subject of order) measured[subject].push(await subjects[subject]());
   }
   for (const subject of ['projection', 'raw'] as const) {
     runs.set(`${scenario}/${subject}`, measured[subject].map(Math.round));
@@ -122,21 +125,24 @@ async function main(): Promise<void> {
         { scenario, subject: 'projection', value: result.lagMs.p99, unit: 'ms lag p99' },
       );
       if (rate === TARGETS.atRate) {
+        // The target is the lag at that rate: a run whose ingest did not reach it (within 5%) does not meet it, whatever its lag.
+        const reached = result.ingestRate >= TARGETS.atRate * 0.95;
+        judgements.push({ scenario, what: 'ingested readings/s', value: result.ingestRate, target: `≥ ${TARGETS.atRate * 0.95} (the rate of the lag target)`, result: reached ? 'PASS' : 'FAIL' });
         judgements.push({
           scenario,
           what: 'lag p99 (ms)',
           value: result.lagMs.p99,
-          target: `≤ ${TARGETS.lagP99Ms} at ${TARGETS.atRate}/s offered`,
-          result: result.lagMs.p99 <= TARGETS.lagP99Ms ? 'PASS' : 'FAIL',
+          target: `≤ ${TARGETS.lagP99Ms} at ${TARGETS.atRate}/s`,
+          result: reached && result.lagMs.p99 <= TARGETS.lagP99Ms ? 'PASS' : 'FAIL',
         });
       }
     }
   }
 
-  console.log('\nscenario                                                  subject      value  unit');
-  for (const f of figures) console.log(`${f.scenario.padEnd(58)}${f.subject.padEnd(11)}${f.value.toLocaleString('en-US').padStart(9)}  ${f.unit}`);
+  console.log(`\n${'scenario'.padEnd(WIDTH)}subject        value  unit`);
+  for (const f of figures) console.log(`${f.scenario.padEnd(WIDTH)}${f.subject.padEnd(11)}${f.value.toLocaleString('en-US').padStart(9)}  ${f.unit}`);
   console.log('');
-  for (const j of judgements) console.log(`${j.scenario.padEnd(58)}${j.what.padEnd(28)}${String(j.value).padStart(9)}  ${j.target}  ${j.result}`);
+  for (const j of judgements) console.log(`${j.scenario.padEnd(WIDTH)}${j.what.padEnd(28)}${String(j.value).padStart(9)}  ${j.target}  ${j.result}`);
   if (only !== undefined) return;
 
   const header = {

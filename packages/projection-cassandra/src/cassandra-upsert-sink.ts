@@ -145,7 +145,12 @@ export class CassandraUpsertSink {
 
   private byPartition(rows: readonly UpsertRow[]): Map<string, UpsertRow[]> {
     const groups = new Map<string, UpsertRow[]>();
-    for (const row of rows) addTo(groups, partitionText(this.partitionKey.map((i) => row[i])), row);
+    const [only, ...more] = this.partitionKey;
+    for (const row of rows) {
+      // A one-column text partition key (the usual entity id) is its own group key; anything else is encoded.
+      const value = more.length === 0 ? row[only as number] : undefined;
+      addTo(groups, typeof value === 'string' ? value : partitionText(this.partitionKey.map((i) => row[i])), row);
+    }
     return groups;
   }
 
