@@ -1,5 +1,5 @@
 import type { ActorSystem } from '@troupe/core';
-import type { ReadJournal } from '@troupe/persistence';
+import type { EventEnvelope, ReadJournal } from '@troupe/persistence';
 import { EventsByTagSource, Projection, type RestartBackoffOptions, SqliteOffsetStore } from '@troupe/projection';
 import { validateReading } from './reading.js';
 import { SqliteReadModel } from './sqlite-read-model.js';
@@ -31,6 +31,18 @@ export interface AggregationProjectionOptions {
 }
 
 /**
+ * The projections' `decode`: the journal is trusted no more than the HTTP body, so an event
+ * that is not a valid reading stops the projection, naming it, instead of reaching the read model.
+ * @throws TypeError
+ */
+export function decodeWeatherEvent({ event }: EventEnvelope<WeatherStationEvent>): WeatherStationEvent {
+  if (event?.type !== 'reading-recorded') throw new TypeError(`unknown weather station event ${JSON.stringify((event as { type?: unknown } | null)?.type)}`);
+  const result = validateReading(event.reading);
+  if (!result.ok) throw new TypeError(`invalid reading: ${result.reason}`);
+  return { type: 'reading-recorded', reading: result.reading };
+}
+
+/**
  * The stream stage: an exactly-once projection over the live `eventsByTag('weather')` that
  * writes each batch's readings into `raw_weather_data` and recomputes the daily, monthly
  * and annual rows they touch (`SqliteReadModel.applyReadings`), in the same SQLite
@@ -58,14 +70,7 @@ export class AggregationProjection {
       groupAfterEnvelopes: options.groupAfterEnvelopes ?? 500,
       groupAfterMs: options.groupAfterMs ?? 50,
       restartBackoff: options.restartBackoff ?? { minBackoffMs: 200, maxBackoffMs: 5_000, randomFactor: 0.2 },
-      // The journal is trusted no more than the HTTP body: an event that is not a valid
-      // reading stops the projection, naming it, instead of reaching the read model.
-      decode: ({ event }) => {
-        if (event?.type !== 'reading-recorded') throw new TypeError(`unknown weather station event ${JSON.stringify((event as { type?: unknown } | null)?.type)}`);
-        const result = validateReading(event.reading);
-        if (!result.ok) throw new TypeError(`invalid reading: ${result.reason}`);
-        return { type: 'reading-recorded', reading: result.reading };
-      },
+      decode: decodeWeatherEvent,
       handler: (batch) => {
         readModel.applyReadings(batch.map((envelope) => envelope.event.reading));
         options.onBatchWritten?.(++batches);

@@ -14,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CorrectingBatch } from '../src/correcting-batch.js';
 import { SqliteReadModel } from '../src/sqlite-read-model.js';
 import { WeatherPipeline } from '../src/weather-pipeline.js';
+import { type Rows, aggregatesFromCsv } from './fixtures/csv-aggregates.js';
 
 const exampleDir = fileURLToPath(new URL('..', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'troupe-weather-exact-'));
@@ -29,63 +30,6 @@ const lines = gunzipSync(readFileSync(join(exampleDir, 'data/ny-sf-2008.csv.gz')
   .toString('utf8')
   .trimEnd()
   .split('\n');
-
-interface Rows {
-  dailyTemperature: Map<string, Record<string, number | string>>;
-  dailyPrecipitation: Map<string, Record<string, number | string>>;
-  monthlyTemperature: Map<string, Record<string, number | string>>;
-  annualPrecipitation: Map<string, Record<string, number | string>>;
-}
-
-/**
- * The aggregates computed straight from the CSV lines with this test's own code, by the
- * rules the README states: hours in order; a dew point of 999.9 marks an hour without a
- * temperature; population variance (two passes); a trace (-0.1) of rain counts 0; a month's
- * high and low over its days; a year's precipitation summed over its days in date order.
- */
-function aggregatesFromCsv(csv: readonly string[]): Rows {
-  const days = new Map<string, { stationId: string; year: number; month: number; day: number; temps: number[]; precip: number[] }>();
-  for (const line of csv) {
-    const f = line.split(',');
-    const [stationId, year, month, day] = [f[0] as string, Number(f[1]), Number(f[2]), Number(f[3])];
-    const key = `${stationId}|${f[1]}-${f[2]}-${f[3]}`;
-    let d = days.get(key);
-    if (d === undefined) days.set(key, (d = { stationId, year, month, day, temps: [], precip: [] }));
-    if (f[6] !== '999.9') d.temps.push(Number(f[5]));
-    d.precip.push(f[11] === '-0.1' ? 0 : Number(f[11]));
-  }
-  const rows: Rows = { dailyTemperature: new Map(), dailyPrecipitation: new Map(), monthlyTemperature: new Map(), annualPrecipitation: new Map() };
-  for (const [key, d] of days) {
-    const id = { stationId: d.stationId, year: d.year, month: d.month, day: d.day };
-    let rain = 0;
-    for (const p of d.precip) rain += p;
-    rows.dailyPrecipitation.set(key, { ...id, precipitation: rain });
-    const yearKey = `${d.stationId}|${d.year}`;
-    const year = rows.annualPrecipitation.get(yearKey);
-    // The CSV is in date order per station, so this sums the days in date order.
-    rows.annualPrecipitation.set(yearKey, { stationId: d.stationId, year: d.year, precipitation: ((year?.precipitation as number | undefined) ?? 0) + rain });
-    if (d.temps.length === 0) continue;
-    let sum = 0;
-    for (const t of d.temps) sum += t;
-    const mean = sum / d.temps.length;
-    let squares = 0;
-    for (const t of d.temps) squares += (t - mean) * (t - mean);
-    const variance = squares / d.temps.length;
-    const high = Math.max(...d.temps);
-    const low = Math.min(...d.temps);
-    rows.dailyTemperature.set(key, { ...id, high, low, mean, variance, stdev: Math.sqrt(variance), hours: d.temps.length });
-    const monthKey = key.slice(0, -3);
-    const month = rows.monthlyTemperature.get(monthKey);
-    rows.monthlyTemperature.set(monthKey, {
-      stationId: d.stationId,
-      year: d.year,
-      month: d.month,
-      high: Math.max(high, (month?.high as number | undefined) ?? -Infinity),
-      low: Math.min(low, (month?.low as number | undefined) ?? Infinity),
-    });
-  }
-  return rows;
-}
 
 function readModelRows(path: string): Rows {
   const readModel = SqliteReadModel.open(path);

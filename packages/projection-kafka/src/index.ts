@@ -1,0 +1,1 @@
+export { KafkaEventTopicSource, KafkaEventTopicSourceDefaults, type KafkaEventTopicSourceOptions } from './kafka-event-topic-source.js';
