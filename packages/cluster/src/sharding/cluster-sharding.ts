@@ -24,6 +24,7 @@ const instances = new WeakMap<Cluster, ClusterSharding>();
 export class ClusterSharding {
   private readonly regions = new Map<string, { readonly ref: ActorRef<RegionMessage>; readonly settings: EntityTypeSettings<unknown> }>();
   private unsubscribe: (() => void) | undefined;
+  private removeExitTask: (() => void) | undefined;
 
   private constructor(private readonly cluster: Cluster) {}
 
@@ -69,6 +70,7 @@ export class ClusterSharding {
       { name },
     );
     this.regions.set(settings.typeName, { ref, settings });
+    this.removeExitTask ??= this.cluster.addExitTask(() => this.whenHandedOff());
     this.unsubscribe ??= this.cluster.subscribe(
       (event) => {
         if (event.type === 'ring-changed' || event.type === 'leader-changed') return;
@@ -119,6 +121,24 @@ export class ClusterSharding {
       if (answer.status === 'fulfilled') stats.set(nodes[i] as string, answer.value);
     });
     return stats;
+  }
+
+  /**
+   * Settles once every region of this node has handed all its shards off (a leaving node
+   * waits for it before Exiting, so nothing a region buffered is lost), each bounded by
+   * its type's handoff timeout plus two retry intervals.
+   */
+  private async whenHandedOff(): Promise<void> {
+    await Promise.all(
+      [...this.regions.values()].map(async ({ ref, settings }) => {
+        const timeoutMs = settings.handoffTimeoutMs + 2 * settings.retryIntervalMs;
+        try {
+          await ref.ask<true>((replyTo) => ({ t: 'sh-when-handed-off', replyTo }), { timeoutMs });
+        } catch (error) {
+          this.cluster.system.log.warn(`sharding "${settings.typeName}": handoffs not finished within ${timeoutMs} ms of leaving; leaving anyway`, { error });
+        }
+      }),
+    );
   }
 
   private regionOf(typeKey: EntityTypeKey<unknown>) {
