@@ -164,6 +164,30 @@ describe('ClusterSharding (3 processes on 127.0.0.1, persistent entities on a sh
     const next = await ask(h, 0, 'add', onVictim, 5000, 10_000);
     for (const [i, id] of onVictim.entries()) expect(next[i]?.reply).toMatchObject({ id, seq: 2, node: started.get(id)?.node });
   });
+
+  it('refuses a node started with another shard count as it joins: it reports the mismatch and leaves, the cluster keeps serving', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'troupe-sharding-'));
+    const journal = join(dir, 'journal.db');
+    const typeName = `counter-${process.pid}-${Date.now()}`;
+    const h = await MultiNodeHarness.start({
+      script,
+      nodes: 2,
+      startOrder: 'sequential',
+      args: (i, started) => [JSON.stringify({ secret: SECRET, seeds: i === 0 ? [] : [(started[0] as NodeReport).hostPort], journal, typeName, numberOfShards: i === 0 ? 100 : 50 })],
+    });
+    harness = h;
+    const [first, second] = h.nodes.map(addressOf) as [string, string];
+    const reportOf = (i: number, type: string) => (h.nodes[i] as { messages: unknown[] }).messages.find((m) => (m as { type: string }).type === type) as Record<string, unknown> | undefined;
+    // No entity message is sent: the regions' check at join finds the mismatch.
+    await h.waitFor(() => reportOf(1, 'terminated') !== undefined, 20_000, 'the node with the other shard count gone');
+    expect(reportOf(1, 'terminated')).toMatchObject({ reason: 'removed' });
+    expect(reportOf(1, 'sharding-event')).toMatchObject({ event: { type: 'shard-count-mismatch', typeName, node: second, other: first, local: 50, remote: 100 } });
+    await h.waitFor(() => reportOf(0, 'sharding-event') !== undefined && seesUp(h.nodes[0] as never, [first]), 20_000, 'the first node alone, having seen the mismatch');
+    expect(reportOf(0, 'sharding-event')).toMatchObject({ event: { type: 'shard-count-mismatch', typeName, node: first, other: second, local: 100, remote: 50 } });
+    expect(reportOf(0, 'terminated')).toBeUndefined();
+    const answers = await ask(h, 0, 'add', ids.slice(0, 5), 5000, 10_000);
+    for (const answer of answers) expect(answer.reply).toMatchObject({ node: first, seq: 1 });
+  });
 });
 
 type Started = { type: 'entity-started'; id: string; node: string; lastSequenceNr: number };

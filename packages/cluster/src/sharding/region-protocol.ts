@@ -62,8 +62,17 @@ export interface ShardCountRefused {
   readonly n: number;
 }
 
+/** Region → region, once per member as soon as both are known: the sender's shard count, so a mismatch is found at join, not at the first message. */
+export interface ShardCountCheck {
+  readonly t: 'sh-count-check';
+  readonly from: ActorRef<RegionMessage>;
+  /** The sending region's node address. */
+  readonly node: string;
+  readonly n: number;
+}
+
 /** Messages regions send each other (each carries the sender's shard count). */
-export type PeerMessage = DeliverEnvelope | AcquireRequest | AcquireReply | HandedOff | ShardCountRefused;
+export type PeerMessage = DeliverEnvelope | AcquireRequest | AcquireReply | HandedOff | ShardCountRefused | ShardCountCheck;
 
 /** Messages a region receives from its own node. */
 export type LocalRegionMessage =

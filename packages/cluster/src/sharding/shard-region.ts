@@ -28,6 +28,8 @@ export interface RegionHost {
   publish(event: ShardingEvent): void;
   /** The members as this node sees them now. */
   members(): readonly Member[];
+  /** A region on `node` uses another shard count (called once per node). */
+  shardCountMismatch?(node: string, error: ShardCountMismatchError): void;
 }
 
 /**
@@ -47,6 +49,8 @@ export class ShardRegion extends Actor<RegionMessage> {
   private readonly entityByPath = new Map<string, { readonly shard: number; readonly entityId: string }>();
   private readonly shardOfEntity = new Map<string, number>();
   private readonly mismatchReported = new Set<string>();
+  /** Nodes told this region's shard count. */
+  private readonly countChecked = new Set<string>();
   // Random start: a restarted region never reuses the round numbers of its previous incarnation, so a late reply cannot count.
   private nextRound = randomInt(1, 2 ** 47);
   /** The clock as of the last tick: entity activity is timed at tick granularity (reading the clock per message cost 8 % of a local sharded tell, measured). */
@@ -73,6 +77,7 @@ export class ShardRegion extends Actor<RegionMessage> {
     this.now = this.context.system.clock.now();
     this.context.timers.startPeriodicTimer(TICK, { t: 'sh-tick' }, this.settings.retryIntervalMs);
     this.acquireRememberedShards();
+    this.checkCounts();
   }
 
   receive(msg: RegionMessage): void {
@@ -100,6 +105,9 @@ export class ShardRegion extends Actor<RegionMessage> {
         return;
       case 'sh-count-refused':
         this.reportMismatch(msg.node, msg.n);
+        return;
+      case 'sh-count-check':
+        this.acceptsCount(msg);
         return;
       case 'sh-members':
         this.membersChanged(ShardAllocation.of(msg.members, this.settings.role));
@@ -297,6 +305,7 @@ export class ShardRegion extends Actor<RegionMessage> {
     }
     this.rerouteUnrouted();
     this.acquireRememberedShards();
+    this.checkCounts();
   }
 
   private beginHandoff(shard: Shard): void {
@@ -395,6 +404,19 @@ export class ShardRegion extends Actor<RegionMessage> {
     const error = new ShardCountMismatchError(this.settings.typeName, node, this.settings.numberOfShards, remote);
     this.context.system.log.error(error.message, { error });
     this.host.publish({ type: 'shard-count-mismatch', typeName: this.settings.typeName, node: this.self, other: node, local: this.settings.numberOfShards, remote });
+    this.host.shardCountMismatch?.(node, error);
+  }
+
+  /** Tells every live member's region our shard count once (its region answers only a mismatch; one started later checks us itself). */
+  private checkCounts(): void {
+    const members = this.host.members();
+    for (const node of this.countChecked) if (!members.some((m) => m.address === node)) this.countChecked.delete(node);
+    for (const member of members) {
+      const node = member.address;
+      if (node === this.self || member.status === 'down' || member.status === 'removed' || this.countChecked.has(node)) continue;
+      this.countChecked.add(node);
+      this.host.regionOn(node).tell({ t: 'sh-count-check', from: this.context.self, node: this.self, n: this.settings.numberOfShards });
+    }
   }
 
   private stats(): ShardRegionStats {
