@@ -147,6 +147,8 @@ describe('ClusterSharding (3 nodes in one process)', () => {
   it('refuses a node configured with another shard count at join, with a clear error event on both: the younger node leaves', async () => {
     const type = EntityTypeKey.of<Msg>(`greeter${++typeCounter}`);
     const a = await startNode();
+    // Up before B joins, so A is the older (two members made Up in one leader round are ordered by address instead).
+    await a.whenUp;
     const b = await startNode(a);
     const events: ShardingEvent[] = [];
     for (const n of [a, b]) n.system.eventStream.subscribe(SHARDING_TOPIC, (e) => events.push(e as ShardingEvent));

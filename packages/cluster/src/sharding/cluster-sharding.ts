@@ -170,7 +170,10 @@ export class ClusterSharding {
       if (self === undefined || other === undefined || !isYounger(self, other)) continue;
       this.leavingForMismatch = true;
       this.cluster.system.log.error(`${error.message}; this node joined later, so it leaves the cluster`, { error });
-      this.cluster.leave().catch((cause: unknown) => this.cluster.system.log.error('leaving after a shard-count mismatch failed', { error: cause }));
+      // Not from inside the membership listener that may have called this: the leave changes the membership itself.
+      Promise.resolve()
+        .then(() => this.cluster.leave())
+        .catch((cause: unknown) => this.cluster.system.log.error('leaving after a shard-count mismatch failed', { error: cause }));
       return;
     }
   }
@@ -182,7 +185,7 @@ export class ClusterSharding {
   }
 }
 
-/** True when `a` joined after `b`: a higher up number, or not Up yet (ties: the higher address). */
+/** True when `a` became Up after `b` (a higher up number; members made Up in one leader round are numbered by address), or is not Up yet (ties: the higher address). */
 function isYounger(a: Member, b: Member): boolean {
   const ageA = a.upNumber === 0 ? Infinity : a.upNumber;
   const ageB = b.upNumber === 0 ? Infinity : b.upNumber;
