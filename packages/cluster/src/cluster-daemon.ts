@@ -95,11 +95,22 @@ export class ClusterDaemon {
     this.exitTimer?.cancel();
   }
 
-  /** Marks this node Leaving; the leader then moves it to Exiting and Removed. */
+  /** Marks this node Leaving; `exit` moves it to Exiting once its exit tasks are done, and the leader then removes it. */
   leave(): void {
     const me = memberOf(this.state, this.self);
     if (me === undefined || (me.status !== 'up' && me.status !== 'joining')) return;
     this.update(withMember(this.state, this.self, withStatus(me, 'leaving')));
+  }
+
+  /**
+   * A Leaving node whose exit tasks are done moves itself to Exiting (the leader then
+   * removes it). The leader does not do it for it: only the node knows when its handoffs
+   * are over.
+   */
+  exit(): void {
+    const me = memberOf(this.state, this.self);
+    if (this.stopped || me?.status !== 'leaving') return;
+    this.update(withMember(this.state, this.self, withStatus(me, 'exiting')));
   }
 
   /** Marks `address` Down (by hand, or from a downing decision). */

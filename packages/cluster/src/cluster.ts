@@ -61,6 +61,8 @@ export class Cluster {
   private resolveTerminated: (reason: ShutdownReason) => void;
   private daemonRef: ClusterDaemon | undefined;
   private shuttingDown: Promise<void> | undefined;
+  private readonly exitTasks = new Set<() => Promise<void>>();
+  private leaving: Promise<void> | undefined;
 
   static {
     // The testing entry point (`@troupe/cluster/testing`) reaches the transport through
@@ -211,7 +213,8 @@ export class Cluster {
   }
 
   /**
-   * Leaves gracefully: Leaving → Exiting → Removed, then shuts the actor system down.
+   * Leaves gracefully: Leaving; then, once every exit task has settled (shard regions
+   * handing their shards off), Exiting → Removed; then shuts the actor system down.
    * Resolves when done.
    */
   async leave(): Promise<void> {
@@ -220,8 +223,22 @@ export class Cluster {
       await this.stop('shutdown');
       return;
     }
-    this.daemon.leave();
-    await this.whenTerminated;
+    this.leaving ??= this.leaveAfterExitTasks();
+    await this.leaving;
+  }
+
+  /**
+   * Registers work that must finish before this node, once Leaving, moves on to Exiting
+   * (e.g. sharding's handoffs). `task` runs when the node starts leaving and must settle
+   * within its own bound; a rejection is logged and does not stop the leave. Returns the
+   * unregister function.
+   */
+  addExitTask(task: () => Promise<void>): () => void {
+    if (typeof task !== 'function') throw new TypeError('Cluster.addExitTask: task must be a function returning a Promise');
+    this.exitTasks.add(task);
+    return () => {
+      this.exitTasks.delete(task);
+    };
   }
 
   /** Stops at once without leaving (peers will notice through the failure detector). */
@@ -241,6 +258,15 @@ export class Cluster {
   private get daemon(): ClusterDaemon {
     if (this.daemonRef === undefined) throw new ClusterShutDownError('unknown', 'use a cluster that did not start');
     return this.daemonRef;
+  }
+
+  private async leaveAfterExitTasks(): Promise<void> {
+    // Leaving first: the regions see it (synchronously, from the membership change) before the tasks ask them.
+    this.daemon.leave();
+    const outcomes = await Promise.allSettled([...this.exitTasks].map(async (task) => task()));
+    for (const outcome of outcomes) if (outcome.status === 'rejected') this.system.log.warn('an exit task failed; leaving anyway', { error: outcome.reason });
+    this.daemonRef?.exit();
+    await this.whenTerminated;
   }
 
   private gossipChanged(_before: Gossip, after: Gossip, events: readonly MemberEvent[]): void {

@@ -27,6 +27,7 @@ export { ClusterSharding } from './sharding/cluster-sharding.js';
 export { EntityRef } from './sharding/entity-ref.js';
 export { EntityTypeKey } from './sharding/entity-type-key.js';
 export { passivate } from './sharding/passivate.js';
+export type { RememberEntitiesStore, RememberedShard } from './sharding/remember-entities-store.js';
 export { ShardCountMismatchError } from './sharding/sharding-errors.js';
 export { SHARDING_TOPIC, type ShardRegionStats, type ShardingEvent } from './sharding/sharding-events.js';
 export { type EntityTypeOptions, type PassivationOptions, SHARDING_DEFAULTS } from './sharding/sharding-settings.js';

@@ -117,12 +117,15 @@ describe('convergence and leader', () => {
     expect(leaderOf(cluster(joiningMember(B), joiningMember(C)), C)).toBe(B);
   });
 
-  it('leader actions move Joining → Up with increasing up numbers, Leaving → Exiting, Exiting and Down → Removed', () => {
+  it('leader actions move Joining → Up with increasing up numbers, Exiting and Down → Removed, and leave Leaving to the member itself', () => {
     const g = cluster(up(A, 1), joiningMember(B), { ...up(C, 2), status: 'leaving' });
     const first = leaderActions(g, A).gossip;
     expect(memberOf(first, B)).toMatchObject({ status: 'up', upNumber: 3 });
-    expect(memberOf(first, C)?.status).toBe('exiting');
-    const second = leaderActions(first, A);
+    // Only the leaving node knows when its handoffs are over: it moves itself to Exiting.
+    expect(memberOf(first, C)?.status).toBe('leaving');
+    expect(leaderActions(first, A).gossip).toBe(first);
+    const exiting = withMember(first, C, withStatus(memberOf(first, C) as Member, 'exiting'));
+    const second = leaderActions(exiting, A);
     expect(second.removed).toEqual([C]);
     expect(memberOf(second.gossip, C)).toBeUndefined();
     expect(second.gossip.tombstones).toEqual([C]);

@@ -18,6 +18,7 @@ export type { EventAdapter } from './event-adapter.js';
 export { InMemoryJournal, type InMemoryJournalOptions } from './in-memory-journal.js';
 export { InMemorySnapshotStore, type InMemorySnapshotStoreOptions } from './in-memory-snapshot-store.js';
 export { JournalListeners } from './journal-listeners.js';
+export { JournalRememberEntitiesStore, type JournalRememberEntitiesStoreOptions, type JournalRememberedShard } from './journal-remember-entities-store.js';
 export { type Journal, type JournalCapabilities, type OrderedPersistenceId, type OrderedRepr, type ReplayRange, type WriteReport, checkReplayRange } from './journal.js';
 export type { BatchingOptions } from './journal-batcher.js';
 export { JsonPayloadSerializer } from './json-payload-serializer.js';

@@ -128,8 +128,10 @@ export interface LeaderActionsResult {
 }
 
 /**
- * One round of leader duties on a converged state: Joining → Up, Leaving → Exiting,
- * Exiting and Down → Removed. Returns the gossip unchanged when there is nothing to do.
+ * One round of leader duties on a converged state: Joining → Up, Exiting and Down →
+ * Removed. Leaving → Exiting is the leaving member's own step (`ClusterDaemon.exit`),
+ * taken once its exit tasks (shard handoffs) are done. Returns the gossip unchanged
+ * when there is nothing to do.
  */
 export function leaderActions(gossip: Gossip, leader: string): LeaderActionsResult {
   let upNumber = Math.max(0, ...gossip.members.map((m) => m.upNumber));
@@ -140,10 +142,6 @@ export function leaderActions(gossip: Gossip, leader: string): LeaderActionsResu
     switch (member.status) {
       case 'joining':
         members.push(withStatus(member, 'up', ++upNumber));
-        dirty = true;
-        break;
-      case 'leaving':
-        members.push(withStatus(member, 'exiting'));
         dirty = true;
         break;
       case 'exiting':

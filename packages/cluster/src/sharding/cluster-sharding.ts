@@ -1,10 +1,13 @@
 import type { ActorRef } from '@troupe/core';
+import { compareAddresses } from '../address/node-address.js';
 import type { Cluster } from '../cluster.js';
+import type { Member } from '../membership/member.js';
 import { EntityRef } from './entity-ref.js';
 import type { EntityTypeKey } from './entity-type-key.js';
 import { type RegionMessage, regionName } from './region-protocol.js';
 import { ShardRegion } from './shard-region.js';
 import { shardIdOf } from './shard-id.js';
+import type { ShardCountMismatchError } from './sharding-errors.js';
 import { SHARDING_TOPIC, type ShardRegionStats, type ShardingEvent } from './sharding-events.js';
 import { type EntityTypeOptions, type EntityTypeSettings, resolveEntityTypeSettings } from './sharding-settings.js';
 
@@ -24,6 +27,10 @@ const instances = new WeakMap<Cluster, ClusterSharding>();
 export class ClusterSharding {
   private readonly regions = new Map<string, { readonly ref: ActorRef<RegionMessage>; readonly settings: EntityTypeSettings<unknown> }>();
   private unsubscribe: (() => void) | undefined;
+  private removeExitTask: (() => void) | undefined;
+  /** Nodes whose regions use another shard count than one of ours, until this node leaves or they are gone. */
+  private readonly mismatches = new Map<string, ShardCountMismatchError>();
+  private leavingForMismatch = false;
 
   private constructor(private readonly cluster: Cluster) {}
 
@@ -65,15 +72,18 @@ export class ClusterSharding {
           publish: (event: ShardingEvent) => {
             if (system.eventStream.hasSubscribers(SHARDING_TOPIC)) system.eventStream.publish(SHARDING_TOPIC, event);
           },
+          shardCountMismatch: (node, error) => this.refuseMismatch(node, error),
         }),
       { name },
     );
     this.regions.set(settings.typeName, { ref, settings });
+    this.removeExitTask ??= this.cluster.addExitTask(() => this.whenHandedOff());
     this.unsubscribe ??= this.cluster.subscribe(
       (event) => {
         if (event.type === 'ring-changed' || event.type === 'leader-changed') return;
         const members = this.cluster.state.members;
         for (const region of this.regions.values()) region.ref.tell({ t: 'sh-members', members });
+        this.leaveIfYounger();
       },
       { initialState: false },
     );
@@ -121,9 +131,63 @@ export class ClusterSharding {
     return stats;
   }
 
+  /**
+   * Settles once every region of this node has handed all its shards off (a leaving node
+   * waits for it before Exiting, so nothing a region buffered is lost), each bounded by
+   * its type's handoff timeout plus two retry intervals.
+   */
+  private async whenHandedOff(): Promise<void> {
+    await Promise.all(
+      [...this.regions.values()].map(async ({ ref, settings }) => {
+        const timeoutMs = settings.handoffTimeoutMs + 2 * settings.retryIntervalMs;
+        try {
+          await ref.ask<true>((replyTo) => ({ t: 'sh-when-handed-off', replyTo }), { timeoutMs });
+        } catch (error) {
+          this.cluster.system.log.warn(`sharding "${settings.typeName}": handoffs not finished within ${timeoutMs} ms of leaving; leaving anyway`, { error });
+        }
+      }),
+    );
+  }
+
+  /**
+   * Of two members whose regions disagree on a shard count, the younger (the one that
+   * joined later) leaves: the running cluster keeps serving, and a node started with the
+   * wrong count is refused as it joins instead of failing its first messages.
+   */
+  private refuseMismatch(node: string, error: ShardCountMismatchError): void {
+    this.mismatches.set(node, error);
+    this.leaveIfYounger();
+  }
+
+  /** Runs on every detected mismatch and membership change (the ages may not be known at detection). */
+  private leaveIfYounger(): void {
+    if (this.mismatches.size === 0 || this.leavingForMismatch) return;
+    const members = this.cluster.state.members;
+    const self = members.find((m) => m.address === this.cluster.selfAddress);
+    for (const [node, error] of this.mismatches) {
+      const other = members.find((m) => m.address === node);
+      if (other === undefined || other.status === 'down' || other.status === 'removed') this.mismatches.delete(node);
+      if (self === undefined || other === undefined || !isYounger(self, other)) continue;
+      this.leavingForMismatch = true;
+      this.cluster.system.log.error(`${error.message}; this node joined later, so it leaves the cluster`, { error });
+      // Not from inside the membership listener that may have called this: the leave changes the membership itself.
+      Promise.resolve()
+        .then(() => this.cluster.leave())
+        .catch((cause: unknown) => this.cluster.system.log.error('leaving after a shard-count mismatch failed', { error: cause }));
+      return;
+    }
+  }
+
   private regionOf(typeKey: EntityTypeKey<unknown>) {
     const region = typeKey === undefined ? undefined : this.regions.get(typeKey.name);
     if (region === undefined) throw new TypeError(`ClusterSharding: entity type "${typeKey?.name}" is not registered on this node; call init first`);
     return region;
   }
+}
+
+/** True when `a` became Up after `b` (a higher up number; members made Up in one leader round are numbered by address), or is not Up yet (ties: the higher address). */
+function isYounger(a: Member, b: Member): boolean {
+  const ageA = a.upNumber === 0 ? Infinity : a.upNumber;
+  const ageB = b.upNumber === 0 ? Infinity : b.upNumber;
+  return ageA !== ageB ? ageA > ageB : compareAddresses(a.address, b.address) > 0;
 }

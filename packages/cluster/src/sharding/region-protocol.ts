@@ -1,5 +1,6 @@
 import type { ActorRef } from '@troupe/core';
 import type { Member } from '../membership/member.js';
+import type { RememberLoaded, RememberWritten } from './remembered-entities.js';
 import type { ShardRegionStats } from './sharding-events.js';
 
 /**
@@ -61,8 +62,17 @@ export interface ShardCountRefused {
   readonly n: number;
 }
 
+/** Region → region, once per member as soon as both are known: the sender's shard count, so a mismatch is found at join, not at the first message. */
+export interface ShardCountCheck {
+  readonly t: 'sh-count-check';
+  readonly from: ActorRef<RegionMessage>;
+  /** The sending region's node address. */
+  readonly node: string;
+  readonly n: number;
+}
+
 /** Messages regions send each other (each carries the sender's shard count). */
-export type PeerMessage = DeliverEnvelope | AcquireRequest | AcquireReply | HandedOff | ShardCountRefused;
+export type PeerMessage = DeliverEnvelope | AcquireRequest | AcquireReply | HandedOff | ShardCountRefused | ShardCountCheck;
 
 /** Messages a region receives from its own node. */
 export type LocalRegionMessage =
@@ -70,7 +80,13 @@ export type LocalRegionMessage =
   | { readonly t: 'sh-tick' }
   | { readonly t: 'sh-handoff-timeout'; readonly shard: number }
   | { readonly t: 'sh-passivate'; readonly entity: ActorRef<never> }
-  | { readonly t: 'sh-stats'; readonly replyTo: ActorRef<ShardRegionStats> };
+  | { readonly t: 'sh-stats'; readonly replyTo: ActorRef<ShardRegionStats> }
+  | RememberLoaded
+  | RememberWritten
+  /** Restart a remembered entity that stopped without being passivated. */
+  | { readonly t: 'sh-remember-restart'; readonly shard: number; readonly entityId: string }
+  /** Answer `true` once this region hosts no shard (every handoff finished): a leaving node waits for it. */
+  | { readonly t: 'sh-when-handed-off'; readonly replyTo: ActorRef<true> };
 
 /** Everything a shard region handles. */
 export type RegionMessage = PeerMessage | LocalRegionMessage;

@@ -4,6 +4,7 @@ import { publishDeadLetter } from '@troupe/core/spi';
 import type { Member } from '../membership/member.js';
 import { EntityPassivation } from './entity-passivation.js';
 import type { AcquireReply, AcquireRequest, DeliverEnvelope, PeerMessage, RegionMessage } from './region-protocol.js';
+import { type RememberLoaded, type RememberWritten, RememberedEntities } from './remembered-entities.js';
 import { Shard, entityActorName } from './shard.js';
 import { ShardAllocation } from './shard-allocation.js';
 import { ShardCountMismatchError } from './sharding-errors.js';
@@ -27,6 +28,8 @@ export interface RegionHost {
   publish(event: ShardingEvent): void;
   /** The members as this node sees them now. */
   members(): readonly Member[];
+  /** A region on `node` uses another shard count (called once per node). */
+  shardCountMismatch?(node: string, error: ShardCountMismatchError): void;
 }
 
 /**
@@ -46,10 +49,16 @@ export class ShardRegion extends Actor<RegionMessage> {
   private readonly entityByPath = new Map<string, { readonly shard: number; readonly entityId: string }>();
   private readonly shardOfEntity = new Map<string, number>();
   private readonly mismatchReported = new Set<string>();
+  /** Nodes told this region's shard count. */
+  private readonly countChecked = new Set<string>();
   // Random start: a restarted region never reuses the round numbers of its previous incarnation, so a late reply cannot count.
   private nextRound = randomInt(1, 2 ** 47);
   /** The clock as of the last tick: entity activity is timed at tick granularity (reading the clock per message cost 8 % of a local sharded tell, measured). */
   private now = 0;
+  /** Remember-entities bookkeeping; undefined when the option is off. */
+  private readonly remembered: RememberedEntities | undefined;
+  /** Asked whether every handoff finished (a leaving node waits for it). */
+  private readonly handedOffWaiters: ActorRef<true>[] = [];
 
   constructor(
     private readonly settings: EntityTypeSettings<unknown>,
@@ -59,12 +68,16 @@ export class ShardRegion extends Actor<RegionMessage> {
     this.allocation = ShardAllocation.of([], settings.role);
     this.buffer = new ShardingBuffer(settings.bufferSize);
     this.passivation = new EntityPassivation(settings.idleTimeoutMs, settings.maxActiveEntities);
+    const store = settings.rememberEntitiesStore;
+    this.remembered = store === undefined ? undefined : new RememberedEntities(settings.typeName, store, (outcome) => this.context.self.tell(outcome));
   }
 
   override preStart(): void {
     this.allocation = ShardAllocation.of(this.host.members(), this.settings.role);
     this.now = this.context.system.clock.now();
     this.context.timers.startPeriodicTimer(TICK, { t: 'sh-tick' }, this.settings.retryIntervalMs);
+    this.acquireRememberedShards();
+    this.checkCounts();
   }
 
   receive(msg: RegionMessage): void {
@@ -93,6 +106,9 @@ export class ShardRegion extends Actor<RegionMessage> {
       case 'sh-count-refused':
         this.reportMismatch(msg.node, msg.n);
         return;
+      case 'sh-count-check':
+        this.acceptsCount(msg);
+        return;
       case 'sh-members':
         this.membersChanged(ShardAllocation.of(msg.members, this.settings.role));
         return;
@@ -110,6 +126,19 @@ export class ShardRegion extends Actor<RegionMessage> {
       case 'sh-stats':
         msg.replyTo.tell(this.stats());
         return;
+      case 'sh-remember-loaded':
+        this.rememberLoaded(msg);
+        return;
+      case 'sh-remember-written':
+        this.rememberWritten(msg);
+        return;
+      case 'sh-remember-restart':
+        this.restartRemembered(msg.shard, msg.entityId);
+        return;
+      case 'sh-when-handed-off':
+        this.handedOffWaiters.push(msg.replyTo);
+        this.answerHandedOffWaiters();
+        return;
     }
   }
 
@@ -122,9 +151,10 @@ export class ShardRegion extends Actor<RegionMessage> {
     const shard = this.shards.get(entity.shard);
     if (shard === undefined) return;
     shard.entities.delete(entity.entityId);
-    shard.passivating.delete(entity.entityId);
+    const passivated = shard.passivating.delete(entity.entityId);
     // Messages that waited for the passivated entity to stop start it again (or wait for the shard's new home).
     for (const envelope of this.buffer.take(entityKey(entity.entityId))) this.route(envelope);
+    if (this.remembered !== undefined && shard.state === 'active' && !shard.entities.has(entity.entityId)) this.rememberTerminated(shard, entity.entityId, passivated);
     if (shard.state === 'handing-off' && shard.entities.size === 0) this.finishHandoff(shard);
   }
 
@@ -163,24 +193,39 @@ export class ShardRegion extends Actor<RegionMessage> {
     }
     let entity = shard.entities.get(entityId);
     if (entity === undefined) {
-      try {
-        entity = this.context.spawn(() => this.settings.create(entityId), {
-          name: entityActorName(entityId),
-          ...(this.settings.supervision === undefined ? {} : { supervision: this.settings.supervision }),
-        });
-      } catch (error) {
-        this.context.system.log.error(`sharding "${this.settings.typeName}": cannot start entity ${entityId}`, { error });
+      if (this.remembered !== undefined && !this.remembered.has(shard.id, entityId)) {
+        // Its start is stored before it runs, so an entity that handled anything is restarted after a failover.
+        this.hold(entityKey(entityId), envelope);
+        this.remembered.recordStart(shard.id, entityId);
+        return;
+      }
+      entity = this.startEntity(shard, entityId);
+      if (entity === undefined) {
         publishDeadLetter(this.context.system, envelope.message, `${this.context.self.path}/${entityId}`, 'sharding-entity-start-failed');
         return;
       }
-      this.context.watch(entity as ActorRef<never>);
-      shard.entities.set(entityId, entity);
-      this.entityByPath.set(entity.path, { shard: shard.id, entityId });
-      this.shardOfEntity.set(entityId, shard.id);
     }
     this.passivation.touch(entityId, this.now);
     entity.tell(envelope.message);
     if (this.passivation.size > this.settings.maxActiveEntities) for (const victim of this.passivation.overLimit()) this.passivate(victim, 'limit');
+  }
+
+  private startEntity(shard: Shard, entityId: string): ActorRef<unknown> | undefined {
+    let entity: ActorRef<unknown>;
+    try {
+      entity = this.context.spawn(() => this.settings.create(entityId), {
+        name: entityActorName(entityId),
+        ...(this.settings.supervision === undefined ? {} : { supervision: this.settings.supervision }),
+      });
+    } catch (error) {
+      this.context.system.log.error(`sharding "${this.settings.typeName}": cannot start entity ${entityId}`, { error });
+      return undefined;
+    }
+    this.context.watch(entity as ActorRef<never>);
+    shard.entities.set(entityId, entity);
+    this.entityByPath.set(entity.path, { shard: shard.id, entityId });
+    this.shardOfEntity.set(entityId, shard.id);
+    return entity;
   }
 
   private hold(key: string, envelope: DeliverEnvelope): void {
@@ -231,6 +276,11 @@ export class ShardRegion extends Actor<RegionMessage> {
   }
 
   private activate(shard: Shard): void {
+    if (this.remembered !== undefined && shard.state === 'acquiring') {
+      shard.state = 'starting';
+      this.remembered.open(shard.id);
+      return;
+    }
     shard.state = 'active';
     this.host.publish({ type: 'shard-started', typeName: this.settings.typeName, shard: shard.id, node: this.self });
     for (const envelope of this.buffer.take(shardKey(shard.id))) this.route(envelope);
@@ -254,6 +304,8 @@ export class ShardRegion extends Actor<RegionMessage> {
       }
     }
     this.rerouteUnrouted();
+    this.acquireRememberedShards();
+    this.checkCounts();
   }
 
   private beginHandoff(shard: Shard): void {
@@ -275,9 +327,16 @@ export class ShardRegion extends Actor<RegionMessage> {
     if (shard?.state !== 'handing-off') return;
     this.context.system.log.warn(`sharding "${this.settings.typeName}": ${shard.entities.size} entities of shard ${id} did not stop within handoffTimeoutMs; stopping them`);
     for (const entity of shard.entities.values()) this.context.stop(entity as ActorRef<never>);
+    if (this.remembered !== undefined) {
+      for (const entityId of this.remembered.abandon(id)) for (const envelope of this.buffer.take(entityKey(entityId))) this.route(envelope);
+      if (shard.entities.size === 0) this.finishHandoff(shard);
+    }
   }
 
   private finishHandoff(shard: Shard): void {
+    // An update in flight is stored before the next owner opens the shard (sh-remember-written calls this again).
+    if (this.remembered?.busy(shard.id) === true) return;
+    this.remembered?.release(shard.id);
     this.context.timers.cancel(handoffTimer(shard.id));
     this.shards.delete(shard.id);
     const owner = this.allocation.ownerOf(shard.id);
@@ -286,6 +345,7 @@ export class ShardRegion extends Actor<RegionMessage> {
       this.host.regionOn(owner).tell({ t: 'sh-handed-off', shards: [shard.id], from: this.context.self, node: this.self, n: this.settings.numberOfShards });
     // After the notice, so the new owner hears of the release before these arrive (per-pair order).
     for (const envelope of this.buffer.take(shardKey(shard.id))) this.route({ ...envelope, hops: 0 });
+    this.answerHandedOffWaiters();
   }
 
   private stopEntity(entity: ActorRef<unknown>): void {
@@ -317,6 +377,7 @@ export class ShardRegion extends Actor<RegionMessage> {
     }
     for (const [node, entries] of byNode) this.host.regionOn(node).tell({ t: 'sh-acquire', entries, from: this.context.self, node: this.self, n: this.settings.numberOfShards });
     this.rerouteUnrouted();
+    this.remembered?.retry();
     // Activity is timed at the previous tick, up to one interval early: count from one interval later, so no entity stops before its idle timeout.
     for (const entityId of this.passivation.idle(this.now - this.settings.retryIntervalMs)) this.passivate(entityId, 'idle');
   }
@@ -343,6 +404,19 @@ export class ShardRegion extends Actor<RegionMessage> {
     const error = new ShardCountMismatchError(this.settings.typeName, node, this.settings.numberOfShards, remote);
     this.context.system.log.error(error.message, { error });
     this.host.publish({ type: 'shard-count-mismatch', typeName: this.settings.typeName, node: this.self, other: node, local: this.settings.numberOfShards, remote });
+    this.host.shardCountMismatch?.(node, error);
+  }
+
+  /** Tells every live member's region our shard count once (its region answers only a mismatch; one started later checks us itself). */
+  private checkCounts(): void {
+    const members = this.host.members();
+    for (const node of this.countChecked) if (!members.some((m) => m.address === node)) this.countChecked.delete(node);
+    for (const member of members) {
+      const node = member.address;
+      if (node === this.self || member.status === 'down' || member.status === 'removed' || this.countChecked.has(node)) continue;
+      this.countChecked.add(node);
+      this.host.regionOn(node).tell({ t: 'sh-count-check', from: this.context.self, node: this.self, n: this.settings.numberOfShards });
+    }
   }
 
   private stats(): ShardRegionStats {
@@ -357,6 +431,76 @@ export class ShardRegion extends Actor<RegionMessage> {
       entities += shard.entities.size;
     }
     return { typeName: this.settings.typeName, shards: hosted, entities, handoffs, acquiring, buffered: this.buffer.size };
+  }
+
+  private answerHandedOffWaiters(): void {
+    if (this.handedOffWaiters.length === 0 || [...this.shards.values()].some((shard) => shard.state !== 'acquiring')) return;
+    for (const waiter of this.handedOffWaiters.splice(0)) waiter.tell(true);
+  }
+
+  // ---- remember-entities (the bookkeeping is in remembered-entities.ts) ----
+
+  /** With remember-entities, a shard starts without waiting for a message: acquire every shard this node owns. */
+  private acquireRememberedShards(): void {
+    if (this.remembered === undefined) return;
+    for (let id = 0; id < this.settings.numberOfShards; id++) {
+      if (this.shards.has(id) || this.allocation.ownerOf(id) !== this.self) continue;
+      const shard = new Shard(id);
+      this.shards.set(id, shard);
+      this.startAcquire(shard);
+    }
+  }
+
+  private rememberLoaded(msg: RememberLoaded): void {
+    const remembered = this.remembered;
+    const ids = remembered?.loaded(msg);
+    const shard = this.shards.get(msg.shard);
+    if (remembered === undefined || shard?.state !== 'starting') return;
+    if (ids === undefined) {
+      if (msg.error === undefined) return;
+      this.context.system.log.warn(`sharding "${this.settings.typeName}": cannot open the remember-entities store of shard ${shard.id}; retrying`, { error: msg.error });
+      // No longer ours: let it go now that no claim of ours is in flight, so the new owner's claim comes last.
+      if (this.allocation.ownerOf(shard.id) !== this.self) {
+        shard.state = 'handing-off';
+        this.finishHandoff(shard);
+      }
+      return;
+    }
+    shard.state = 'active';
+    this.host.publish({ type: 'shard-started', typeName: this.settings.typeName, shard: shard.id, node: this.self });
+    if (this.allocation.ownerOf(shard.id) !== this.self) {
+      this.beginHandoff(shard);
+      return;
+    }
+    for (const entityId of ids) {
+      if (shard.entities.has(entityId) || this.startEntity(shard, entityId) === undefined) continue;
+      this.passivation.touch(entityId, this.now);
+    }
+    for (const envelope of this.buffer.take(shardKey(shard.id))) this.route(envelope);
+  }
+
+  private rememberWritten(msg: RememberWritten): void {
+    const remembered = this.remembered;
+    if (remembered === undefined) return;
+    if (msg.error !== undefined) this.context.system.log.warn(`sharding "${this.settings.typeName}": cannot update the remember-entities store of shard ${msg.shard}; retrying`, { error: msg.error });
+    // Messages that waited for their entity's start to be stored go now (or wait for the shard's new home).
+    for (const entityId of remembered.written(msg)) for (const envelope of this.buffer.take(entityKey(entityId))) this.route(envelope);
+    const shard = this.shards.get(msg.shard);
+    if (shard?.state === 'handing-off' && shard.entities.size === 0) this.finishHandoff(shard);
+  }
+
+  /** A remembered entity terminated: a passivated one is forgotten, one that stopped by itself starts again after a backoff (as Akka does). */
+  private rememberTerminated(shard: Shard, entityId: string, passivated: boolean): void {
+    if (passivated) this.remembered?.recordStop(shard.id, entityId);
+    else if (this.remembered?.has(shard.id, entityId) === true) {
+      this.context.timers.startSingleTimer(`remember-restart-${entityId}`, { t: 'sh-remember-restart', shard: shard.id, entityId }, this.settings.entityRestartBackoffMs);
+    }
+  }
+
+  private restartRemembered(id: number, entityId: string): void {
+    const shard = this.shards.get(id);
+    if (shard?.state !== 'active' || shard.entities.has(entityId) || shard.passivating.has(entityId) || this.remembered?.has(id, entityId) !== true) return;
+    if (this.startEntity(shard, entityId) !== undefined) this.passivation.touch(entityId, this.now);
   }
 }
 

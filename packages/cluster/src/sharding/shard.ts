@@ -2,11 +2,12 @@ import type { ActorRef } from '@troupe/core';
 
 /**
  * Where a shard stands on this node: `acquiring` (this node owns it in its view and
- * waits for the other live hosts to release it; messages wait), `active` (its
+ * waits for the other live hosts to release it; messages wait), `starting` (acquired,
+ * its remembered entities being read from the remember-entities store; messages wait), `active` (its
  * entities run here), `handing-off` (it belongs elsewhere now; its entities are
  * stopping and messages wait).
  */
-export type ShardState = 'acquiring' | 'active' | 'handing-off';
+export type ShardState = 'acquiring' | 'starting' | 'active' | 'handing-off';
 
 const NAME = /^[A-Za-z0-9_.\-:@]{1,200}$/;
 

@@ -1,9 +1,10 @@
 import type { Actor, SupervisorStrategy } from '@troupe/core';
 import type { EntityTypeKey } from './entity-type-key.js';
+import type { RememberEntitiesStore } from './remember-entities-store.js';
 
 /** Options of entity passivation. */
 export interface PassivationOptions {
-  /** An entity that received no message through sharding this long is stopped; `Infinity` turns it off. @default 120000 */
+  /** An entity that received no message through sharding this long is stopped; `Infinity` turns it off. @default 120000 (`Infinity` with `rememberEntities`) */
   readonly idleTimeoutMs?: number;
   /** Most active entities of the type on one node; beyond it the least recently used are stopped. @default 100000 */
   readonly maxActiveEntities?: number;
@@ -31,6 +32,12 @@ export interface EntityTypeOptions<M> {
   readonly retryIntervalMs?: number;
   /** How an entity's failures are handled. @default the region's default strategy (restart) */
   readonly supervision?: SupervisorStrategy;
+  /** Record which entities are active and start them all at once wherever their shard starts next (needs `rememberEntitiesStore`). @default false */
+  readonly rememberEntities?: boolean;
+  /** Where the active entities are recorded, e.g. `new JournalRememberEntitiesStore(cluster.system)` from `@troupe/persistence`. */
+  readonly rememberEntitiesStore?: RememberEntitiesStore;
+  /** With `rememberEntities`, an entity that stopped without being passivated is started again after this. @default 10000 */
+  readonly entityRestartBackoffMs?: number;
 }
 
 /** `EntityTypeOptions` with every default filled in and validated. */
@@ -46,6 +53,9 @@ export interface EntityTypeSettings<M> {
   readonly handoffTimeoutMs: number;
   readonly retryIntervalMs: number;
   readonly supervision: SupervisorStrategy | undefined;
+  /** The store of active entities when `rememberEntities` is on; undefined when off. */
+  readonly rememberEntitiesStore: RememberEntitiesStore | undefined;
+  readonly entityRestartBackoffMs: number;
 }
 
 /** Defaults of `EntityTypeOptions`, in one place. */
@@ -56,6 +66,7 @@ export const SHARDING_DEFAULTS = Object.freeze({
   bufferSize: 100_000,
   handoffTimeoutMs: 10_000,
   retryIntervalMs: 1000,
+  entityRestartBackoffMs: 10_000,
 });
 
 function positiveInteger(field: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
@@ -82,17 +93,29 @@ export function resolveEntityTypeSettings<M>(options: EntityTypeOptions<M>): Ent
   if (options.role !== undefined && (typeof options.role !== 'string' || options.role.length === 0)) throw new TypeError('ClusterSharding.init: role must be a non-empty string');
   const passivation = options.passivation ?? {};
   if (passivation === null || typeof passivation !== 'object') throw new TypeError('ClusterSharding.init: passivation must be an object');
+  const remember = options.rememberEntities ?? false;
+  if (typeof remember !== 'boolean') throw new TypeError(`ClusterSharding.init: rememberEntities must be a boolean, got ${String(remember)}`);
+  const store = options.rememberEntitiesStore;
+  if (remember && store === undefined)
+    throw new TypeError('ClusterSharding.init: rememberEntitiesStore is required when rememberEntities is true (e.g. new JournalRememberEntitiesStore(cluster.system) from @troupe/persistence)');
+  if (store !== undefined && (store === null || typeof store !== 'object' || typeof store.openShard !== 'function'))
+    throw new TypeError('ClusterSharding.init: rememberEntitiesStore must be a RememberEntitiesStore (an object with openShard(typeName, shard))');
+  if (!remember && store !== undefined) throw new TypeError('ClusterSharding.init: rememberEntitiesStore is set but rememberEntities is not true');
+  // Akka's choice: idle passivation would forget the entities that remembering is meant to keep running, so it is off unless asked for.
+  const idleDefault = remember ? Infinity : SHARDING_DEFAULTS.idleTimeoutMs;
   return {
     typeName: options.typeKey.name,
     create: options.create,
     numberOfShards: positiveInteger('numberOfShards', options.numberOfShards ?? SHARDING_DEFAULTS.numberOfShards, 1_000_000),
     role: options.role,
     stopMessage: options.stopMessage,
-    idleTimeoutMs: positiveMs('passivation.idleTimeoutMs', passivation.idleTimeoutMs ?? SHARDING_DEFAULTS.idleTimeoutMs, true),
+    idleTimeoutMs: positiveMs('passivation.idleTimeoutMs', passivation.idleTimeoutMs ?? idleDefault, true),
     maxActiveEntities: positiveInteger('passivation.maxActiveEntities', passivation.maxActiveEntities ?? SHARDING_DEFAULTS.maxActiveEntities),
     bufferSize: positiveInteger('bufferSize', options.bufferSize ?? SHARDING_DEFAULTS.bufferSize),
     handoffTimeoutMs: positiveMs('handoffTimeoutMs', options.handoffTimeoutMs ?? SHARDING_DEFAULTS.handoffTimeoutMs, false),
     retryIntervalMs: positiveMs('retryIntervalMs', options.retryIntervalMs ?? SHARDING_DEFAULTS.retryIntervalMs, false),
     supervision: options.supervision,
+    rememberEntitiesStore: remember ? store : undefined,
+    entityRestartBackoffMs: positiveMs('entityRestartBackoffMs', options.entityRestartBackoffMs ?? SHARDING_DEFAULTS.entityRestartBackoffMs, false),
   };
 }
