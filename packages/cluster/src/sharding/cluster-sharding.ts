@@ -1,6 +1,7 @@
 import type { ActorRef } from '@troupe/core';
 import type { Cluster } from '../cluster.js';
 import { EntityRef } from './entity-ref.js';
+import { EntityRoutes } from './entity-route.js';
 import type { EntityTypeKey } from './entity-type-key.js';
 import { type RegionMessage, regionName } from './region-protocol.js';
 import { ShardRegion } from './shard-region.js';
@@ -22,7 +23,7 @@ const instances = new WeakMap<Cluster, ClusterSharding>();
  * sharding.entityRefFor(Cart, 'cart-42').tell({ type: 'add', sku: 'a1' });
  */
 export class ClusterSharding {
-  private readonly regions = new Map<string, { readonly ref: ActorRef<RegionMessage>; readonly settings: EntityTypeSettings<unknown> }>();
+  private readonly regions = new Map<string, { readonly ref: ActorRef<RegionMessage>; readonly settings: EntityTypeSettings<unknown>; readonly routes: EntityRoutes }>();
   private unsubscribe: (() => void) | undefined;
 
   private constructor(private readonly cluster: Cluster) {}
@@ -49,26 +50,31 @@ export class ClusterSharding {
     const system = this.cluster.system;
     const peers = new Map<string, ActorRef<RegionMessage>>();
     const name = regionName(settings.typeName);
+    const routes = new EntityRoutes();
     const ref = system.spawn(
       () =>
-        new ShardRegion(settings, {
-          selfAddress: this.cluster.selfAddress,
-          regionOn: (node) => {
-            let peer = peers.get(node);
-            if (peer === undefined) {
-              peer = this.cluster.refFor<RegionMessage>(this.cluster.pathOn(node, name));
-              peers.set(node, peer);
-            }
-            return peer;
+        new ShardRegion(
+          settings,
+          {
+            selfAddress: this.cluster.selfAddress,
+            regionOn: (node) => {
+              let peer = peers.get(node);
+              if (peer === undefined) {
+                peer = this.cluster.refFor<RegionMessage>(this.cluster.pathOn(node, name));
+                peers.set(node, peer);
+              }
+              return peer;
+            },
+            members: () => this.cluster.state.members,
+            publish: (event: ShardingEvent) => {
+              if (system.eventStream.hasSubscribers(SHARDING_TOPIC)) system.eventStream.publish(SHARDING_TOPIC, event);
+            },
           },
-          members: () => this.cluster.state.members,
-          publish: (event: ShardingEvent) => {
-            if (system.eventStream.hasSubscribers(SHARDING_TOPIC)) system.eventStream.publish(SHARDING_TOPIC, event);
-          },
-        }),
+          routes,
+        ),
       { name },
     );
-    this.regions.set(settings.typeName, { ref, settings });
+    this.regions.set(settings.typeName, { ref, settings, routes });
     this.unsubscribe ??= this.cluster.subscribe(
       (event) => {
         if (event.type === 'ring-changed' || event.type === 'leader-changed') return;
@@ -90,7 +96,8 @@ export class ClusterSharding {
       throw new TypeError(`ClusterSharding.entityRefFor: entityId must be a non-empty string of at most ${MAX_ENTITY_ID_LENGTH} characters, got ${JSON.stringify(entityId)}`);
     }
     const n = region.settings.numberOfShards;
-    return new EntityRef<M>(typeKey.name, entityId, shardIdOf(entityId, n), region.ref, n);
+    // The shard is hashed once here, not per message; the route (when the entity is active here) lets the ref skip the region.
+    return new EntityRef<M>(typeKey.name, entityId, shardIdOf(entityId, n), region.ref, n, region.routes);
   }
 
   /** The shard of `entityId` for `typeKey` (the same on every node). */

@@ -1,5 +1,6 @@
 import type { ActorRef } from '@troupe/core';
 import type { Member } from '../membership/member.js';
+import type { EntityRoute } from './entity-route.js';
 import type { ShardRegionStats } from './sharding-events.js';
 
 /**
@@ -14,10 +15,12 @@ export interface DeliverEnvelope {
   readonly message: unknown;
   readonly hops: number;
   readonly n: number;
-  /** The forwarding region (absent when the message comes from an `EntityRef` on the same node). */
+  /** Not sent any more (a refusal goes to the region on `node`); read for envelopes of older nodes. */
   readonly from?: ActorRef<RegionMessage>;
-  /** The forwarding region's node address. */
+  /** The forwarding region's node address (absent when the message comes from an `EntityRef` on the same node). */
   readonly node?: string;
+  /** Same node only, never forwarded: the sending `EntityRef`'s route, which counts this message until the region takes it. */
+  readonly route?: EntityRoute;
 }
 
 /** Region → region: release these shards, `[shard, round]` (answered by `AcquireReply` with the same rounds). */

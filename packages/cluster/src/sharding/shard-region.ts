@@ -3,6 +3,7 @@ import { Actor, type ActorRef } from '@troupe/core';
 import { publishDeadLetter } from '@troupe/core/spi';
 import type { Member } from '../membership/member.js';
 import { EntityPassivation } from './entity-passivation.js';
+import { EntityRoute, EntityRoutes, routeOfEntity } from './entity-route.js';
 import type { AcquireReply, AcquireRequest, DeliverEnvelope, PeerMessage, RegionMessage } from './region-protocol.js';
 import { Shard, entityActorName } from './shard.js';
 import { ShardAllocation } from './shard-allocation.js';
@@ -42,9 +43,6 @@ export class ShardRegion extends Actor<RegionMessage> {
   private readonly shards = new Map<number, Shard>();
   private readonly buffer: ShardingBuffer<DeliverEnvelope>;
   private readonly passivation: EntityPassivation;
-  /** Hosted entity by ref path: its shard and id (for Terminated and passivation requests). */
-  private readonly entityByPath = new Map<string, { readonly shard: number; readonly entityId: string }>();
-  private readonly shardOfEntity = new Map<string, number>();
   private readonly mismatchReported = new Set<string>();
   // Random start: a restarted region never reuses the round numbers of its previous incarnation, so a late reply cannot count.
   private nextRound = randomInt(1, 2 ** 47);
@@ -54,6 +52,8 @@ export class ShardRegion extends Actor<RegionMessage> {
   constructor(
     private readonly settings: EntityTypeSettings<unknown>,
     private readonly host: RegionHost,
+    /** The routes this node's `EntityRef`s of the type share with the region. */
+    private readonly routes: EntityRoutes = new EntityRoutes(),
   ) {
     super();
     this.allocation = ShardAllocation.of([], settings.role);
@@ -67,6 +67,11 @@ export class ShardRegion extends Actor<RegionMessage> {
     this.context.timers.startPeriodicTimer(TICK, { t: 'sh-tick' }, this.settings.retryIntervalMs);
   }
 
+  override postStop(): void {
+    // EntityRefs must not tell the stopped entities directly: through the (stopped) region they dead-letter with a reason.
+    this.routes.clear();
+  }
+
   receive(msg: RegionMessage): void {
     try {
       this.handle(msg);
@@ -78,9 +83,14 @@ export class ShardRegion extends Actor<RegionMessage> {
 
   private handle(msg: RegionMessage): void {
     switch (msg.t) {
-      case 'sh-deliver':
+      case 'sh-deliver': {
+        // An EntityRef of this node counted it on its route: it is taken now (delivered, held or forwarded), so direct tells may follow it.
+        const route = msg.route instanceof EntityRoute ? msg.route : undefined;
+        if (route !== undefined) route.viaRegion--;
         if (this.acceptsCount(msg)) this.route(msg);
+        if (route !== undefined) this.routes.releaseIfIdle(route);
         return;
+      }
       case 'sh-acquire':
         if (this.acceptsCount(msg)) this.acquireRequested(msg);
         return;
@@ -103,8 +113,8 @@ export class ShardRegion extends Actor<RegionMessage> {
         this.forceHandoff(msg.shard);
         return;
       case 'sh-passivate': {
-        const entity = this.entityByPath.get(msg.entity.path);
-        if (entity !== undefined) this.passivate(entity.entityId, 'requested');
+        const route = routeOfEntity.get(msg.entity);
+        if (route?.active === true) this.passivate(route.entityId, 'requested');
         return;
       }
       case 'sh-stats':
@@ -114,18 +124,22 @@ export class ShardRegion extends Actor<RegionMessage> {
   }
 
   override onTerminated(ref: ActorRef<never>): void {
-    const entity = this.entityByPath.get(ref.path);
-    if (entity === undefined) return;
-    this.entityByPath.delete(ref.path);
-    this.shardOfEntity.delete(entity.entityId);
+    const entity = routeOfEntity.get(ref);
+    if (entity?.active !== true) return;
+    routeOfEntity.delete(ref);
+    entity.active = false;
+    entity.target = undefined;
+    entity.closing = false;
     this.passivation.remove(entity.entityId);
     const shard = this.shards.get(entity.shard);
-    if (shard === undefined) return;
-    shard.entities.delete(entity.entityId);
-    shard.passivating.delete(entity.entityId);
-    // Messages that waited for the passivated entity to stop start it again (or wait for the shard's new home).
-    for (const envelope of this.buffer.take(entityKey(entity.entityId))) this.route(envelope);
-    if (shard.state === 'handing-off' && shard.entities.size === 0) this.finishHandoff(shard);
+    if (shard !== undefined) {
+      shard.entities.delete(entity.entityId);
+      shard.passivating.delete(entity.entityId);
+      // Messages that waited for the passivated entity to stop start it again (or wait for the shard's new home).
+      for (const envelope of this.buffer.take(entityKey(entity.entityId))) this.route(envelope);
+      if (shard.state === 'handing-off' && shard.entities.size === 0) this.finishHandoff(shard);
+    }
+    this.routes.releaseIfIdle(entity);
   }
 
   private get self(): string {
@@ -152,7 +166,19 @@ export class ShardRegion extends Actor<RegionMessage> {
       this.hold(shardKey(id), envelope);
       this.startAcquire(acquiring);
     } else if (envelope.hops >= MAX_HOPS) this.hold(UNROUTED, envelope);
-    else this.host.regionOn(owner).tell({ ...envelope, hops: envelope.hops + 1, n: this.settings.numberOfShards, from: this.context.self, node: this.self });
+    else {
+      // Built field by field: the local route must not travel, and the owner answers a refusal through `node` (a ref per message cost encoding and resolving).
+      const forward: DeliverEnvelope = {
+        t: 'sh-deliver',
+        entityId: envelope.entityId,
+        shard: id,
+        message: envelope.message,
+        hops: envelope.hops + 1,
+        n: this.settings.numberOfShards,
+        node: this.self,
+      };
+      this.host.regionOn(owner).tell(forward);
+    }
   }
 
   private deliverHere(shard: Shard, envelope: DeliverEnvelope): void {
@@ -162,6 +188,7 @@ export class ShardRegion extends Actor<RegionMessage> {
       return;
     }
     let entity = shard.entities.get(entityId);
+    let route: EntityRoute | undefined;
     if (entity === undefined) {
       try {
         entity = this.context.spawn(() => this.settings.create(entityId), {
@@ -175,12 +202,18 @@ export class ShardRegion extends Actor<RegionMessage> {
       }
       this.context.watch(entity as ActorRef<never>);
       shard.entities.set(entityId, entity);
-      this.entityByPath.set(entity.path, { shard: shard.id, entityId });
-      this.shardOfEntity.set(entityId, shard.id);
-    }
+      route = this.routes.acquire(entityId, shard.id);
+      route.active = true;
+      routeOfEntity.set(entity, route);
+    } else route = routeOfEntity.get(entity);
     this.passivation.touch(entityId, this.now);
     entity.tell(envelope.message);
-    if (this.passivation.size > this.settings.maxActiveEntities) for (const victim of this.passivation.overLimit()) this.passivate(victim, 'limit');
+    // Everything this node's EntityRefs sent before is in the entity's mailbox now (or counted in viaRegion): they may tell it directly.
+    if (route !== undefined && !route.closing) route.target = entity;
+    if (this.passivation.size > this.settings.maxActiveEntities) {
+      this.readDirectActivity();
+      for (const victim of this.passivation.overLimit()) this.passivate(victim, 'limit');
+    }
   }
 
   private hold(key: string, envelope: DeliverEnvelope): void {
@@ -264,6 +297,7 @@ export class ShardRegion extends Actor<RegionMessage> {
       return;
     }
     for (const [entityId, entity] of shard.entities) {
+      this.closeRoute(entity);
       this.passivation.remove(entityId);
       if (!shard.passivating.has(entityId)) this.stopEntity(entity);
     }
@@ -293,10 +327,25 @@ export class ShardRegion extends Actor<RegionMessage> {
     else this.context.stop(entity as ActorRef<never>);
   }
 
+  /** Closes the direct way to `entity`: from now on this node's EntityRefs go through the region, which holds or re-routes. */
+  private closeRoute(entity: ActorRef<unknown>): void {
+    const route = routeOfEntity.get(entity);
+    if (route !== undefined) route.target = undefined;
+  }
+
+  /** Times the entities told directly since the last read as active at `now` (the clock of the previous tick, as for messages through the region). */
+  private readDirectActivity(): void {
+    for (const route of this.routes.takeTouched()) {
+      route.touched = false;
+      if (route.target !== undefined) this.passivation.touch(route.entityId, this.now);
+    }
+  }
+
   private passivate(entityId: string, reason: 'idle' | 'limit' | 'requested'): void {
-    const shard = this.shards.get(this.shardOfEntity.get(entityId) ?? -1);
+    const shard = this.shards.get(this.routes.get(entityId)?.shard ?? -1);
     const entity = shard?.entities.get(entityId);
     if (shard?.state !== 'active' || entity === undefined || shard.passivating.has(entityId)) return;
+    this.closeRoute(entity);
     shard.passivating.add(entityId);
     // No longer counts as active: the limit and idle checks look past it while it stops.
     this.passivation.remove(entityId);
@@ -305,6 +354,7 @@ export class ShardRegion extends Actor<RegionMessage> {
   }
 
   private tick(): void {
+    this.readDirectActivity();
     this.now = this.context.system.clock.now();
     const byNode = new Map<string, [number, number][]>();
     for (const shard of this.shards.values()) {
@@ -329,10 +379,10 @@ export class ShardRegion extends Actor<RegionMessage> {
   /** False (and the message refused) when a peer uses another shard count. */
   private acceptsCount(msg: PeerMessage): boolean {
     if (msg.n === this.settings.numberOfShards) return true;
-    const from = msg.from;
     const node = msg.node ?? 'a node';
     this.reportMismatch(node, msg.n);
     if (msg.t === 'sh-deliver') publishDeadLetter(this.context.system, msg.message, `${this.context.self.path}/${msg.entityId}`, 'sharding-shard-count-mismatch');
+    const from = msg.from ?? (typeof msg.node === 'string' && msg.node !== this.self ? this.host.regionOn(msg.node) : undefined);
     from?.tell({ t: 'sh-count-refused', from: this.context.self, node: this.self, n: this.settings.numberOfShards });
     return false;
   }
