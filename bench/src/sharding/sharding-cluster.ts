@@ -53,7 +53,10 @@ export class ShardingCluster {
 
   /** Forks `size` member processes and waits until each has loaded. */
   static async load(size: number, options: ShardingClusterOptions): Promise<ShardingCluster> {
-    const harness = await MultiNodeHarness.start({ script: MEMBER_SCRIPT, nodes: size, startOrder: 'parallel', startTimeoutMs: 60_000, execArgv: ['--expose-gc'] });
+    // TROUPE_BENCH_CPU_PROF_DIR: each member writes a CPU profile there when it exits (`close` lets them exit first).
+    const profileDir = process.env.TROUPE_BENCH_CPU_PROF_DIR;
+    const execArgv = ['--expose-gc', ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`])];
+    const harness = await MultiNodeHarness.start({ script: MEMBER_SCRIPT, nodes: size, startOrder: 'parallel', startTimeoutMs: 60_000, execArgv });
     return new ShardingCluster(harness, options, mkdtempSync(join(tmpdir(), 'troupe-sharding-bench-')));
   }
 
@@ -130,8 +133,11 @@ export class ShardingCluster {
     return this.harness.kill(index);
   }
 
-  /** Kills every member process and removes the journal. */
+  /** Lets every live member exit (writing its CPU profile, if asked for), kills what is left and removes the journal. */
   async close(): Promise<void> {
+    const live = this.harness.nodes.filter((node) => node.alive);
+    for (const node of live) this.harness.send(node.index, { type: 'exit' });
+    await this.harness.waitFor(() => live.every((node) => !node.alive), 5000, 'members to exit').catch(() => {});
     await this.harness.cleanup();
     rmSync(this.dir, { recursive: true, force: true });
   }

@@ -166,7 +166,8 @@ async function handle(command: Command): Promise<Record<string, unknown>> {
   }
 }
 
-process.on('message', (command: Command) => {
+process.on('message', (command: Command | { readonly type: 'exit' }) => {
+  if (command.type === 'exit') process.exit(0);
   handle(command).then(
     (result) => process.send?.({ type: 'reply', replyTo: command.requestId, ...result }),
     (error: unknown) => process.send?.({ type: 'reply', replyTo: command.requestId, error: String(error) }),

@@ -96,6 +96,12 @@ function ownedByA(prefix: string): string {
   for (let i = 0; ; i++) if (both.ownerOf(shardIdOf(`${prefix}-${i}`, SHARDS)) === A) return `${prefix}-${i}`;
 }
 
+/** An id starting with `prefix` whose shard B owns when A and B are both Up. */
+function ownedByB(prefix: string): string {
+  const both = ShardAllocation.of([up(A), up(B)], undefined);
+  for (let i = 0; ; i++) if (both.ownerOf(shardIdOf(`${prefix}-${i}`, SHARDS)) === B) return `${prefix}-${i}`;
+}
+
 describe('EntityRef straight to an active local entity (EntityRoute)', () => {
   it('tells an active entity directly once the region has delivered to it, and not before', async () => {
     const { routesA, hello, probe } = regions([up(A)]);
@@ -186,13 +192,32 @@ describe('EntityRef straight to an active local entity (EntityRoute)', () => {
     expect(events.filter((e) => e.type === 'entity-passivated').map((e) => (e as { entityId: string }).entityId)).toEqual(['busy']);
   });
 
+  it('sends to the owning region directly once this region has forwarded there, keeping the order of one sender', async () => {
+    const id = ownedByB('remote');
+    const { ref, routesA, regionB } = regions([up(A), up(B)], [up(A), up(B)]);
+    const total = 60_000;
+    let n = 0;
+    while (n < total) {
+      const target = ref(id);
+      for (let i = 0; i < 3000; i++) target.tell({ type: 'seq', n: n++ });
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    expect(routesA.get(id)?.remote).toBe(regionB);
+    const seqs = await ref(id).ask<number[]>((replyTo) => ({ type: 'seqs', replyTo }), { timeoutMs: 10_000 });
+    expect(seqs.length).toBe(total);
+    expect(seqs.findIndex((value, i) => value !== i)).toBe(-1);
+  });
+
   it('forgets the route of an entity that stopped and nothing is in flight for, so routes stay bounded by the active entities', async () => {
-    const { regionA, routesA, hello, probe, stats } = regions([up(A)], undefined, { passivation: { maxActiveEntities: 5 } });
+    const { clock, regionA, routesA, hello, probe, stats } = regions([up(A)], undefined, { passivation: { maxActiveEntities: 5 }, retryIntervalMs: 1000 });
     for (let i = 0; i < 20; i++) {
       hello(`e${i}`);
       await probe.expectMessage();
     }
     await awaitCondition(async () => (await stats(regionA)).entities === 5, { timeoutMs: 3000 });
+    // Retired on the region's next tick (so a route to an entity elsewhere is not remade per message).
+    clock.advance(1000);
+    await stats(regionA);
     expect(routesA.size).toBe(5);
   });
 });

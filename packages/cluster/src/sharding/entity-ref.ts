@@ -1,6 +1,6 @@
 import type { ActorRef, AskOptions } from '@troupe/core';
 import { type EntityRoute, EntityRoutes } from './entity-route.js';
-import type { DeliverEnvelope, RegionMessage } from './region-protocol.js';
+import type { DeliverEnvelope, RegionMessage, WireDeliver } from './region-protocol.js';
 
 /**
  * A ref to the entity `entityId` of one entity type, wherever its shard lives: it
@@ -8,9 +8,10 @@ import type { DeliverEnvelope, RegionMessage } from './region-protocol.js';
  * the entity there on its first message). Cheap to create; valid before the entity
  * exists and across rebalances and failover. Delivery is at most once, as `tell` is.
  *
- * While the entity is active on this node and nothing sent through the region waits
- * for it, `tell` and `ask` go straight to the entity's actor (see `EntityRoute`): the
- * same order and delivery as through the region, without its hop.
+ * While the entity is active on this node (or its shard is on another node) and nothing
+ * sent through the region waits for it, `tell` and `ask` go straight to the entity's
+ * actor (or to the owning node's region; see `EntityRoute`): the same order and
+ * delivery as through this node's region, without its hop.
  */
 export class EntityRef<in M> {
   private route: EntityRoute | undefined;
@@ -33,11 +34,16 @@ export class EntityRef<in M> {
   /** Sends `message` to the entity, returning at once (at most once; undeliverable messages become dead letters). */
   tell(message: M): void {
     const route = this.route;
-    if (route !== undefined) {
+    if (route !== undefined && route.viaRegion === 0) {
       const target = route.target;
-      if (target !== undefined && route.viaRegion === 0) {
+      if (target !== undefined) {
         route.touch();
         target.tell(message);
+        return;
+      }
+      const remote = route.remote;
+      if (remote !== undefined && route.remoteView === this.routes.view) {
+        remote.tell(this.toOwner(message));
         return;
       }
     }
@@ -51,18 +57,25 @@ export class EntityRef<in M> {
    */
   ask<R>(build: (replyTo: ActorRef<R>) => M, options?: AskOptions): Promise<R> {
     const route = this.route;
-    if (route !== undefined) {
+    if (route !== undefined && route.viaRegion === 0) {
       const target = route.target;
-      if (target !== undefined && route.viaRegion === 0) {
+      if (target !== undefined) {
         route.touch();
         return target.ask<R>(build as (replyTo: ActorRef<R>) => unknown, options);
       }
+      const remote = route.remote;
+      if (remote !== undefined && route.remoteView === this.routes.view) return remote.ask<R>((replyTo) => this.toOwner(build(replyTo)), options);
     }
     return this.region.ask<R>((replyTo) => this.viaRegion(build(replyTo)), options);
   }
 
   toString(): string {
     return `EntityRef(${this.typeName}/${this.entityId})`;
+  }
+
+  /** The envelope of `message` straight to the owning node's region: what this node's region would forward (one hop). */
+  private toOwner(message: M): WireDeliver {
+    return { t: 'sh-d', e: this.entityId, s: this.shardId, m: message, h: 1, n: this.numberOfShards };
   }
 
   /** The envelope of `message` through the region, counted on the entity's route until the region takes it. */

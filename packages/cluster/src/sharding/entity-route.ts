@@ -1,4 +1,5 @@
 import type { ActorRef } from '@troupe/core';
+import type { RegionMessage } from './region-protocol.js';
 
 /**
  * How `EntityRef`s on this node reach one entity: through the region (always right),
@@ -16,6 +17,10 @@ import type { ActorRef } from '@troupe/core';
 export class EntityRoute {
   /** The entity's actor, while telling it directly keeps order; otherwise undefined. */
   target: ActorRef<unknown> | undefined = undefined;
+  /** The region of the node owning the entity's shard, while this node's view (`EntityRoutes.view`) places it there: `EntityRef`s send to it without this region's hop. */
+  remote: ActorRef<RegionMessage> | undefined = undefined;
+  /** The view `remote` belongs to (stale once the region's view has moved on). */
+  remoteView = -1;
   /** Messages told through the region by `EntityRef`s and not yet taken by it. */
   viaRegion = 0;
   /** The entity is running on this node (started by the region, not yet terminated): the route is kept for it. */
@@ -26,6 +31,8 @@ export class EntityRoute {
   touched = false;
   /** No longer this id's route in the registry; `EntityRef`s holding it look it up again. */
   retired = false;
+  /** Queued to be retired at the region's next tick if it still serves nothing. */
+  idleQueued = false;
 
   constructor(
     /** The entity id. */
@@ -51,14 +58,18 @@ export class EntityRoute {
 
 /**
  * The routes of one entity type's region on this node, by entity id. A route lives while
- * its entity is active here or messages for it wait in the region's mailbox; the region
- * retires the others, so the registry holds no more than the active entities and the
- * messages in flight.
+ * its entity is active here or messages for it wait in the region's mailbox, and until the
+ * region's next tick after that (retiring at once would make a new route per message to an
+ * entity on another node), so the registry holds no more than the active entities and
+ * those addressed within a tick.
  */
 export class EntityRoutes {
   private readonly byId = new Map<string, EntityRoute>();
   /** Routes told directly since the region last read them (each once; see `EntityRoute.touched`). */
   touched: EntityRoute[] = [];
+  private idle: EntityRoute[] = [];
+  /** Bumped by the region whenever its membership view changes: every `remote` of an older view is stale. */
+  view = 0;
 
   /** The current route of `entityId`, if any (looked up when an `EntityRef` is made, never per message). */
   get(entityId: string): EntityRoute | undefined {
@@ -75,11 +86,24 @@ export class EntityRoutes {
     return route;
   }
 
-  /** Retires `route` when it serves nothing any more (no entity here, nothing in flight). */
-  releaseIfIdle(route: EntityRoute): void {
-    if (route.active || route.viaRegion !== 0 || route.retired) return;
-    route.retired = true;
-    if (this.byId.get(route.entityId) === route) this.byId.delete(route.entityId);
+  /** Queues `route` for retirement at the next tick when it serves nothing now (no entity here, nothing in flight). */
+  noteIdle(route: EntityRoute): void {
+    if (route.active || route.viaRegion !== 0 || route.retired || route.idleQueued) return;
+    route.idleQueued = true;
+    this.idle.push(route);
+  }
+
+  /** Retires the queued routes that still serve nothing (called on the region's tick). */
+  retireIdle(): void {
+    if (this.idle.length === 0) return;
+    const idle = this.idle;
+    this.idle = [];
+    for (const route of idle) {
+      route.idleQueued = false;
+      if (route.active || route.viaRegion !== 0 || route.retired) continue;
+      this.retire(route);
+      if (this.byId.get(route.entityId) === route) this.byId.delete(route.entityId);
+    }
   }
 
   /** Routes in the registry. */
@@ -89,12 +113,10 @@ export class EntityRoutes {
 
   /** Closes and retires every route (the region stopped). */
   clear(): void {
-    for (const route of this.byId.values()) {
-      route.target = undefined;
-      route.retired = true;
-    }
+    for (const route of this.byId.values()) this.retire(route);
     this.byId.clear();
     this.touched = [];
+    this.idle = [];
   }
 
   /** Takes the routes touched since the last call. */
@@ -102,6 +124,12 @@ export class EntityRoutes {
     const touched = this.touched;
     if (touched.length > 0) this.touched = [];
     return touched;
+  }
+
+  private retire(route: EntityRoute): void {
+    route.retired = true;
+    route.target = undefined;
+    route.remote = undefined;
   }
 }
 

@@ -4,7 +4,7 @@ import { publishDeadLetter } from '@troupe/core/spi';
 import type { Member } from '../membership/member.js';
 import { EntityPassivation } from './entity-passivation.js';
 import { EntityRoute, EntityRoutes, routeOfEntity } from './entity-route.js';
-import type { AcquireReply, AcquireRequest, DeliverEnvelope, PeerMessage, RegionMessage } from './region-protocol.js';
+import type { AcquireReply, AcquireRequest, DeliverEnvelope, PeerMessage, RegionMessage, WireDeliver } from './region-protocol.js';
 import { Shard, entityActorName } from './shard.js';
 import { ShardAllocation } from './shard-allocation.js';
 import { ShardCountMismatchError } from './sharding-errors.js';
@@ -88,7 +88,12 @@ export class ShardRegion extends Actor<RegionMessage> {
         const route = msg.route instanceof EntityRoute ? msg.route : undefined;
         if (route !== undefined) route.viaRegion--;
         if (this.acceptsCount(msg)) this.route(msg);
-        if (route !== undefined) this.routes.releaseIfIdle(route);
+        if (route !== undefined) this.routes.noteIdle(route);
+        return;
+      }
+      case 'sh-d': {
+        const envelope = fromWire(msg);
+        if (this.acceptsCount(envelope)) this.route(envelope);
         return;
       }
       case 'sh-acquire':
@@ -139,7 +144,7 @@ export class ShardRegion extends Actor<RegionMessage> {
       for (const envelope of this.buffer.take(entityKey(entity.entityId))) this.route(envelope);
       if (shard.state === 'handing-off' && shard.entities.size === 0) this.finishHandoff(shard);
     }
-    this.routes.releaseIfIdle(entity);
+    this.routes.noteIdle(entity);
   }
 
   private get self(): string {
@@ -168,16 +173,17 @@ export class ShardRegion extends Actor<RegionMessage> {
     } else if (envelope.hops >= MAX_HOPS) this.hold(UNROUTED, envelope);
     else {
       // Built field by field: the local route must not travel, and the owner answers a refusal through `node` (a ref per message cost encoding and resolving).
-      const forward: DeliverEnvelope = {
-        t: 'sh-deliver',
-        entityId: envelope.entityId,
-        shard: id,
-        message: envelope.message,
-        hops: envelope.hops + 1,
-        n: this.settings.numberOfShards,
-        node: this.self,
-      };
-      this.host.regionOn(owner).tell(forward);
+      const forward: WireDeliver = { t: 'sh-d', e: envelope.entityId, s: id, m: envelope.message, h: envelope.hops + 1, n: this.settings.numberOfShards, o: this.self };
+      const peer = this.host.regionOn(owner);
+      peer.tell(forward);
+      if (envelope.hops === 0) {
+        // Everything this node's EntityRefs sent the entity before is on its way to the owner now (or counted in viaRegion): they may send there themselves, over the same connection, until the view changes.
+        const route = this.routes.get(envelope.entityId);
+        if (route !== undefined && !route.retired) {
+          route.remote = peer;
+          route.remoteView = this.routes.view;
+        }
+      }
     }
   }
 
@@ -205,10 +211,11 @@ export class ShardRegion extends Actor<RegionMessage> {
       route = this.routes.acquire(entityId, shard.id);
       route.active = true;
       routeOfEntity.set(entity, route);
-    } else route = routeOfEntity.get(entity);
+    } else if (envelope.hops === 0) route = routeOfEntity.get(entity);
     this.passivation.touch(entityId, this.now);
     entity.tell(envelope.message);
     // Everything this node's EntityRefs sent before is in the entity's mailbox now (or counted in viaRegion): they may tell it directly.
+    // (Not looked up for a message from another node: the next one from an EntityRef here opens it.)
     if (route !== undefined && !route.closing) route.target = entity;
     if (this.passivation.size > this.settings.maxActiveEntities) {
       this.readDirectActivity();
@@ -276,6 +283,8 @@ export class ShardRegion extends Actor<RegionMessage> {
 
   private membersChanged(allocation: ShardAllocation): void {
     this.allocation = allocation;
+    // Shards may have moved: EntityRefs stop sending to other nodes' regions directly until this region has routed for them again.
+    this.routes.view++;
     for (const shard of [...this.shards.values()]) {
       const ownHere = allocation.ownerOf(shard.id) === this.self;
       if (shard.state === 'active' && !ownHere) this.beginHandoff(shard);
@@ -355,6 +364,7 @@ export class ShardRegion extends Actor<RegionMessage> {
 
   private tick(): void {
     this.readDirectActivity();
+    this.routes.retireIdle();
     this.now = this.context.system.clock.now();
     const byNode = new Map<string, [number, number][]>();
     for (const shard of this.shards.values()) {
@@ -377,7 +387,7 @@ export class ShardRegion extends Actor<RegionMessage> {
   }
 
   /** False (and the message refused) when a peer uses another shard count. */
-  private acceptsCount(msg: PeerMessage): boolean {
+  private acceptsCount(msg: Exclude<PeerMessage, WireDeliver>): boolean {
     if (msg.n === this.settings.numberOfShards) return true;
     const node = msg.node ?? 'a node';
     this.reportMismatch(node, msg.n);
@@ -408,6 +418,13 @@ export class ShardRegion extends Actor<RegionMessage> {
     }
     return { typeName: this.settings.typeName, shards: hosted, entities, handoffs, acquiring, buffered: this.buffer.size };
   }
+}
+
+/** A message from another node's region or EntityRef, as the region routes it. */
+function fromWire(msg: WireDeliver): DeliverEnvelope {
+  return typeof msg.o === 'string'
+    ? { t: 'sh-deliver', entityId: msg.e, shard: msg.s, message: msg.m, hops: msg.h, n: msg.n, node: msg.o }
+    : { t: 'sh-deliver', entityId: msg.e, shard: msg.s, message: msg.m, hops: msg.h, n: msg.n };
 }
 
 function shardKey(id: number): string {
