@@ -208,6 +208,23 @@ describe('EntityRef straight to an active local entity (EntityRoute)', () => {
     expect(seqs.findIndex((value, i) => value !== i)).toBe(-1);
   });
 
+  it('stops sending straight to the owning region the moment a membership change is announced, before the region has seen it', async () => {
+    const id = ownedByB('moved');
+    const { ref, routesA, probe } = regions([up(A), up(B)], [up(A), up(B)]);
+    ref(id).tell({ type: 'hello', replyTo: probe.ref });
+    expect(await probe.expectMessage()).toMatchObject({ node: B, count: 1 });
+    const route = routesA.get(id);
+    expect(route?.remote).toBeDefined();
+    ref(id).tell({ type: 'hello', replyTo: probe.ref });
+    expect(route?.viaRegion).toBe(0);
+    expect(await probe.expectMessage()).toMatchObject({ node: B, count: 2 });
+    // What ClusterSharding does on a cluster event, before telling the region.
+    routesA.viewChanged();
+    ref(id).tell({ type: 'hello', replyTo: probe.ref });
+    expect(route?.viaRegion).toBe(1);
+    expect(await probe.expectMessage()).toMatchObject({ node: B, count: 3 });
+  });
+
   it('forgets the route of an entity that stopped and nothing is in flight for, so routes stay bounded by the active entities', async () => {
     const { clock, regionA, routesA, hello, probe, stats } = regions([up(A)], undefined, { passivation: { maxActiveEntities: 5 }, retryIntervalMs: 1000 });
     for (let i = 0; i < 20; i++) {

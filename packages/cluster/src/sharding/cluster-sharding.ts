@@ -79,7 +79,11 @@ export class ClusterSharding {
       (event) => {
         if (event.type === 'ring-changed' || event.type === 'leader-changed') return;
         const members = this.cluster.state.members;
-        for (const region of this.regions.values()) region.ref.tell({ t: 'sh-members', members });
+        for (const region of this.regions.values()) {
+          // At once, not when the region gets to it: EntityRefs must not keep sending straight to a node the new view may not route to.
+          region.routes.viewChanged();
+          region.ref.tell({ t: 'sh-members', members });
+        }
       },
       { initialState: false },
     );

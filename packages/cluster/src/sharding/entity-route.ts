@@ -68,8 +68,19 @@ export class EntityRoutes {
   /** Routes told directly since the region last read them (each once; see `EntityRoute.touched`). */
   touched: EntityRoute[] = [];
   private idle: EntityRoute[] = [];
-  /** Bumped by the region whenever its membership view changes: every `remote` of an older view is stale. */
+  /** Bumped on every membership change (see `viewChanged`): every `remote` of an older view is stale. */
   view = 0;
+
+  /**
+   * The membership changed (or is about to reach the region): `EntityRef`s stop sending
+   * to other nodes' regions directly at once, so nothing told from now on goes to a node
+   * the new view no longer routes to; the region opens them again once it has routed
+   * under the new view. Called synchronously by the cluster event that the region hears
+   * of through its mailbox, and by the region itself.
+   */
+  viewChanged(): number {
+    return ++this.view;
+  }
 
   /** The current route of `entityId`, if any (looked up when an `EntityRef` is made, never per message). */
   get(entityId: string): EntityRoute | undefined {
