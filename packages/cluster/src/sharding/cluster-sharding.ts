@@ -100,8 +100,9 @@ export class ClusterSharding {
       throw new TypeError(`ClusterSharding.entityRefFor: entityId must be a non-empty string of at most ${MAX_ENTITY_ID_LENGTH} characters, got ${JSON.stringify(entityId)}`);
     }
     const n = region.settings.numberOfShards;
-    // The shard is hashed once here, not per message; the route (when the entity is active here) lets the ref skip the region.
-    return new EntityRef<M>(typeKey.name, entityId, shardIdOf(entityId, n), region.ref, n, region.routes);
+    // Hashed once per ref, not per message, and not at all while the id has a route here (active, or addressed within a tick): code that calls entityRefFor per message skips MD5.
+    const shard = region.routes.get(entityId)?.shard ?? shardIdOf(entityId, n);
+    return new EntityRef<M>(typeKey.name, entityId, shard, region.ref, n, region.routes);
   }
 
   /** The shard of `entityId` for `typeKey` (the same on every node). */
