@@ -1,4 +1,4 @@
-import { Actor, type ActorRef, ActorSystem, silentLogger } from '@troupe/core';
+import { Actor, type ActorRef, ActorSystem, type DeadLetter, silentLogger } from '@troupe/core';
 import { ManualClock, TestProbe, awaitCondition } from '@troupe/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EntityRef, EntityTypeKey, type Member, type ShardRegionStats, type ShardingEvent, passivate } from '../src/index.js';
@@ -223,6 +223,17 @@ describe('EntityRef straight to an active local entity (EntityRoute)', () => {
     ref(id).tell({ type: 'hello', replyTo: probe.ref });
     expect(route?.viaRegion).toBe(1);
     expect(await probe.expectMessage()).toMatchObject({ node: B, count: 3 });
+  });
+
+  it('delivers a compact message from another node (sh-d) and refuses one with another shard count as a dead letter', async () => {
+    const { sys, regionA, probe } = regions([up(A)]);
+    const dead: DeadLetter[] = [];
+    sys.eventStream.subscribe('dead-letter', (d) => dead.push(d));
+    regionA.tell({ t: 'sh-d', e: 'w', s: shardIdOf('w', SHARDS), m: { type: 'hello', replyTo: probe.ref }, h: 1, n: SHARDS, o: B });
+    expect(await probe.expectMessage()).toMatchObject({ id: 'w', node: A, count: 1 });
+    regionA.tell({ t: 'sh-d', e: 'w', s: shardIdOf('w', SHARDS), m: { type: 'hello', replyTo: probe.ref }, h: 1, n: SHARDS + 1 });
+    await awaitCondition(() => dead.length === 1, { timeoutMs: 3000 });
+    expect(dead[0]?.reason).toBe('sharding-shard-count-mismatch');
   });
 
   it('forgets the route of an entity that stopped and nothing is in flight for, so routes stay bounded by the active entities', async () => {

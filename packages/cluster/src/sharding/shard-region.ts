@@ -424,11 +424,12 @@ export class ShardRegion extends Actor<RegionMessage> {
   }
 }
 
-/** A message from another node's region or EntityRef, as the region routes it. */
+/** A message from another node's region or EntityRef, as the region routes it (a hop count that is not a number counts as used up: it waits instead of bouncing). */
 function fromWire(msg: WireDeliver): DeliverEnvelope {
+  const hops = typeof msg.h === 'number' ? msg.h : MAX_HOPS;
   return typeof msg.o === 'string'
-    ? { t: 'sh-deliver', entityId: msg.e, shard: msg.s, message: msg.m, hops: msg.h, n: msg.n, node: msg.o }
-    : { t: 'sh-deliver', entityId: msg.e, shard: msg.s, message: msg.m, hops: msg.h, n: msg.n };
+    ? { t: 'sh-deliver', entityId: msg.e, shard: msg.s, message: msg.m, hops, n: msg.n, node: msg.o }
+    : { t: 'sh-deliver', entityId: msg.e, shard: msg.s, message: msg.m, hops, n: msg.n };
 }
 
 function shardKey(id: number): string {
