@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { meets, targetOf } from './targets.js';
 
 /** Who produced a figure. */
-export type Subject = 'troupe' | 'nact' | 'raw';
+export type Subject = 'troupe' | 'nact' | 'raw' | 'sharded' | 'direct';
 
 /** One measured (or, for `…-vs-none`, derived from two measured) number. */
 export interface Figure {

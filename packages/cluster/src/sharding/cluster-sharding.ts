@@ -3,6 +3,7 @@ import { compareAddresses } from '../address/node-address.js';
 import type { Cluster } from '../cluster.js';
 import type { Member } from '../membership/member.js';
 import { EntityRef } from './entity-ref.js';
+import { EntityRoutes } from './entity-route.js';
 import type { EntityTypeKey } from './entity-type-key.js';
 import { type RegionMessage, regionName } from './region-protocol.js';
 import { ShardRegion } from './shard-region.js';
@@ -25,7 +26,7 @@ const instances = new WeakMap<Cluster, ClusterSharding>();
  * sharding.entityRefFor(Cart, 'cart-42').tell({ type: 'add', sku: 'a1' });
  */
 export class ClusterSharding {
-  private readonly regions = new Map<string, { readonly ref: ActorRef<RegionMessage>; readonly settings: EntityTypeSettings<unknown> }>();
+  private readonly regions = new Map<string, { readonly ref: ActorRef<RegionMessage>; readonly settings: EntityTypeSettings<unknown>; readonly routes: EntityRoutes }>();
   private unsubscribe: (() => void) | undefined;
   private removeExitTask: (() => void) | undefined;
   /** Nodes whose regions use another shard count than one of ours, until this node leaves or they are gone. */
@@ -56,33 +57,42 @@ export class ClusterSharding {
     const system = this.cluster.system;
     const peers = new Map<string, ActorRef<RegionMessage>>();
     const name = regionName(settings.typeName);
+    const routes = new EntityRoutes();
     const ref = system.spawn(
       () =>
-        new ShardRegion(settings, {
-          selfAddress: this.cluster.selfAddress,
-          regionOn: (node) => {
-            let peer = peers.get(node);
-            if (peer === undefined) {
-              peer = this.cluster.refFor<RegionMessage>(this.cluster.pathOn(node, name));
-              peers.set(node, peer);
-            }
-            return peer;
+        new ShardRegion(
+          settings,
+          {
+            selfAddress: this.cluster.selfAddress,
+            regionOn: (node) => {
+              let peer = peers.get(node);
+              if (peer === undefined) {
+                peer = this.cluster.refFor<RegionMessage>(this.cluster.pathOn(node, name));
+                peers.set(node, peer);
+              }
+              return peer;
+            },
+            members: () => this.cluster.state.members,
+            publish: (event: ShardingEvent) => {
+              if (system.eventStream.hasSubscribers(SHARDING_TOPIC)) system.eventStream.publish(SHARDING_TOPIC, event);
+            },
+            shardCountMismatch: (node, error) => this.refuseMismatch(node, error),
           },
-          members: () => this.cluster.state.members,
-          publish: (event: ShardingEvent) => {
-            if (system.eventStream.hasSubscribers(SHARDING_TOPIC)) system.eventStream.publish(SHARDING_TOPIC, event);
-          },
-          shardCountMismatch: (node, error) => this.refuseMismatch(node, error),
-        }),
+          routes,
+        ),
       { name },
     );
-    this.regions.set(settings.typeName, { ref, settings });
+    this.regions.set(settings.typeName, { ref, settings, routes });
     this.removeExitTask ??= this.cluster.addExitTask(() => this.whenHandedOff());
     this.unsubscribe ??= this.cluster.subscribe(
       (event) => {
         if (event.type === 'ring-changed' || event.type === 'leader-changed') return;
         const members = this.cluster.state.members;
-        for (const region of this.regions.values()) region.ref.tell({ t: 'sh-members', members });
+        for (const region of this.regions.values()) {
+          // At once, not when the region gets to it: EntityRefs must not keep sending straight to a node the new view may not route to.
+          region.routes.viewChanged();
+          region.ref.tell({ t: 'sh-members', members });
+        }
         this.leaveIfYounger();
       },
       { initialState: false },
@@ -100,7 +110,9 @@ export class ClusterSharding {
       throw new TypeError(`ClusterSharding.entityRefFor: entityId must be a non-empty string of at most ${MAX_ENTITY_ID_LENGTH} characters, got ${JSON.stringify(entityId)}`);
     }
     const n = region.settings.numberOfShards;
-    return new EntityRef<M>(typeKey.name, entityId, shardIdOf(entityId, n), region.ref, n);
+    // Hashed once per ref, not per message, and not at all while the id has a route here (active, or addressed within a tick): code that calls entityRefFor per message skips MD5.
+    const shard = region.routes.get(entityId)?.shard ?? shardIdOf(entityId, n);
+    return new EntityRef<M>(typeKey.name, entityId, shard, region.ref, n, region.routes);
   }
 
   /** The shard of `entityId` for `typeKey` (the same on every node). */

@@ -1,4 +1,5 @@
 import type { ActorContext, ActorRef } from '@troupe/core';
+import { routeOfEntity } from './entity-route.js';
 import type { RegionMessage } from './region-protocol.js';
 
 /**
@@ -9,5 +10,11 @@ import type { RegionMessage } from './region-protocol.js';
  * entity is its region).
  */
 export function passivate(context: ActorContext<never>): void {
+  const route = routeOfEntity.get(context.self);
+  if (route !== undefined) {
+    // From now on this node's EntityRefs go through the region, behind this request, so what they send waits for the next incarnation.
+    route.target = undefined;
+    route.closing = true;
+  }
   (context.parent as unknown as ActorRef<RegionMessage>).tell({ t: 'sh-passivate', entity: context.self as ActorRef<never> });
 }

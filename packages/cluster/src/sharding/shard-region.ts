@@ -3,7 +3,8 @@ import { Actor, type ActorRef } from '@troupe/core';
 import { publishDeadLetter } from '@troupe/core/spi';
 import type { Member } from '../membership/member.js';
 import { EntityPassivation } from './entity-passivation.js';
-import type { AcquireReply, AcquireRequest, DeliverEnvelope, PeerMessage, RegionMessage } from './region-protocol.js';
+import { EntityRoute, EntityRoutes, routeOfEntity } from './entity-route.js';
+import type { AcquireReply, AcquireRequest, DeliverEnvelope, PeerMessage, RegionMessage, WireDeliver } from './region-protocol.js';
 import { type RememberLoaded, type RememberWritten, RememberedEntities } from './remembered-entities.js';
 import { Shard, entityActorName } from './shard.js';
 import { ShardAllocation } from './shard-allocation.js';
@@ -45,9 +46,6 @@ export class ShardRegion extends Actor<RegionMessage> {
   private readonly shards = new Map<number, Shard>();
   private readonly buffer: ShardingBuffer<DeliverEnvelope>;
   private readonly passivation: EntityPassivation;
-  /** Hosted entity by ref path: its shard and id (for Terminated and passivation requests). */
-  private readonly entityByPath = new Map<string, { readonly shard: number; readonly entityId: string }>();
-  private readonly shardOfEntity = new Map<string, number>();
   private readonly mismatchReported = new Set<string>();
   /** Nodes told this region's shard count. */
   private readonly countChecked = new Set<string>();
@@ -59,10 +57,14 @@ export class ShardRegion extends Actor<RegionMessage> {
   private readonly remembered: RememberedEntities | undefined;
   /** Asked whether every handoff finished (a leaving node waits for it). */
   private readonly handedOffWaiters: ActorRef<true>[] = [];
+  /** The routes' view number of this region's allocation (see `EntityRoutes.viewChanged`). */
+  private routesView = -1;
 
   constructor(
     private readonly settings: EntityTypeSettings<unknown>,
     private readonly host: RegionHost,
+    /** The routes this node's `EntityRef`s of the type share with the region. */
+    private readonly routes: EntityRoutes = new EntityRoutes(),
   ) {
     super();
     this.allocation = ShardAllocation.of([], settings.role);
@@ -74,10 +76,16 @@ export class ShardRegion extends Actor<RegionMessage> {
 
   override preStart(): void {
     this.allocation = ShardAllocation.of(this.host.members(), this.settings.role);
+    this.routesView = this.routes.viewChanged();
     this.now = this.context.system.clock.now();
     this.context.timers.startPeriodicTimer(TICK, { t: 'sh-tick' }, this.settings.retryIntervalMs);
     this.acquireRememberedShards();
     this.checkCounts();
+  }
+
+  override postStop(): void {
+    // EntityRefs must not tell the stopped entities directly: through the (stopped) region they dead-letter with a reason.
+    this.routes.clear();
   }
 
   receive(msg: RegionMessage): void {
@@ -91,9 +99,19 @@ export class ShardRegion extends Actor<RegionMessage> {
 
   private handle(msg: RegionMessage): void {
     switch (msg.t) {
-      case 'sh-deliver':
+      case 'sh-deliver': {
+        // An EntityRef of this node counted it on its route: it is taken now (delivered, held or forwarded), so direct tells may follow it.
+        const route = msg.route instanceof EntityRoute ? msg.route : undefined;
+        if (route !== undefined) route.viaRegion--;
         if (this.acceptsCount(msg)) this.route(msg);
+        if (route !== undefined) this.routes.noteIdle(route);
         return;
+      }
+      case 'sh-d': {
+        const envelope = fromWire(msg);
+        if (this.acceptsCount(envelope)) this.route(envelope);
+        return;
+      }
       case 'sh-acquire':
         if (this.acceptsCount(msg)) this.acquireRequested(msg);
         return;
@@ -119,8 +137,8 @@ export class ShardRegion extends Actor<RegionMessage> {
         this.forceHandoff(msg.shard);
         return;
       case 'sh-passivate': {
-        const entity = this.entityByPath.get(msg.entity.path);
-        if (entity !== undefined) this.passivate(entity.entityId, 'requested');
+        const route = routeOfEntity.get(msg.entity);
+        if (route?.active === true) this.passivate(route.entityId, 'requested');
         return;
       }
       case 'sh-stats':
@@ -143,19 +161,23 @@ export class ShardRegion extends Actor<RegionMessage> {
   }
 
   override onTerminated(ref: ActorRef<never>): void {
-    const entity = this.entityByPath.get(ref.path);
-    if (entity === undefined) return;
-    this.entityByPath.delete(ref.path);
-    this.shardOfEntity.delete(entity.entityId);
+    const entity = routeOfEntity.get(ref);
+    if (entity?.active !== true) return;
+    routeOfEntity.delete(ref);
+    entity.active = false;
+    entity.target = undefined;
+    entity.closing = false;
     this.passivation.remove(entity.entityId);
     const shard = this.shards.get(entity.shard);
-    if (shard === undefined) return;
-    shard.entities.delete(entity.entityId);
-    const passivated = shard.passivating.delete(entity.entityId);
-    // Messages that waited for the passivated entity to stop start it again (or wait for the shard's new home).
-    for (const envelope of this.buffer.take(entityKey(entity.entityId))) this.route(envelope);
-    if (this.remembered !== undefined && shard.state === 'active' && !shard.entities.has(entity.entityId)) this.rememberTerminated(shard, entity.entityId, passivated);
-    if (shard.state === 'handing-off' && shard.entities.size === 0) this.finishHandoff(shard);
+    if (shard !== undefined) {
+      shard.entities.delete(entity.entityId);
+      const passivated = shard.passivating.delete(entity.entityId);
+      // Messages that waited for the passivated entity to stop start it again (or wait for the shard's new home).
+      for (const envelope of this.buffer.take(entityKey(entity.entityId))) this.route(envelope);
+      if (this.remembered !== undefined && shard.state === 'active' && !shard.entities.has(entity.entityId)) this.rememberTerminated(shard, entity.entityId, passivated);
+      if (shard.state === 'handing-off' && shard.entities.size === 0) this.finishHandoff(shard);
+    }
+    this.routes.noteIdle(entity);
   }
 
   private get self(): string {
@@ -182,7 +204,21 @@ export class ShardRegion extends Actor<RegionMessage> {
       this.hold(shardKey(id), envelope);
       this.startAcquire(acquiring);
     } else if (envelope.hops >= MAX_HOPS) this.hold(UNROUTED, envelope);
-    else this.host.regionOn(owner).tell({ ...envelope, hops: envelope.hops + 1, n: this.settings.numberOfShards, from: this.context.self, node: this.self });
+    else {
+      // Built field by field: the local route must not travel, and the owner answers a refusal through `node` (a ref per message cost encoding and resolving).
+      const forward: WireDeliver = { t: 'sh-d', e: envelope.entityId, s: id, m: envelope.message, h: envelope.hops + 1, n: this.settings.numberOfShards, o: this.self };
+      const peer = this.host.regionOn(owner);
+      peer.tell(forward);
+      if (envelope.hops === 0) {
+        // Everything this node's EntityRefs sent the entity before is on its way to the owner now (or counted in viaRegion): they may send there themselves, over the same connection, until the view changes.
+        const route = this.routes.get(envelope.entityId);
+        // Only under the newest view announced: a change the region has not processed yet must not be routed around.
+        if (route !== undefined && !route.retired && this.routesView === this.routes.view) {
+          route.remote = peer;
+          route.remoteView = this.routes.view;
+        }
+      }
+    }
   }
 
   private deliverHere(shard: Shard, envelope: DeliverEnvelope): void {
@@ -192,6 +228,7 @@ export class ShardRegion extends Actor<RegionMessage> {
       return;
     }
     let entity = shard.entities.get(entityId);
+    let route: EntityRoute | undefined;
     if (entity === undefined) {
       if (this.remembered !== undefined && !this.remembered.has(shard.id, entityId)) {
         // Its start is stored before it runs, so an entity that handled anything is restarted after a failover.
@@ -204,10 +241,17 @@ export class ShardRegion extends Actor<RegionMessage> {
         publishDeadLetter(this.context.system, envelope.message, `${this.context.self.path}/${entityId}`, 'sharding-entity-start-failed');
         return;
       }
-    }
+      route = routeOfEntity.get(entity);
+    } else if (envelope.hops === 0) route = routeOfEntity.get(entity);
     this.passivation.touch(entityId, this.now);
     entity.tell(envelope.message);
-    if (this.passivation.size > this.settings.maxActiveEntities) for (const victim of this.passivation.overLimit()) this.passivate(victim, 'limit');
+    // Everything this node's EntityRefs sent before is in the entity's mailbox now (or counted in viaRegion): they may tell it directly.
+    // (Not looked up for a message from another node: the next one from an EntityRef here opens it.)
+    if (route !== undefined && !route.closing) route.target = entity;
+    if (this.passivation.size > this.settings.maxActiveEntities) {
+      this.readDirectActivity();
+      for (const victim of this.passivation.overLimit()) this.passivate(victim, 'limit');
+    }
   }
 
   private startEntity(shard: Shard, entityId: string): ActorRef<unknown> | undefined {
@@ -223,8 +267,9 @@ export class ShardRegion extends Actor<RegionMessage> {
     }
     this.context.watch(entity as ActorRef<never>);
     shard.entities.set(entityId, entity);
-    this.entityByPath.set(entity.path, { shard: shard.id, entityId });
-    this.shardOfEntity.set(entityId, shard.id);
+    const route = this.routes.acquire(entityId, shard.id);
+    route.active = true;
+    routeOfEntity.set(entity, route);
     return entity;
   }
 
@@ -293,6 +338,8 @@ export class ShardRegion extends Actor<RegionMessage> {
 
   private membersChanged(allocation: ShardAllocation): void {
     this.allocation = allocation;
+    // Shards may have moved: EntityRefs stop sending to other nodes' regions directly until this region has routed for them again.
+    this.routesView = this.routes.viewChanged();
     for (const shard of [...this.shards.values()]) {
       const ownHere = allocation.ownerOf(shard.id) === this.self;
       if (shard.state === 'active' && !ownHere) this.beginHandoff(shard);
@@ -316,6 +363,7 @@ export class ShardRegion extends Actor<RegionMessage> {
       return;
     }
     for (const [entityId, entity] of shard.entities) {
+      this.closeRoute(entity);
       this.passivation.remove(entityId);
       if (!shard.passivating.has(entityId)) this.stopEntity(entity);
     }
@@ -353,10 +401,25 @@ export class ShardRegion extends Actor<RegionMessage> {
     else this.context.stop(entity as ActorRef<never>);
   }
 
+  /** Closes the direct way to `entity`: from now on this node's EntityRefs go through the region, which holds or re-routes. */
+  private closeRoute(entity: ActorRef<unknown>): void {
+    const route = routeOfEntity.get(entity);
+    if (route !== undefined) route.target = undefined;
+  }
+
+  /** Times the entities told directly since the last read as active at `now` (the clock of the previous tick, as for messages through the region). */
+  private readDirectActivity(): void {
+    for (const route of this.routes.takeTouched()) {
+      route.touched = false;
+      if (route.target !== undefined) this.passivation.touch(route.entityId, this.now);
+    }
+  }
+
   private passivate(entityId: string, reason: 'idle' | 'limit' | 'requested'): void {
-    const shard = this.shards.get(this.shardOfEntity.get(entityId) ?? -1);
+    const shard = this.shards.get(this.routes.get(entityId)?.shard ?? -1);
     const entity = shard?.entities.get(entityId);
     if (shard?.state !== 'active' || entity === undefined || shard.passivating.has(entityId)) return;
+    this.closeRoute(entity);
     shard.passivating.add(entityId);
     // No longer counts as active: the limit and idle checks look past it while it stops.
     this.passivation.remove(entityId);
@@ -365,6 +428,8 @@ export class ShardRegion extends Actor<RegionMessage> {
   }
 
   private tick(): void {
+    this.readDirectActivity();
+    this.routes.retireIdle();
     this.now = this.context.system.clock.now();
     const byNode = new Map<string, [number, number][]>();
     for (const shard of this.shards.values()) {
@@ -388,12 +453,12 @@ export class ShardRegion extends Actor<RegionMessage> {
   }
 
   /** False (and the message refused) when a peer uses another shard count. */
-  private acceptsCount(msg: PeerMessage): boolean {
+  private acceptsCount(msg: Exclude<PeerMessage, WireDeliver>): boolean {
     if (msg.n === this.settings.numberOfShards) return true;
-    const from = msg.from;
     const node = msg.node ?? 'a node';
     this.reportMismatch(node, msg.n);
     if (msg.t === 'sh-deliver') publishDeadLetter(this.context.system, msg.message, `${this.context.self.path}/${msg.entityId}`, 'sharding-shard-count-mismatch');
+    const from = msg.from ?? (typeof msg.node === 'string' && msg.node !== this.self ? this.host.regionOn(msg.node) : undefined);
     from?.tell({ t: 'sh-count-refused', from: this.context.self, node: this.self, n: this.settings.numberOfShards });
     return false;
   }
@@ -502,6 +567,14 @@ export class ShardRegion extends Actor<RegionMessage> {
     if (shard?.state !== 'active' || shard.entities.has(entityId) || shard.passivating.has(entityId) || this.remembered?.has(id, entityId) !== true) return;
     if (this.startEntity(shard, entityId) !== undefined) this.passivation.touch(entityId, this.now);
   }
+}
+
+/** A message from another node's region or EntityRef, as the region routes it (a hop count that is not a number counts as used up: it waits instead of bouncing). */
+function fromWire(msg: WireDeliver): DeliverEnvelope {
+  const hops = typeof msg.h === 'number' ? msg.h : MAX_HOPS;
+  return typeof msg.o === 'string'
+    ? { t: 'sh-deliver', entityId: msg.e, shard: msg.s, message: msg.m, hops, n: msg.n, node: msg.o }
+    : { t: 'sh-deliver', entityId: msg.e, shard: msg.s, message: msg.m, hops, n: msg.n };
 }
 
 function shardKey(id: number): string {
