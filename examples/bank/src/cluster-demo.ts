@@ -6,9 +6,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { assertSupportedNode } from '@troupe/core';
 import { MultiNodeHarness, type NodeHandle } from '@troupe/testkit';
 import type { AccountStatus, Receipt } from './account.js';
 import type { BankNodeCommand, BankNodeConfig, BankNodeReport, DemoTimings, TransferOutcome } from './bank-node-protocol.js';
+
+// An old Node fails here, in one line, rather than inside three node processes' stack traces.
+try {
+  assertSupportedNode();
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(1);
+}
 
 type Report<T extends BankNodeReport['type']> = Extract<BankNodeReport, { type: T }>;
 type Command = BankNodeCommand extends infer C ? (C extends { requestId: number } ? Omit<C, 'requestId'> : never) : never;

@@ -94,7 +94,9 @@ function resolveDowning(strategy: DowningOptions['strategy']): DowningStrategy |
 export function resolveClusterSettings(options: ClusterOptions): ClusterSettings {
   if (options === null || typeof options !== 'object') throw new TypeError('Cluster: options must be an object');
   const secret = options.secret;
-  if (!(typeof secret === 'string' || secret instanceof Uint8Array) || Buffer.byteLength(secret) < 16) throw new TypeError('Cluster: secret must be a string or bytes of at least 16 bytes');
+  if (!(typeof secret === 'string' || secret instanceof Uint8Array))
+    throw new TypeError(`Cluster: secret must be a string or bytes of at least 16 bytes, got ${secret === undefined ? 'undefined (is the variable you read it from set?)' : typeof secret}`);
+  if (Buffer.byteLength(secret) < 16) throw new TypeError(`Cluster: secret must be at least 16 bytes, got ${Buffer.byteLength(secret)}`);
   const seeds = options.seeds ?? [];
   if (!Array.isArray(seeds) || !seeds.every((s) => typeof s === 'string' && /^[^:\s]+:\d{1,5}$/.test(s))) throw new TypeError('Cluster: seeds must be an array of "host:port" strings');
   const port = options.port ?? 0;

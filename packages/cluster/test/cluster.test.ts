@@ -11,7 +11,9 @@ const upCount = (c: Cluster) => c.state.members.filter((m) => m.status === 'up')
 
 describe('Cluster.start options', () => {
   it('rejects a short secret and bad seeds with errors naming the field', async () => {
-    await expect(Cluster.start({ secret: 'short' })).rejects.toThrow(/secret must be/);
+    await expect(Cluster.start({ secret: 'short' })).rejects.toThrow(/secret must be at least 16 bytes, got 5/);
+    // A secret read from an unset environment variable says so, rather than only what a secret must be.
+    await expect(Cluster.start({ secret: process.env.TROUPE_UNSET_VARIABLE_FOR_THIS_TEST as string })).rejects.toThrow(/got undefined \(is the variable you read it from set\?\)/);
     await expect(Cluster.start({ secret: 'long-enough-secret-123', seeds: ['nope'] })).rejects.toThrow(/seeds must be/);
     await expect(Cluster.start({ secret: 'long-enough-secret-123', failureDetector: { threshold: -1 } })).rejects.toThrow(/failureDetector.threshold/);
   });

@@ -7,7 +7,7 @@ import { EventStream } from './event-stream.js';
 import { ActorCell } from './internal/actor-cell.js';
 import { AskTimeouts } from './internal/ask-timeouts.js';
 import { Dispatcher } from './internal/dispatcher.js';
-import { assertSupportedNode } from './internal/node-version.js';
+import { assertSupportedNode } from './node-version.js';
 import { assertSingleCoreCopy } from './internal/single-core-copy.js';
 import { PromiseActorRef } from './internal/promise-actor-ref.js';
 import { STOP, type SystemMessage } from './internal/system-message.js';

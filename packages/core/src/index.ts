@@ -41,3 +41,4 @@ export { type StatusError, StatusReply } from './status-reply.js';
 export type { BackoffOptions, ResolvedBackoff } from './supervision/backoff.js';
 export { type BackoffStrategyOptions, type Decider, type Directive, type StrategyOptions, SupervisorStrategy, defaultDecider } from './supervision/supervisor-strategy.js';
 export type { TimerScheduler } from './timer-scheduler.js';
+export { assertSupportedNode, MIN_NODE_VERSION } from './node-version.js';

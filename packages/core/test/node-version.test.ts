@@ -3,7 +3,7 @@ import * as core from '@troupe/core';
 import { ActorSystem, silentLogger } from '@troupe/core';
 import { describe, expect, it } from 'vitest';
 import { UnsupportedNodeError } from '../src/errors.js';
-import { MIN_NODE_VERSION, assertSupportedNode } from '../src/internal/node-version.js';
+import { MIN_NODE_VERSION, assertSupportedNode } from '../src/node-version.js';
 
 const root = new URL('../../../', import.meta.url);
 const enginesOf = (path: URL): string | undefined => (JSON.parse(readFileSync(path, 'utf8')) as { engines?: { node?: string } }).engines?.node;
@@ -37,6 +37,7 @@ describe('assertSupportedNode', () => {
 
   it('accepts the Node running this test, so ActorSystem.create works here', async () => {
     expect(() => assertSupportedNode(process.versions.node)).not.toThrow();
+    expect(() => assertSupportedNode()).not.toThrow(); // the running Node by default
     const system = ActorSystem.create({ logger: silentLogger });
     await system.terminate();
   });

@@ -1,4 +1,4 @@
-import { UnsupportedNodeError } from '../errors.js';
+import { UnsupportedNodeError } from './errors.js';
 
 /** The oldest Node.js Troupe runs on; every package.json's `engines` says the same (a test holds them together). */
 export const MIN_NODE_VERSION = '22.22';
@@ -8,11 +8,11 @@ const FIX = 'install Node 24 LTS (README, "Contributor note: Node 24"): npm inst
 
 /**
  * Throws `UnsupportedNodeError` when `found` (a `process.versions.node` string, with or
- * without a leading `v`) is older than `MIN_NODE_VERSION`. Run before anything that
+ * without a leading `v`; the running Node when omitted) is older than `MIN_NODE_VERSION`. Run before anything that
  * needs a newer Node, so an old one fails with this line rather than with
  * `Promise.withResolvers is not a function` from deep inside.
  */
-export function assertSupportedNode(found: string): void {
+export function assertSupportedNode(found: string = process.versions.node): void {
   const [major = 0, minor = 0] = found
     .replace(/^v/, '')
     .split('.')
