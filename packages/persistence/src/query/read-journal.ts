@@ -114,6 +114,24 @@ export class ReadJournal<E = unknown> {
     return this.byTag(tag, offset, options, this.policyOf(options));
   }
 
+  /**
+   * The offset of the last event tagged `tag` stored now (0 when none): how far
+   * `eventsByTag(tag)` reaches at this moment, so a consumer's lag is this minus its
+   * offset (in the journal's offset units, which need not count events one by one).
+   * Needs the journal's `highestOffsetOfTagQuery` capability.
+   * @throws QueryNotSupportedError (rejected) when the journal does not declare it
+   */
+  async currentHighestOffsetOfTag(tag: string): Promise<number> {
+    const query = this.journal.currentHighestOffsetOfTag?.bind(this.journal);
+    if (query === undefined || this.journal.capabilities.highestOffsetOfTagQuery !== true) throw new QueryNotSupportedError(this.journalId, 'highestOffsetOfTag');
+    return query(tag);
+  }
+
+  /** Whether `currentHighestOffsetOfTag` is available on this journal. */
+  get supportsHighestOffsetOfTag(): boolean {
+    return this.journal.currentHighestOffsetOfTag !== undefined && this.journal.capabilities.highestOffsetOfTagQuery === true;
+  }
+
   private policyOf(options: QueryOptions): UndeserializablePolicy {
     return options.onUndeserializable === undefined ? this.onUndeserializable : checkPolicy(options.onUndeserializable);
   }
