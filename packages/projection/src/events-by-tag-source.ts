@@ -31,6 +31,11 @@ export class EventsByTagSource<E> implements SourceProvider<E> {
     return new EventsByTagSource(readJournal, tag);
   }
 
+  /** The journal's highest offset of the tag, when it has the `highestOffsetOfTagQuery` capability. */
+  async highestOffset(): Promise<number | undefined> {
+    return this.readJournal.supportsHighestOffsetOfTag ? await this.readJournal.currentHighestOffsetOfTag(this.tag) : undefined;
+  }
+
   open(afterOffset: number, signal: AbortSignal): AsyncIterable<EventEnvelope<E>> {
     // Flagged envelopes let the projection's onUndecodable policy skip a stored event the
     // journal cannot deserialise without ending the stream.

@@ -124,7 +124,7 @@ describe('SqliteOffsetStore', () => {
     await store.saveOffset(other, 9);
     const seen = await store.withTransaction(async (tx) => {
       const before = await store.readOffset(id);
-      tx.prepare('INSERT INTO sink VALUES (?)').run(before);
+      tx.prepare('INSERT INTO sink VALUES (?)').run(before ?? null);
       store.saveOffsetIn(tx, id, 4);
       await store.saveOffset(other, 10);
       await store.clearOffset({ name: 'r', key: 'k' });
