@@ -71,6 +71,38 @@ export class QueryNotSupportedError extends TroupeError {
   }
 }
 
+/**
+ * A query met a stored event whose bytes it cannot turn back into an event: an unknown
+ * serializer id, bytes the serializer refuses (corrupt or written by another format), or
+ * an event adapter that throws. Names the event so it can be found and repaired, and
+ * carries `offset` so a consumer resumes after it: pass it back as `eventsByTag`'s
+ * offset, or `offset + 1` (the sequence number after it) as `eventsByPersistenceId`'s
+ * `fromSequenceNr`. The stored event is left as it is.
+ */
+export class UndeserializableEventError extends TroupeError {
+  constructor(
+    /** The journal the query read. */
+    readonly journalId: string,
+    readonly persistenceId: string,
+    readonly sequenceNr: number,
+    /** The event's query offset: the journal-wide order for tag queries, the sequence number for persistence-id queries. */
+    readonly offset: number,
+    /** Serializer id stored with the event. */
+    readonly serializerId: string,
+    /** Serializer manifest stored with the event. */
+    readonly manifest: string,
+    /** Event-adapter manifest stored with the event (`''` when none). */
+    readonly eventManifest: string,
+    cause: unknown,
+  ) {
+    super(
+      'ERR_UNDESERIALIZABLE_EVENT',
+      `journal "${journalId}": cannot deserialise event ${persistenceId}#${sequenceNr} (offset ${offset}, serializer "${serializerId}", manifest "${manifest}"): ${describeCause(cause)}`,
+      { cause },
+    );
+  }
+}
+
 /** A journal or snapshot store refused a payload above its size limit (a rejection, not a failure). */
 export class PayloadTooLargeError extends TroupeError {
   constructor(size: number, limit: number) {

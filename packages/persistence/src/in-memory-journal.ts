@@ -24,7 +24,7 @@ interface Stream {
  * default when nothing is configured. Supports every query.
  */
 export class InMemoryJournal implements Journal {
-  readonly capabilities: JournalCapabilities = { persistenceIdsQuery: true, eventsByTagQuery: true, changeNotifications: true };
+  readonly capabilities: JournalCapabilities = { persistenceIdsQuery: true, eventsByTagQuery: true, changeNotifications: true, highestOffsetOfTagQuery: true };
   private readonly streams = new Map<string, Stream>();
   private readonly ids: OrderedPersistenceId[] = [];
   private readonly tagged = new Map<string, OrderedRepr[]>();
@@ -99,6 +99,10 @@ export class InMemoryJournal implements Journal {
     const ids = this.ids;
     // Offsets are 1, 2, 3, … so the offset is the index + 1.
     return Promise.resolve(ids.slice(Math.max(0, afterOffset), Math.max(0, afterOffset) + limit));
+  }
+
+  currentHighestOffsetOfTag(tag: string): Promise<number> {
+    return Promise.resolve(this.tagged.get(tag)?.at(-1)?.offset ?? 0);
   }
 
   currentEventsByTag(tag: string, afterOffset: number, limit: number): Promise<readonly OrderedRepr[]> {

@@ -11,6 +11,7 @@ export {
   SequenceNumberTakenError,
   SnapshotStoreError,
   StaleIncarnationError,
+  UndeserializableEventError,
   WriterFencedError,
   isStaleWriterRejection,
 } from './errors.js';
@@ -28,7 +29,7 @@ export { PersistentActor } from './persistent-actor.js';
 export type { AtomicWrite, PersistentRepr } from './persistent-repr.js';
 export type { EventEnvelope } from './query/event-envelope.js';
 export { PersistenceQuery } from './query/persistence-query.js';
-export { ReadJournal, type LiveQueryOptions, type ReadJournalOptions } from './query/read-journal.js';
+export { ReadJournal, type LiveQueryOptions, type QueryOptions, type ReadJournalOptions, type UndeserializablePolicy } from './query/read-journal.js';
 export { Recovery } from './recovery.js';
 export { SnapshotSelectionCriteria, type SnapshotMetadata, type SnapshotStore, type StoredSnapshot } from './snapshot-store.js';
 export { SqliteJournal } from './sqlite-journal.js';

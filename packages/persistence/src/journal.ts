@@ -38,6 +38,8 @@ export interface JournalCapabilities {
   readonly eventsByTagQuery: boolean;
   /** `subscribe` is implemented, so live queries wake at once instead of polling. */
   readonly changeNotifications: boolean;
+  /** `currentHighestOffsetOfTag` is implemented (cheaply: monitoring calls it often). Absent means false. */
+  readonly highestOffsetOfTagQuery?: boolean;
 }
 
 /**
@@ -129,6 +131,9 @@ export interface JournalCapabilities {
  *   offsets strictly above `afterOffset`; an event written later MUST get a higher offset
  *   than every event already returned (so resuming from an offset misses nothing).
  * - `subscribe(listener)`: calls `listener` (asynchronously) after new writes are stored.
+ * - `currentHighestOffsetOfTag(tag)`: the offset of the last event `currentEventsByTag(tag, 0, ∞)`
+ *   would return now; 0 when no stored event carries `tag`. It answers from an index (no
+ *   scan of the tag's events), so monitoring can ask how far a consumer is behind.
  *
  * `close()` releases files and connections; the runtime calls it when the actor system
  * terminates. After `close()`, calls may fail.
@@ -154,6 +159,8 @@ export interface Journal {
   currentPersistenceIds?(afterOffset: number, limit: number): Promise<readonly OrderedPersistenceId[]>;
   /** Events tagged `tag` after `afterOffset`, ascending. Requires `eventsByTagQuery`. */
   currentEventsByTag?(tag: string, afterOffset: number, limit: number): Promise<readonly OrderedRepr[]>;
+  /** Offset of the last event tagged `tag`; 0 when none. Requires `highestOffsetOfTagQuery`. */
+  currentHighestOffsetOfTag?(tag: string): Promise<number>;
   /** Registers a listener called after each stored batch; returns the unsubscribe function. */
   subscribe?(listener: () => void): () => void;
   /** Releases resources. */

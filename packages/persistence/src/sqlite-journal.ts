@@ -60,7 +60,7 @@ interface Row {
  * with `synchronous: 'normal'`, an fsync with `'full'`), once per batch, not per event.
  */
 export class SqliteJournal implements Journal {
-  readonly capabilities: JournalCapabilities = { persistenceIdsQuery: true, eventsByTagQuery: true, changeNotifications: true };
+  readonly capabilities: JournalCapabilities = { persistenceIdsQuery: true, eventsByTagQuery: true, changeNotifications: true, highestOffsetOfTagQuery: true };
   /** The options in force, defaults applied. */
   readonly options: ResolvedSqliteOptions;
   private readonly db: DatabaseSync;
@@ -74,6 +74,7 @@ export class SqliteJournal implements Journal {
   private readonly selectHighest: StatementSync;
   private readonly selectIds: StatementSync;
   private readonly selectTagged: StatementSync;
+  private readonly selectHighestTagged: StatementSync;
   private readonly markDeleted: StatementSync;
   private readonly deleteTags: StatementSync;
   private readonly deleteEvents: StatementSync;
@@ -108,6 +109,8 @@ export class SqliteJournal implements Journal {
     this.selectHighest = db.prepare('SELECT highest_sequence_nr AS highest FROM persistence_id WHERE persistence_id = ?');
     this.selectIds = db.prepare('SELECT id_offset, persistence_id FROM persistence_id WHERE id_offset > ? ORDER BY id_offset LIMIT ?');
     this.selectTagged = db.prepare('SELECT j.* FROM event_tag t JOIN journal j ON j.ordering = t.ordering WHERE t.tag = ? AND t.ordering > ? ORDER BY t.ordering LIMIT ?');
+    // The (tag, ordering) primary key answers max() with one index seek.
+    this.selectHighestTagged = db.prepare('SELECT max(ordering) AS highest FROM event_tag WHERE tag = ?');
     this.markDeleted = db.prepare('UPDATE persistence_id SET deleted_to = max(deleted_to, min(?, highest_sequence_nr)) WHERE persistence_id = ?');
     this.deleteTags = db.prepare('DELETE FROM event_tag WHERE ordering IN (SELECT ordering FROM journal WHERE persistence_id = ? AND sequence_nr <= ?)');
     this.deleteEvents = db.prepare('DELETE FROM journal WHERE persistence_id = ? AND sequence_nr <= ?');
@@ -208,6 +211,15 @@ export class SqliteJournal implements Journal {
     try {
       const rows = this.selectIds.all(afterOffset, toSqlInteger(limit)) as unknown as { id_offset: number; persistence_id: string }[];
       return Promise.resolve(rows.map((r) => ({ offset: r.id_offset, persistenceId: r.persistence_id })));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  currentHighestOffsetOfTag(tag: string): Promise<number> {
+    try {
+      const row = this.selectHighestTagged.get(tag) as { highest: number | null } | undefined;
+      return Promise.resolve(Number(row?.highest ?? 0));
     } catch (error) {
       return Promise.reject(error);
     }

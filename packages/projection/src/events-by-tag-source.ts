@@ -5,7 +5,8 @@ import type { SourceProvider } from './source-provider.js';
  * The live `eventsByTag(tag)` query of a journal as a projection source: every event
  * carrying `tag`, then each new one as it is stored. Offsets are the journal-wide
  * order, so resuming from a stored offset misses nothing the journal has acknowledged
- * (the `currentEventsByTag` contract of the journal SPI).
+ * (the `currentEventsByTag` contract of the journal SPI). A stored event the journal
+ * cannot deserialise reaches the projection as bad input (its `onUndecodable` policy).
  *
  * @example
  * const source = EventsByTagSource.create(await PersistenceQuery.readJournalFor(system), 'orders');
@@ -30,7 +31,14 @@ export class EventsByTagSource<E> implements SourceProvider<E> {
     return new EventsByTagSource(readJournal, tag);
   }
 
+  /** The journal's highest offset of the tag, when it has the `highestOffsetOfTagQuery` capability. */
+  async highestOffset(): Promise<number | undefined> {
+    return this.readJournal.supportsHighestOffsetOfTag ? await this.readJournal.currentHighestOffsetOfTag(this.tag) : undefined;
+  }
+
   open(afterOffset: number, signal: AbortSignal): AsyncIterable<EventEnvelope<E>> {
-    return this.readJournal.eventsByTag(this.tag, afterOffset, { signal });
+    // Flagged envelopes let the projection's onUndecodable policy skip a stored event the
+    // journal cannot deserialise without ending the stream.
+    return this.readJournal.eventsByTag(this.tag, afterOffset, { signal, onUndeserializable: 'flag' });
   }
 }

@@ -15,7 +15,7 @@ export {
   type RestartBackoffOptions,
   type UndecodablePolicy,
 } from './projection-settings.js';
-export type { ProjectionState, ProjectionStatus } from './projection-status.js';
+export type { ProjectionLag, ProjectionState, ProjectionStatus } from './projection-status.js';
 export { SlicedSource } from './sliced-source.js';
 export { DEFAULT_NUMBER_OF_SLICES, type SliceRange, sliceOf, sliceRanges } from './slices.js';
 export type { SourceProvider } from './source-provider.js';

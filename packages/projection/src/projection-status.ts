@@ -26,3 +26,13 @@ export interface ProjectionStatus {
   /** While `restarting`: the clock time (`clock.now()`) of the next start. */
   readonly restartAt: number | undefined;
 }
+
+/** How far a projection is behind its source (`Projection.lag`), in the source's offset units. */
+export interface ProjectionLag {
+  /** The highest offset the source holds now. */
+  readonly sourceHighestOffset: number;
+  /** Offset of the last envelope handled (or skipped), else the stored one; `undefined` when nothing is. */
+  readonly handledOffset: number | undefined;
+  /** `sourceHighestOffset - handledOffset` (never below 0). Offsets need not be dense (a journal-wide order), so this bounds the envelopes behind rather than counting them. */
+  readonly behind: number;
+}

@@ -24,7 +24,7 @@ import {
   checkOffsetStore,
   resolveCommon,
 } from './projection-settings.js';
-import type { ProjectionState, ProjectionStatus } from './projection-status.js';
+import type { ProjectionLag, ProjectionState, ProjectionStatus } from './projection-status.js';
 import type { SourceProvider } from './source-provider.js';
 
 /** Everything a projection is built from, after validation. */
@@ -192,6 +192,19 @@ export class Projection<E = unknown> {
       lastError: this.lastError,
       restartAt: this.restartAt,
     };
+  }
+
+  /**
+   * How far the projection is behind its source: the source's highest offset now minus
+   * the offset handled (or, before the first start, the stored one). `undefined` when the
+   * source cannot tell its highest offset (`SourceProvider.highestOffset`; an
+   * `EventsByTagSource` can on journals with the `highestOffsetOfTagQuery` capability).
+   */
+  async lag(): Promise<ProjectionLag | undefined> {
+    const sourceHighestOffset = await this.parts.source.highestOffset?.();
+    if (sourceHighestOffset === undefined) return undefined;
+    const handledOffset = this.handledOffset ?? (await this.parts.store.readOffset(this.id));
+    return { sourceHighestOffset, handledOffset, behind: Math.max(0, sourceHighestOffset - (handledOffset ?? 0)) };
   }
 
   /**

@@ -39,6 +39,11 @@ export class SlicedSource<E> implements SourceProvider<E> {
     return slice >= this.range.min && slice <= this.range.max;
   }
 
+  /** The whole source's highest offset: an upper bound for these slices, which share its offsets. */
+  async highestOffset(): Promise<number | undefined> {
+    return await this.source.highestOffset?.();
+  }
+
   open(afterOffset: number, signal: AbortSignal): AsyncIterable<EventEnvelope<E>> {
     const source = this.source;
     const owns = (persistenceId: string): boolean => this.owns(persistenceId);

@@ -14,4 +14,9 @@ export interface SourceProvider<E = unknown> {
    * events until `signal` aborts; a source that ends completes the projection.
    */
   open(afterOffset: number, signal: AbortSignal): AsyncIterable<EventEnvelope<E>>;
+  /**
+   * The highest offset the source holds now, for `Projection.lag`; `undefined` when it
+   * cannot tell cheaply. Optional: sources without it report no lag.
+   */
+  highestOffset?(): Promise<number | undefined>;
 }

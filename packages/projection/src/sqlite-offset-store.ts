@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
@@ -27,7 +28,10 @@ export interface SqliteOffsetStoreOptions {
  *
  * The connection is the store's: use it for the read model only inside the handler
  * (or through `withTransaction`), because every use is queued so that a transaction
- * spanning an async handler never interleaves with another.
+ * spanning an async handler never interleaves with another. Inside a transaction the
+ * store's own `readOffset`, `saveOffset` and `clearOffset` run in it (they commit or
+ * roll back with it) instead of queueing behind it, and `readOffsetIn(tx, id)` reads
+ * synchronously.
  *
  * @example
  * const offsets = SqliteOffsetStore.open({ path: 'data/read-model.db' });
@@ -35,6 +39,12 @@ export interface SqliteOffsetStoreOptions {
  */
 export class SqliteOffsetStore implements TransactionalOffsetStore<DatabaseSync> {
   private readonly queue = new SerialQueue();
+  /**
+   * The transaction the current async context runs in, if any. A call made inside
+   * `withTransaction`'s work would otherwise queue behind that transaction, which waits
+   * for the work: a deadlock.
+   */
+  private readonly transaction = new AsyncLocalStorage<{ open: boolean }>();
   private readonly select: StatementSync;
   private readonly upsert: StatementSync;
   private readonly remove: StatementSync;
@@ -91,7 +101,7 @@ export class SqliteOffsetStore implements TransactionalOffsetStore<DatabaseSync>
   }
 
   readOffset(id: ProjectionId): Promise<number | undefined> {
-    return this.queue.run(() => {
+    return this.run(() => {
       try {
         const row = this.select.get(id.name, id.key) as { offset_value: number } | undefined;
         return row === undefined ? undefined : Number(row.offset_value);
@@ -103,7 +113,7 @@ export class SqliteOffsetStore implements TransactionalOffsetStore<DatabaseSync>
 
   saveOffset(id: ProjectionId, offset: number): Promise<void> {
     checkOffset('SqliteOffsetStore.saveOffset', offset);
-    return this.queue.run(() => {
+    return this.run(() => {
       try {
         this.upsert.run(id.name, id.key, offset, Date.now());
       } catch (error) {
@@ -113,7 +123,7 @@ export class SqliteOffsetStore implements TransactionalOffsetStore<DatabaseSync>
   }
 
   clearOffset(id: ProjectionId): Promise<void> {
-    return this.queue.run(() => {
+    return this.run(() => {
       try {
         this.remove.run(id.name, id.key);
       } catch (error) {
@@ -122,16 +132,21 @@ export class SqliteOffsetStore implements TransactionalOffsetStore<DatabaseSync>
     });
   }
 
+  /** @throws TypeError (rejected) when called inside a transaction of this store: use its `tx` */
   withTransaction<T>(work: (tx: DatabaseSync) => T | Promise<T>): Promise<T> {
+    if (this.insideTransaction()) return Promise.reject(new TypeError('SqliteOffsetStore.withTransaction: already inside a transaction of this store; use its tx'));
     return this.queue.run(async () => {
       // IMMEDIATE takes the write lock up front, so a commit never fails half-way for a
       // lock another connection took while the handler ran.
       this.database.exec('BEGIN IMMEDIATE');
+      const transaction = { open: true };
       try {
-        const result = await work(this.database);
+        const result = await this.transaction.run(transaction, () => work(this.database));
+        transaction.open = false;
         this.database.exec('COMMIT');
         return result;
       } catch (error) {
+        transaction.open = false;
         // Also after a failed COMMIT (a full disk): a transaction left open would make
         // every later BEGIN fail.
         if (this.database.isTransaction) this.database.exec('ROLLBACK');
@@ -140,10 +155,39 @@ export class SqliteOffsetStore implements TransactionalOffsetStore<DatabaseSync>
     });
   }
 
+  /**
+   * Reads the offset inside the transaction `tx` given to `withTransaction`'s work,
+   * seeing what the transaction wrote. @throws TypeError outside that transaction
+   */
+  readOffsetIn(tx: DatabaseSync, id: ProjectionId): number | undefined {
+    this.checkTx('readOffsetIn', tx);
+    const row = this.select.get(id.name, id.key) as { offset_value: number } | undefined;
+    return row === undefined ? undefined : Number(row.offset_value);
+  }
+
   saveOffsetIn(tx: DatabaseSync, id: ProjectionId, offset: number): void {
     checkOffset('SqliteOffsetStore.saveOffsetIn', offset);
-    if (tx !== this.database || !tx.isTransaction) throw new TypeError('SqliteOffsetStore.saveOffsetIn: tx must be the connection given to withTransaction, inside it');
+    this.checkTx('saveOffsetIn', tx);
     this.upsert.run(id.name, id.key, offset, Date.now());
+  }
+
+  private checkTx(method: string, tx: DatabaseSync): void {
+    if (tx !== this.database || !tx.isTransaction) throw new TypeError(`SqliteOffsetStore.${method}: tx must be the connection given to withTransaction, inside it`);
+  }
+
+  /** True inside the work of this store's open transaction (not in a callback that outlived it). */
+  private insideTransaction(): boolean {
+    return this.transaction.getStore()?.open === true;
+  }
+
+  /** Runs a use of the connection: at once inside this store's open transaction (part of it), else queued. */
+  private run<T>(task: () => T): Promise<T> {
+    if (!this.insideTransaction()) return this.queue.run(task);
+    try {
+      return Promise.resolve(task());
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   /** Closes the connection if `open` created it. Idempotent. */

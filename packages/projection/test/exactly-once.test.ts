@@ -201,3 +201,31 @@ describe('Projection.exactlyOnce on SqliteOffsetStore', () => {
     expect(checkReadModel(dbPath)).toBe(200);
   }, 120_000);
 });
+
+describe('Projection.exactlyOnce handler reading in its transaction', () => {
+  it('reads the stored offset and the read model in the same transaction as its writes', async () => {
+    const feed = new Feed();
+    feed.push(...envelopes(1, 9));
+    feed.end();
+    const store = openStore();
+    const previous: (number | undefined)[] = [];
+    const projection: Projection<Added> = Projection.exactlyOnce({
+      name: 'reader',
+      source: feed.source(),
+      offsetStore: store,
+      groupAfterEnvelopes: 4,
+      logger: silentLogger,
+      handler: async (batch, tx) => {
+        // The offset committed with the previous batch, read through the store inside this transaction.
+        previous.push(await store.readOffset(projection.id));
+        const insert = tx.prepare('INSERT INTO applied VALUES (?, ?, 1)');
+        for (const e of batch) insert.run(e.persistenceId, e.sequenceNr);
+        const { n } = tx.prepare('SELECT count(*) AS n FROM applied').get() as { n: number };
+        expect(n).toBe(batch[batch.length - 1]!.offset);
+      },
+    }).start();
+    await projection.done;
+    expect(previous).toEqual([undefined, 4, 8]);
+    expect(await store.readOffset(projection.id)).toBe(9);
+  });
+});

@@ -115,6 +115,44 @@ describe('SqliteOffsetStore', () => {
     await store.close();
   });
 
+  it('reads, saves and clears offsets inside its own open transaction, rolled back with it', async () => {
+    const store = SqliteOffsetStore.open({ path: freshPath() });
+    store.database.exec('CREATE TABLE sink (v INTEGER)');
+    const id = { name: 'p', key: 'k' };
+    const other = { name: 'q', key: 'k' };
+    await store.saveOffset(id, 3);
+    await store.saveOffset(other, 9);
+    const seen = await store.withTransaction(async (tx) => {
+      const before = await store.readOffset(id);
+      tx.prepare('INSERT INTO sink VALUES (?)').run(before ?? null);
+      store.saveOffsetIn(tx, id, 4);
+      await store.saveOffset(other, 10);
+      await store.clearOffset({ name: 'r', key: 'k' });
+      return [before, await store.readOffset(id), store.readOffsetIn(tx, id), await store.readOffset(other)];
+    });
+    expect(seen).toEqual([3, 4, 4, 10]);
+    await expect(
+      store.withTransaction(async (tx) => {
+        await store.saveOffset(id, 5);
+        expect(store.readOffsetIn(tx, id)).toBe(5);
+        throw new Error('handler failed');
+      }),
+    ).rejects.toThrow('handler failed');
+    // The save made inside the failed transaction went with it.
+    expect([await store.readOffset(id), await store.readOffset(other)]).toEqual([4, 10]);
+    expect(store.database.prepare('SELECT v FROM sink').all()).toEqual([{ v: 3 }]);
+    await store.close();
+  });
+
+  it('refuses a transaction inside its own transaction at once instead of waiting for itself', async () => {
+    const store = SqliteOffsetStore.open({ path: freshPath() });
+    await expect(store.withTransaction(() => store.withTransaction(() => 1))).rejects.toThrow(
+      new TypeError('SqliteOffsetStore.withTransaction: already inside a transaction of this store; use its tx'),
+    );
+    expect(() => store.readOffsetIn(store.database, { name: 'p', key: 'k' })).toThrow(TypeError);
+    await store.close();
+  });
+
   it('shares a database the application opened, and leaves it open on close', async () => {
     const db = new DatabaseSync(freshPath().replace('nested-', 'plain-').replace('/offsets.db', '.db'));
     const store = SqliteOffsetStore.on(db, { tableName: 'my_offsets' });

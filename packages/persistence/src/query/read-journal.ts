@@ -1,13 +1,27 @@
 import type { SerializationRegistry } from '@troupe/core';
-import { QueryNotSupportedError } from '../errors.js';
+import { QueryNotSupportedError, UndeserializableEventError } from '../errors.js';
 import type { EventAdapter } from '../event-adapter.js';
 import type { Journal } from '../journal.js';
 import type { PersistentRepr } from '../persistent-repr.js';
 import { ChangeSignal } from './change-signal.js';
 import type { EventEnvelope } from './event-envelope.js';
 
+/**
+ * What an event query does with a stored event it cannot deserialise (unknown serializer
+ * id, bytes the serializer refuses, an event adapter that throws): `'fail'` ends the
+ * stream by throwing `UndeserializableEventError`; `'flag'` yields an envelope whose
+ * `undeserializable` holds that error (and `event` is `undefined`) and goes on.
+ */
+export type UndeserializablePolicy = 'fail' | 'flag';
+
+/** Options of every event query. */
+export interface QueryOptions {
+  /** Overrides the `ReadJournal`'s `onUndeserializable` for this query. */
+  readonly onUndeserializable?: UndeserializablePolicy;
+}
+
 /** Options of live queries. */
-export interface LiveQueryOptions {
+export interface LiveQueryOptions extends QueryOptions {
   /** Ends the stream (the iterator returns) when aborted. */
   readonly signal?: AbortSignal;
 }
@@ -20,6 +34,8 @@ export interface ReadJournalOptions<E = unknown> {
   readonly pageSize?: number;
   /** Upcasts stored events, as the writing actors do. @default none */
   readonly eventAdapter?: EventAdapter<E>;
+  /** What event queries do with a stored event they cannot deserialise; see `UndeserializablePolicy`. @default 'fail' */
+  readonly onUndeserializable?: UndeserializablePolicy;
 }
 
 /**
@@ -39,6 +55,7 @@ export class ReadJournal<E = unknown> {
   private readonly refreshIntervalMs: number;
   private readonly pageSize: number;
   private readonly adapter: EventAdapter<E> | undefined;
+  private readonly onUndeserializable: UndeserializablePolicy;
 
   constructor(
     /** The journal id these queries read. */
@@ -50,18 +67,25 @@ export class ReadJournal<E = unknown> {
     this.refreshIntervalMs = options.refreshIntervalMs ?? 1000;
     this.pageSize = options.pageSize ?? 512;
     this.adapter = options.eventAdapter;
+    this.onUndeserializable = checkPolicy(options.onUndeserializable ?? 'fail');
     if (!(this.refreshIntervalMs > 0)) throw new RangeError(`ReadJournal: refreshIntervalMs must be > 0, got ${this.refreshIntervalMs}`);
     if (!(Number.isInteger(this.pageSize) && this.pageSize > 0)) throw new RangeError(`ReadJournal: pageSize must be a positive integer, got ${this.pageSize}`);
   }
 
-  /** Events of `persistenceId` stored now, from `fromSequenceNr` to `toSequenceNr`. */
-  currentEventsByPersistenceId(persistenceId: string, fromSequenceNr = 1, toSequenceNr = Infinity): AsyncIterable<EventEnvelope<E>> {
-    return this.byPersistenceId(persistenceId, fromSequenceNr, toSequenceNr, undefined);
+  /**
+   * Events of `persistenceId` stored now, from `fromSequenceNr` to `toSequenceNr`.
+   * @throws UndeserializableEventError (from the iterator) at an event it cannot deserialise, unless `onUndeserializable` is `'flag'`
+   */
+  currentEventsByPersistenceId(persistenceId: string, fromSequenceNr = 1, toSequenceNr = Infinity, options: QueryOptions = {}): AsyncIterable<EventEnvelope<E>> {
+    return this.byPersistenceId(persistenceId, fromSequenceNr, toSequenceNr, undefined, this.policyOf(options));
   }
 
-  /** Events of `persistenceId`, then every new one as it is stored (until `toSequenceNr`). */
+  /**
+   * Events of `persistenceId`, then every new one as it is stored (until `toSequenceNr`).
+   * @throws UndeserializableEventError (from the iterator) at an event it cannot deserialise, unless `onUndeserializable` is `'flag'`
+   */
   eventsByPersistenceId(persistenceId: string, fromSequenceNr = 1, toSequenceNr = Infinity, options: LiveQueryOptions = {}): AsyncIterable<EventEnvelope<E>> {
-    return this.byPersistenceId(persistenceId, fromSequenceNr, toSequenceNr, options);
+    return this.byPersistenceId(persistenceId, fromSequenceNr, toSequenceNr, options, this.policyOf(options));
   }
 
   /** Every persistence id stored now, each once, in order of first write. */
@@ -74,17 +98,45 @@ export class ReadJournal<E = unknown> {
     return this.persistenceIdStream(options);
   }
 
-  /** Events tagged `tag` stored now with an offset above `offset` (0: from the start). */
-  currentEventsByTag(tag: string, offset = 0): AsyncIterable<EventEnvelope<E>> {
-    return this.byTag(tag, offset, undefined);
+  /**
+   * Events tagged `tag` stored now with an offset above `offset` (0: from the start).
+   * @throws UndeserializableEventError (from the iterator) at an event it cannot deserialise, unless `onUndeserializable` is `'flag'`
+   */
+  currentEventsByTag(tag: string, offset = 0, options: QueryOptions = {}): AsyncIterable<EventEnvelope<E>> {
+    return this.byTag(tag, offset, undefined, this.policyOf(options));
   }
 
-  /** Events tagged `tag` after `offset`, then every new one as it is stored. Resume with the last envelope's offset. */
+  /**
+   * Events tagged `tag` after `offset`, then every new one as it is stored. Resume with the last envelope's offset.
+   * @throws UndeserializableEventError (from the iterator) at an event it cannot deserialise, unless `onUndeserializable` is `'flag'`
+   */
   eventsByTag(tag: string, offset = 0, options: LiveQueryOptions = {}): AsyncIterable<EventEnvelope<E>> {
-    return this.byTag(tag, offset, options);
+    return this.byTag(tag, offset, options, this.policyOf(options));
   }
 
-  private async *byPersistenceId(persistenceId: string, from: number, to: number, live: LiveQueryOptions | undefined): AsyncGenerator<EventEnvelope<E>> {
+  /**
+   * The offset of the last event tagged `tag` stored now (0 when none): how far
+   * `eventsByTag(tag)` reaches at this moment, so a consumer's lag is this minus its
+   * offset (in the journal's offset units, which need not count events one by one).
+   * Needs the journal's `highestOffsetOfTagQuery` capability.
+   * @throws QueryNotSupportedError (rejected) when the journal does not declare it
+   */
+  async currentHighestOffsetOfTag(tag: string): Promise<number> {
+    const query = this.journal.currentHighestOffsetOfTag?.bind(this.journal);
+    if (query === undefined || this.journal.capabilities.highestOffsetOfTagQuery !== true) throw new QueryNotSupportedError(this.journalId, 'highestOffsetOfTag');
+    return query(tag);
+  }
+
+  /** Whether `currentHighestOffsetOfTag` is available on this journal. */
+  get supportsHighestOffsetOfTag(): boolean {
+    return this.journal.currentHighestOffsetOfTag !== undefined && this.journal.capabilities.highestOffsetOfTagQuery === true;
+  }
+
+  private policyOf(options: QueryOptions): UndeserializablePolicy {
+    return options.onUndeserializable === undefined ? this.onUndeserializable : checkPolicy(options.onUndeserializable);
+  }
+
+  private async *byPersistenceId(persistenceId: string, from: number, to: number, live: LiveQueryOptions | undefined, policy: UndeserializablePolicy): AsyncGenerator<EventEnvelope<E>> {
     const changes = live === undefined ? undefined : new ChangeSignal(this.journal, this.refreshIntervalMs, live.signal);
     try {
       let next = from;
@@ -93,7 +145,7 @@ export class ReadJournal<E = unknown> {
         for await (const page of this.journal.replayMessages(persistenceId, { fromSequenceNr: next, toSequenceNr: to, max: Infinity })) {
           for (const repr of page) {
             if (isAborted(live)) return;
-            yield* this.envelopes(repr, repr.sequenceNr);
+            yield* this.envelopes(repr, repr.sequenceNr, policy);
             next = repr.sequenceNr + 1;
           }
         }
@@ -117,14 +169,14 @@ export class ReadJournal<E = unknown> {
     );
   }
 
-  private async *byTag(tag: string, fromOffset: number, live: LiveQueryOptions | undefined): AsyncGenerator<EventEnvelope<E>> {
+  private async *byTag(tag: string, fromOffset: number, live: LiveQueryOptions | undefined, policy: UndeserializablePolicy): AsyncGenerator<EventEnvelope<E>> {
     const query = this.journal.currentEventsByTag?.bind(this.journal);
     if (query === undefined || !this.journal.capabilities.eventsByTagQuery) throw new QueryNotSupportedError(this.journalId, 'eventsByTag');
     yield* this.byOffset(
       fromOffset,
       live,
       (offset) => query(tag, offset, this.pageSize),
-      (entry) => this.envelopes(entry.repr, entry.offset),
+      (entry) => this.envelopes(entry.repr, entry.offset, policy),
     );
   }
 
@@ -161,13 +213,27 @@ export class ReadJournal<E = unknown> {
     }
   }
 
-  private *envelopes(repr: PersistentRepr, offset: number): Generator<EventEnvelope<E>> {
-    const value = this.serialization.deserialize({ serializerId: repr.serializerId, manifest: repr.manifest, bytes: repr.payload });
-    const events = this.adapter === undefined ? [value as E] : this.adapter.fromJournal(value, repr.eventManifest);
+  private *envelopes(repr: PersistentRepr, offset: number, policy: UndeserializablePolicy): Generator<EventEnvelope<E>> {
+    let events: readonly E[];
+    try {
+      const value = this.serialization.deserialize({ serializerId: repr.serializerId, manifest: repr.manifest, bytes: repr.payload });
+      events = this.adapter === undefined ? [value as E] : this.adapter.fromJournal(value, repr.eventManifest);
+    } catch (cause) {
+      const error = new UndeserializableEventError(this.journalId, repr.persistenceId, repr.sequenceNr, offset, repr.serializerId, repr.manifest, repr.eventManifest, cause);
+      if (policy === 'fail') throw error;
+      // The envelope promises `E` only when `undeserializable` is unset; its doc says so.
+      yield { offset, persistenceId: repr.persistenceId, sequenceNr: repr.sequenceNr, event: undefined as E, timestamp: repr.timestamp, tags: repr.tags, undeserializable: error };
+      return;
+    }
     for (const event of events) {
       yield { offset, persistenceId: repr.persistenceId, sequenceNr: repr.sequenceNr, event, timestamp: repr.timestamp, tags: repr.tags };
     }
   }
+}
+
+function checkPolicy(policy: UndeserializablePolicy): UndeserializablePolicy {
+  if (policy !== 'fail' && policy !== 'flag') throw new TypeError(`ReadJournal: onUndeserializable must be 'fail' or 'flag', got ${JSON.stringify(policy)}`);
+  return policy;
 }
 
 /** Read through a function so TypeScript does not narrow `aborted` across awaits. */

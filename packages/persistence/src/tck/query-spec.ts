@@ -5,7 +5,8 @@ import type { JournalTckOptions } from './tck-options.js';
 
 /**
  * Registers the query suites for the capabilities the journal declares
- * (`persistenceIdsQuery`, `eventsByTagQuery`, `changeNotifications`); the others are skipped.
+ * (`persistenceIdsQuery`, `eventsByTagQuery`, `changeNotifications`,
+ * `highestOffsetOfTagQuery`); the others are skipped.
  */
 export function querySpec(name: string, options: JournalTckOptions): void {
   describe(`${name} (query TCK)`, () => {
@@ -49,6 +50,19 @@ export function querySpec(name: string, options: JournalTckOptions): void {
       expect(found.map((e) => `${e.repr.persistenceId === a ? 'a' : 'b'}${e.repr.sequenceNr}`)).toEqual(['a1', 'b1', 'a3']);
       expectIncreasing(found);
       expect(found[1]!.repr.tags).toEqual([tag, 'other']);
+    });
+
+    it('highestOffsetOfTag: is the offset of the last tagged event now, 0 for a tag no event carries', async (ctx) => {
+      if (journal.capabilities.highestOffsetOfTagQuery !== true || journal.currentHighestOffsetOfTag === undefined || journal.currentEventsByTag === undefined) return ctx.skip();
+      const tag = freshId('tag');
+      const id = freshId();
+      expect(await journal.currentHighestOffsetOfTag(tag)).toBe(0);
+      await journal.writeMessages([atomic(id, 1, 2, { tags: [tag] })]);
+      await journal.writeMessages([atomic(id, 3, 3)]); // untagged
+      const tagged = await journal.currentEventsByTag(tag, 0, 100);
+      expect(await journal.currentHighestOffsetOfTag(tag)).toBe(tagged.at(-1)!.offset);
+      await journal.writeMessages([atomic(freshId(), 1, 1, { tags: [tag] })]);
+      expect(await journal.currentHighestOffsetOfTag(tag)).toBe((await journal.currentEventsByTag(tag, 0, 100)).at(-1)!.offset);
     });
 
     it('eventsByTag: resumes after an offset and pages with a limit', async (ctx) => {

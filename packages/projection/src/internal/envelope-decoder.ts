@@ -15,7 +15,8 @@ export interface DecodedBatch<E> {
 }
 
 /**
- * Applies a projection's `decode` and its bad-input policy to a batch: under `stop` the
+ * Applies a projection's `decode` and its bad-input policy to a batch (an envelope the
+ * journal flagged `undeserializable` is bad input too): under `stop` the
  * batch is cut before the first bad envelope, under `skip` each bad one is logged,
  * reported to `onSkipped` and left out. Never silent.
  */
@@ -50,6 +51,8 @@ export class EnvelopeDecoder<E> {
   }
 
   private decodeOne(envelope: EventEnvelope<unknown>): EventEnvelope<E> | UndecodableEventError {
+    // The journal could not deserialise the stored bytes: bad input like a failed decode, and never passed to it.
+    if (envelope.undeserializable !== undefined) return new UndecodableEventError(this.projection, envelope.persistenceId, envelope.sequenceNr, envelope.offset, envelope.undeserializable);
     if (this.decode === undefined) return envelope as EventEnvelope<E>;
     try {
       return { ...envelope, event: this.decode(envelope) };

@@ -12,7 +12,8 @@ export interface ReadResult<S> {
  * after the first one arrived even if fewer came (Akka's groupedWithin). A pull that is
  * still pending when the batch closes is kept for the next batch, so nothing is lost.
  * An abort ends the read at once, dropping a partial batch: its offsets were not
- * stored, so it is read again on resume.
+ * stored, so it is read again on resume. A source that fails after yielding part of a
+ * batch gets that part handled, and the failure is thrown by the next read.
  */
 export class EnvelopeReader<S> {
   private readonly iterator: AsyncIterator<EventEnvelope<S>>;
@@ -42,7 +43,15 @@ export class EnvelopeReader<S> {
         this.pending ??= this.pull();
         const racers: Promise<IteratorResult<EventEnvelope<S>> | 'abort' | 'timeout'>[] = [this.pending, aborted];
         if (timedOut !== undefined) racers.push(timedOut);
-        const next = await Promise.race(racers);
+        let next: IteratorResult<EventEnvelope<S>> | 'abort' | 'timeout';
+        try {
+          next = await Promise.race(racers);
+        } catch (error) {
+          // The envelopes read before a failing pull are handed over first; the failed
+          // pull stays pending, so the next read throws its error.
+          if (envelopes.length > 0) return { envelopes, end: 'more' };
+          throw error;
+        }
         if (next === 'abort') return { envelopes: [], end: 'aborted' };
         if (next === 'timeout') break;
         this.pending = undefined;

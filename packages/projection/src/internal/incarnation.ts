@@ -5,7 +5,8 @@ import type { OffsetStore } from '../offset-store.js';
 import type { ProjectionId } from '../projection-id.js';
 import type { SourceProvider } from '../source-provider.js';
 import type { Delivery } from './delivery.js';
-import { EnvelopeReader } from './envelope-reader.js';
+import { EnvelopeReader, type ReadResult } from './envelope-reader.js';
+import { undeserializableEnvelope } from './undeserializable-envelope.js';
 
 /** How an incarnation ended: `fatal` is bad input under the stop policy, which a restart would only meet again. */
 export type Outcome = { readonly kind: 'completed' | 'aborted' } | { readonly kind: 'failed' | 'fatal'; readonly error: unknown };
@@ -53,7 +54,23 @@ export class Incarnation {
       if (signal.aborted) return await this.afterAbort(host);
       reader = new EnvelopeReader(host.source.open(cursor, signal), signal, host.clock);
       for (;;) {
-        const { envelopes, end } = await reader.read(delivery.batchSize, delivery.batchWithinMs);
+        let result: ReadResult<unknown>;
+        try {
+          result = await reader.read(delivery.batchSize, delivery.batchWithinMs);
+        } catch (error) {
+          // A query that cannot deserialise a stored event ends its stream naming the
+          // event: it is bad input (the policy stops, or skips it and the source is
+          // reopened after it), not a failure a restart would get past.
+          const bad = undeserializableEnvelope(error);
+          if (bad === undefined || bad.offset <= cursor) throw error;
+          await host.handle([bad]);
+          cursor = bad.offset;
+          reader.close();
+          if (signal.aborted) return await this.afterAbort(host);
+          reader = new EnvelopeReader(host.source.open(cursor, signal), signal, host.clock);
+          continue;
+        }
+        const { envelopes, end } = result;
         const fresh: EventEnvelope<unknown>[] = [];
         for (const envelope of envelopes) {
           // Drops what a replaying or restarted source yields again, so nothing is handled twice in one run.
