@@ -147,13 +147,16 @@ describe.skipIf(!cassandraAvailable())('Cassandra ordered logs: edges', () => {
       for (const text of queries) executed.push({ query: text, consistency: options.getConsistency(), serial: options.getSerialConsistency() });
     };
     // The driver's own hook on every request it sends: the options each statement really ran with.
-    class Tracker extends cassandra.tracker.RequestTracker {
-      override onSuccess(_host: unknown, query: unknown, _params: unknown, options: cassandra.ExecutionOptions): void {
+    // Its typings declare RequestTracker an interface; the driver checks for an instance of its class.
+    const TrackerBase = (cassandra.tracker as unknown as { RequestTracker: new () => object }).RequestTracker;
+    class Tracker extends TrackerBase implements cassandra.tracker.RequestTracker {
+      onSuccess(_host: unknown, query: unknown, _params: unknown, options: cassandra.ExecutionOptions): void {
         note(query, options);
       }
-      override onError(_host: unknown, query: unknown, _params: unknown, options: cassandra.ExecutionOptions): void {
+      onError(_host: unknown, query: unknown, _params: unknown, options: cassandra.ExecutionOptions): void {
         note(query, options);
       }
+      shutdown(): void {}
     }
     const tracker = new Tracker();
     const traced = new cassandra.Client({ contactPoints: cassandraContactPoints(), localDataCenter: CASSANDRA_LOCAL_DATA_CENTER, requestTracker: tracker });
