@@ -124,8 +124,9 @@ export class CassandraJournal implements Journal {
     });
     const lwtOptions = { prepare: true, isIdempotent: false, logged: false, consistency: consistencyCode(o.writeConsistency), serialConsistency: serialConsistencyCode(o.serialConsistency) };
     const currentFence = (client: Client, pid: string): Promise<string | null> => this.fencedWriter.currentFence(client, pid);
-    this.tagAppender = new LogAppender(new OrderedLog(this.session, this.statements.tagLog, o.tagBlockSize, this.readOptions, lwtOptions), LOG_BATCH_LIMITS, currentFence);
-    this.idAppender = new LogAppender(new OrderedLog(this.session, this.statements.persistenceIdLog, o.tagBlockSize, this.readOptions, lwtOptions), LOG_BATCH_LIMITS, currentFence);
+    const serialReadOptions = { prepare: true, consistency: serialConsistencyCode(o.serialConsistency) };
+    this.tagAppender = new LogAppender(new OrderedLog(this.session, this.statements.tagLog, o.tagBlockSize, this.readOptions, lwtOptions, serialReadOptions), LOG_BATCH_LIMITS, currentFence);
+    this.idAppender = new LogAppender(new OrderedLog(this.session, this.statements.persistenceIdLog, o.tagBlockSize, this.readOptions, lwtOptions, serialReadOptions), LOG_BATCH_LIMITS, currentFence);
   }
 
   /**
@@ -165,18 +166,23 @@ export class CassandraJournal implements Journal {
       else if (!this.options.unsafeUnconditionalWrites) refusedHere.push(this.fencedOr(client, writes[i] as AtomicWrite, refusal).then((final) => void (results[i] = final)));
     }
     if (refusedHere.length > 0) await Promise.all(refusedHere);
-    // Writes of different ids run in parallel; two of one id (the runtime never sends them,
-    // other callers may) run in order, so a later one cannot take its numbers first.
-    const previousOfId = new Map<string, Promise<unknown>>();
+    // Writes of different ids run in parallel; two of one id (two actors of one id in one
+    // system can send them) run in order, so a later one cannot take its numbers first. Once
+    // one fails (its events may be stored without log entries), the later ones of the id store
+    // nothing: recovery repairs only an id's last write, so the failed one must stay the last.
+    const previousOfId = new Map<string, Promise<boolean>>();
     const turns = appendTurns(writes, accepted);
     await forEachLimited(accepted, this.options.maxConcurrentWrites, async (index) => {
       const write = writes[index] as AtomicWrite;
       const previous = previousOfId.get(write.persistenceId);
       const turn = turns.get(index);
-      const storing = previous === undefined ? this.store(client, write, turn) : previous.then(() => this.store(client, write, turn));
+      const storing = previous === undefined ? this.store(client, write, turn) : previous.then((ok) => (ok ? this.store(client, write, turn) : this.notStoredAfterFailure(write, turn)));
       previousOfId.set(
         write.persistenceId,
-        storing.catch(() => undefined),
+        storing.then(
+          () => true,
+          () => false,
+        ),
       );
       const rejection = await storing;
       if (rejection !== undefined) results[index] = rejection;
@@ -421,6 +427,15 @@ export class CassandraJournal implements Journal {
       // A write that appends nothing (refused, failed) must not hold back the later writes of its call.
       if (turns !== undefined) for (const turn of turns.values()) turn.done();
     }
+  }
+
+  /** Fails a write, storing nothing, because an earlier write of its id in the same call failed. */
+  private notStoredAfterFailure(write: AtomicWrite, turns: ReadonlyMap<string, AppendTurn> | undefined): Promise<never> {
+    // It appends nothing: the later writes of its call must not wait for it.
+    if (turns !== undefined) for (const turn of turns.values()) turn.done();
+    const first = (write.events[0] as PersistentRepr).sequenceNr;
+    const last = (write.events[write.events.length - 1] as PersistentRepr).sequenceNr;
+    return Promise.reject(new CassandraWriteRejectedError(`the write of ${first}..${last} of "${write.persistenceId}" was not stored: an earlier write of the id in the same call failed`));
   }
 
   /** The log columns of a write with log entries (tagged events, or the id's first write); undefined for the others. */

@@ -47,8 +47,15 @@ export function describeDriverError(error: unknown): string {
  * backoff restart recovers (claims again) and goes on.
  */
 export class CassandraContendedError extends TroupeError {
-  constructor(persistenceId: string, what: string, attempts: number) {
-    super('ERR_CASSANDRA_CONTENDED', `${what} of "${persistenceId}" found the partition state changing ${attempts} times in a row; giving up (is another writer busy with this persistence id?)`);
+  constructor(
+    /** The id whose partition kept changing; '' when `what` names the partition itself (an ordered log's block). */
+    persistenceId: string,
+    what: string,
+    attempts: number,
+    /** The likely cause, shown in the message. */
+    why = 'is another writer busy with this persistence id?',
+  ) {
+    super('ERR_CASSANDRA_CONTENDED', `${what}${persistenceId === '' ? '' : ` of "${persistenceId}"`} found the partition state changing ${attempts} times in a row; giving up (${why})`);
   }
 }
 

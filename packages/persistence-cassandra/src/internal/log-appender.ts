@@ -52,7 +52,7 @@ interface KeyState {
   running: boolean;
 }
 
-/** Limits of one batch; a single request above them still goes, alone. */
+/** Limits of one batch (besides the block size); a single request above them still goes, alone. */
 export interface AppendLimits {
   readonly maxEntries: number;
   readonly maxBytes: number;
@@ -157,14 +157,19 @@ export class LogAppender {
     }
   }
 
+  /**
+   * The next batch: at most `maxEntries`, and never more entries than a block holds, so a
+   * batch always fits an empty block (a bigger one would seal block after block, empty).
+   */
   private takeBatch(queue: Pending[]): Pending[] {
     const batch: Pending[] = [];
+    const maxEntries = Math.min(this.limits.maxEntries, this.log.blockSize);
     let entries = 0;
     let bytes = 0;
     while (queue.length > 0) {
       const next = queue[0] as Pending;
       const size = next.request.entries.length;
-      if (batch.length > 0 && (entries + size > this.limits.maxEntries || bytes + next.request.bytes > this.limits.maxBytes)) break;
+      if (batch.length > 0 && (entries + size > maxEntries || bytes + next.request.bytes > this.limits.maxBytes)) break;
       batch.push(next);
       queue.shift();
       entries += size;
@@ -190,7 +195,9 @@ export class LogAppender {
         state.high = found.high;
       }
       const entries = members.flatMap((pending) => pending.request.entries);
-      if (state.high + entries.length > this.log.blockSize) {
+      // An empty block takes the batch whatever its size: more than a block holds is one write
+      // stored under a larger tagBlockSize (its repair), and sealing would not make it fit.
+      if (state.high > 0 && state.high + entries.length > this.log.blockSize) {
         await this.log.seal(client, key, state.block);
         state.block++;
         state.high = 0;
@@ -211,7 +218,13 @@ export class LogAppender {
         state.high = outcome.state.high;
       }
     }
-    throw new CassandraContendedError(key, `appending to the log of tag "${key}"`, MAX_ATTEMPTS);
+    const log = key === '' ? 'the persistence-id log' : `the tag log of "${key}"`;
+    throw new CassandraContendedError(
+      '',
+      `appending ${members.length === 1 ? 'a write' : `${members.length} writes`} to block ${state.block} of ${log}`,
+      MAX_ATTEMPTS,
+      'other journal instances took the positions or sealed the block first on every attempt: too many instances append to this log key at once',
+    );
   }
 
   /**

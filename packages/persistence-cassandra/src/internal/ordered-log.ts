@@ -44,11 +44,17 @@ export class OrderedLog {
     readonly blockSize: number,
     private readonly readOptions: cassandra.QueryOptions,
     private readonly lwtOptions: cassandra.QueryOptions,
+    /**
+     * Serial reads (`serialConsistency`): they see every conditional append and seal that
+     * completed, whatever `readConsistency` is; the repair's decisions rest on them.
+     */
+    private readonly serialReadOptions: cassandra.QueryOptions,
   ) {}
 
-  /** The static state of a block (an absent block is empty and open). */
-  async state(client: Client, key: string, block: number): Promise<BlockState> {
-    const row = (await this.session.execute(client, this.statements.selectState, [key, this.session.long(block)], this.readOptions)).first();
+  /** The static state of a block (an absent block is empty and open); `serial` reads it at serial consistency. */
+  async state(client: Client, key: string, block: number, serial = false): Promise<BlockState> {
+    const options = serial ? this.serialReadOptions : this.readOptions;
+    const row = (await this.session.execute(client, this.statements.selectState, [key, this.session.long(block)], options)).first();
     return { high: row === null || row === undefined ? 0 : toNumber(row['high']), sealed: row?.['sealed'] === true };
   }
 
@@ -56,39 +62,51 @@ export class OrderedLog {
    * The first block at or after `from` that is not sealed: the one appends go to. Blocks are
    * sealed in order, so the sealed ones form a prefix: gallop, then bisect.
    */
-  async openBlock(client: Client, key: string, from: number): Promise<number> {
-    if (!(await this.state(client, key, from)).sealed) return from;
+  async openBlock(client: Client, key: string, from: number, serial = false): Promise<number> {
+    if (!(await this.state(client, key, from, serial)).sealed) return from;
     let sealed = from;
     let step = 1;
     let open = from + step;
-    while ((await this.state(client, key, open)).sealed) {
+    while ((await this.state(client, key, open, serial)).sealed) {
       sealed = open;
       step *= 2;
       open = from + step;
     }
     while (open - sealed > 1) {
       const middle = Math.floor((sealed + open) / 2);
-      if ((await this.state(client, key, middle)).sealed) sealed = middle;
+      if ((await this.state(client, key, middle, serial)).sealed) sealed = middle;
       else open = middle;
     }
     return open;
   }
 
-  /** Seals `block` (a conditional write: nothing can be appended to it once this resolves). */
-  async seal(client: Client, key: string, block: number): Promise<void> {
-    await this.session.execute(client, this.statements.seal, [key, this.session.long(block)], this.lwtOptions);
+  /**
+   * Seals `block` (a conditional write: nothing can be appended to it once this resolves).
+   * False when it was sealed already (by another seal).
+   */
+  async seal(client: Client, key: string, block: number): Promise<boolean> {
+    const row = (await this.session.execute(client, this.statements.seal, [key, this.session.long(block)], this.lwtOptions)).first();
+    return row === null || row === undefined || row['[applied]'] === true;
   }
 
-  /** Seals the block open now, at or after `from`; resolves with it. Every later append goes to a later block. */
+  /**
+   * Seals the block open now, at or after `from`; resolves with it. Every later append goes to
+   * a later block. The open block is found with serial reads, and a block someone else sealed
+   * meanwhile is stepped over: the block this resolves with was sealed by this call.
+   */
   async sealOpen(client: Client, key: string, from: number): Promise<number> {
-    const block = await this.openBlock(client, key, from);
-    await this.seal(client, key, block);
+    let block = await this.openBlock(client, key, from, true);
+    while (!(await this.seal(client, key, block))) block++;
     return block;
   }
 
-  /** The progress row of `persistenceId` in `block`: the last sequence number of its newest write appended there, or 0. */
-  async progress(client: Client, key: string, block: number, persistenceId: string): Promise<number> {
-    const row = (await this.session.execute(client, this.statements.selectProgress, [key, this.session.long(block), persistenceId], this.readOptions)).first();
+  /**
+   * The progress row of `persistenceId` in `block`: the last sequence number of its newest
+   * write appended there, or 0. `serial` reads it at serial consistency.
+   */
+  async progress(client: Client, key: string, block: number, persistenceId: string, serial = false): Promise<number> {
+    const options = serial ? this.serialReadOptions : this.readOptions;
+    const row = (await this.session.execute(client, this.statements.selectProgress, [key, this.session.long(block), persistenceId], options)).first();
     return row === null || row === undefined ? 0 : toNumber(row['sequence_nr']);
   }
 

@@ -11,7 +11,9 @@
  * land unseen (one that sees a block sealed re-checks its writer's claim, `log-appender.ts`,
  * and a recovery that repairs holds the claim or is the same writer again). Then the
  * progress is read again, since an append may have landed before the seal, and only
- * when it is still missing are the entries appended, by this recovery.
+ * when it is still missing are the entries appended, by this recovery. That second read,
+ * and the search for the block to seal, are serial reads whatever `readConsistency` is:
+ * a read at ONE could miss an append that completed before the seal and append it again.
  */
 import type { PersistentRepr } from '@troupe/persistence';
 import type cassandra from 'cassandra-driver';
@@ -34,9 +36,10 @@ export async function repairLastWrite(client: Client, persistenceId: string, wri
   await Promise.all(
     [...write.tagBlocks].map(async ([key, recorded]) => {
       const appender = key === '' ? idAppender : tagAppender;
-      if (await appendedSince(client, appender, key, recorded, persistenceId, last.sequenceNr)) return;
+      // A plain read finding the progress row is proof enough; only "missing" must be certain.
+      if (await appendedSince(client, appender, key, recorded, persistenceId, last.sequenceNr, false)) return;
       await appender.log.sealOpen(client, key, recorded);
-      if (await appendedSince(client, appender, key, recorded, persistenceId, last.sequenceNr)) return;
+      if (await appendedSince(client, appender, key, recorded, persistenceId, last.sequenceNr, true)) return;
       const entries = key === '' ? [idEntry(write.events[0] as PersistentRepr)] : write.events.filter((event) => event.tags.includes(key)).map(eventEntry);
       if (entries.length === 0) return;
       await appender.append(client, key, { entries, persistenceId, lastSequenceNr: last.sequenceNr, bytes: entryBytes(entries) });
@@ -44,11 +47,15 @@ export async function repairLastWrite(client: Client, persistenceId: string, wri
   );
 }
 
-/** True when a progress row in a block from `from` to the open one shows the write ending at `lastSequenceNr` appended. */
-async function appendedSince(client: Client, appender: LogAppender, key: string, from: number, persistenceId: string, lastSequenceNr: number): Promise<boolean> {
-  const open = await appender.log.openBlock(client, key, from);
+/**
+ * True when a progress row in a block from `from` to the open one shows the write ending at
+ * `lastSequenceNr` appended. `serial` reads at serial consistency: a read at `readConsistency`
+ * (ONE, say) may miss an append that completed on other replicas before the seal.
+ */
+async function appendedSince(client: Client, appender: LogAppender, key: string, from: number, persistenceId: string, lastSequenceNr: number, serial: boolean): Promise<boolean> {
+  const open = await appender.log.openBlock(client, key, from, serial);
   for (let block = from; block <= open; block++) {
-    if ((await appender.log.progress(client, key, block, persistenceId)) >= lastSequenceNr) return true;
+    if ((await appender.log.progress(client, key, block, persistenceId, serial)) >= lastSequenceNr) return true;
   }
   return false;
 }
