@@ -2,7 +2,7 @@ import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { SASLOptions } from '@platformatic/kafka';
 import type { EventTopicMapper } from './event-topic-mapper.js';
 import { DefaultEventTopicMapper } from './event-topic-mapper.js';
-import { checkTopicText } from './topic-names.js';
+import { checkTopicText, collisionForm } from './topic-names.js';
 
 /** How to reach Kafka; shared by the journal, the snapshot store and event streams. */
 export interface KafkaConnectionOptions {
@@ -160,9 +160,12 @@ export function resolveJournalOptions(options: KafkaJournalOptions): ResolvedJou
   if (typeof createEventTopics !== 'boolean') throw new TypeError(`${owner}: createEventTopics must be a boolean`);
   const journalTopicPrefix = checkTopicText(owner, 'journalTopicPrefix', options.journalTopicPrefix ?? 'journal-', true);
   const tagTopicPrefix = checkTopicText(owner, 'tagTopicPrefix', options.tagTopicPrefix ?? 'tag-', false);
-  if (journalTopicPrefix.startsWith(tagTopicPrefix) || tagTopicPrefix.startsWith(journalTopicPrefix)) {
+  // Compared as Kafka compares names (`.` = `_`): otherwise their topics could collide.
+  const journalForm = collisionForm(journalTopicPrefix);
+  const tagForm = collisionForm(tagTopicPrefix);
+  if (journalForm.startsWith(tagForm) || tagForm.startsWith(journalForm)) {
     throw new TypeError(
-      `${owner}: tagTopicPrefix ${JSON.stringify(tagTopicPrefix)} and journalTopicPrefix ${JSON.stringify(journalTopicPrefix)} must not be prefixes of each other: a tag and a persistence id could share a topic`,
+      `${owner}: tagTopicPrefix ${JSON.stringify(tagTopicPrefix)} and journalTopicPrefix ${JSON.stringify(journalTopicPrefix)} must not be prefixes of each other (with "." and "_" counted as the same, as Kafka does): a tag and a persistence id could share a topic`,
     );
   }
   return {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Admin, type Broker, ConnectionPool, Consumer, type Message, type MessageToProduce, Producer, compatibilityPartitioner, fetchV12 } from '@platformatic/kafka';
-import { KafkaUnreachableError, OffsetOutOfRangeError } from '../kafka-errors.js';
+import { KafkaUnreachableError, OffsetOutOfRangeError, TopicCreationError } from '../kafka-errors.js';
 import {
   type ConsumedRecord,
   type GroupSubscription,
@@ -29,6 +29,23 @@ function apiErrorsOf(error: unknown, found: string[] = []): string[] {
   const e = error as { apiId?: unknown; errors?: unknown };
   if (typeof e?.apiId === 'string') found.push(e.apiId);
   if (Array.isArray(e?.errors)) for (const inner of e.errors) apiErrorsOf(inner, found);
+  return found;
+}
+
+/** Kafka's TOPIC_ALREADY_EXISTS error code, the one per-topic answer of CreateTopics that is not a refusal. */
+const TOPIC_ALREADY_EXISTS = 36;
+
+/** The topics a CreateTopics answer refused, with the broker's message, found in an error tree. */
+function refusedTopicsOf(error: unknown, found = new Map<string, string>()): Map<string, string> {
+  const e = error as { response?: { topics?: unknown }; errors?: unknown };
+  const topics = e?.response?.topics;
+  if (Array.isArray(topics)) {
+    for (const topic of topics as { name?: unknown; errorCode?: unknown; errorMessage?: unknown }[]) {
+      if (typeof topic?.name !== 'string' || typeof topic.errorCode !== 'number' || topic.errorCode === 0 || topic.errorCode === TOPIC_ALREADY_EXISTS) continue;
+      found.set(topic.name, typeof topic.errorMessage === 'string' && topic.errorMessage !== '' ? topic.errorMessage : `error code ${topic.errorCode}`);
+    }
+  }
+  if (Array.isArray(e?.errors)) for (const inner of e.errors) refusedTopicsOf(inner, found);
   return found;
 }
 
@@ -129,6 +146,8 @@ export class PlatformaticKafkaClient implements KafkaClient {
       group.push(topic);
       groups.set(signature, group);
     }
+    const refused = new Map<string, string>();
+    let refusal: unknown;
     for (const group of groups.values()) {
       const first = group[0]!;
       for (let i = 0; i < group.length; i += 1000) {
@@ -142,11 +161,17 @@ export class PlatformaticKafkaClient implements KafkaClient {
           });
         } catch (error) {
           const ids = apiErrorsOf(error);
-          if (ids.length === 0 || ids.some((id) => id !== 'TOPIC_ALREADY_EXISTS')) throw error;
+          if (ids.length > 0 && ids.every((id) => id === 'TOPIC_ALREADY_EXISTS')) continue;
+          // CreateTopics answers per topic: the ones refused with their own error fail alone.
+          const answered = refusedTopicsOf(error);
+          if (answered.size === 0) throw error;
+          for (const [topic, reason] of answered) refused.set(topic, reason);
+          refusal = error;
         }
       }
     }
-    await this.waitUntilServed(topics);
+    await this.waitUntilServed(refused.size === 0 ? topics : topics.filter((t) => !refused.has(t.name)));
+    if (refused.size > 0) throw new TopicCreationError(refused, refusal);
   }
 
   /**
