@@ -137,7 +137,7 @@ export class KafkaJournal implements Journal {
    */
   constructor(options: KafkaJournalOptions) {
     this.options = resolveJournalOptions(options);
-    this.client = new PlatformaticKafkaClient(this.options.connection);
+    this.client = new PlatformaticKafkaClient(this.options.connection, this.options.transactionalIdPrefix !== undefined ? { idPrefix: this.options.transactionalIdPrefix } : {});
     // An undecided transaction is aborted by the broker after its timeout (requestTimeoutMs)
     // and its abort check (transaction.abort.timed.out.transaction.cleanup.interval.ms, 10 s).
     const decisionTimeoutMs = 2 * this.options.connection.requestTimeoutMs + 15_000;
