@@ -6,7 +6,9 @@
  * parent even across SIGKILL. Each start recovers every actor (claim, highest number,
  * replay): that is where a recovery indexes the write a killed writer left unindexed.
  *
- * Usage: node tagged-crash-writer.ts <broker> <topic-prefix> <tag> <actors>
+ * Usage: node tagged-crash-writer.ts <broker> <topic-prefix> <tag> <actors> [transactional-id-prefix]
+ * It prints `connecting` before it connects the journal (where a stable transactional id
+ * fences a predecessor) and `started` once the actors are spawned.
  * Written with erasable TypeScript syntax only, so Node runs it directly.
  */
 import { ActorSystem, silentLogger } from '@troupe/core';
@@ -16,7 +18,7 @@ import { EmptyEventTopicMapper, KafkaJournal } from '@troupe/persistence-kafka';
 type Command = { type: 'go' };
 type Event = { type: 'written'; seq: number };
 
-const [broker, prefix, tag, actors] = process.argv.slice(2);
+const [broker, prefix, tag, actors, transactionalIdPrefix] = process.argv.slice(2);
 if (broker === undefined || prefix === undefined || tag === undefined || actors === undefined) throw new TypeError('usage: tagged-crash-writer.ts <broker> <topic-prefix> <tag> <actors>');
 
 class Writer extends PersistentActor<Command, Event> {
@@ -48,12 +50,14 @@ class Writer extends PersistentActor<Command, Event> {
   }
 }
 
+process.stdout.write('connecting\n');
 const journal = await KafkaJournal.connect({
   brokers: [broker],
   journalTopicPrefix: `${prefix}j-`,
   tagTopicPrefix: `${prefix}t-`,
   persistenceIdsTopic: `${prefix}ids`,
   eventTopicMapper: EmptyEventTopicMapper,
+  ...(transactionalIdPrefix !== undefined ? { transactionalIdPrefix } : {}),
 });
 const system = ActorSystem.create({ name: 'tagged-crash-writer', logger: silentLogger });
 Persistence.configure(system, { journals: { default: journal } });

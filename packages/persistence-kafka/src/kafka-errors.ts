@@ -47,3 +47,53 @@ export class EnvelopeFormatError extends TroupeError {
     super('ERR_KAFKA_ENVELOPE_FORMAT', `not a Troupe event envelope: ${detail}`);
   }
 }
+
+/**
+ * The topic of a tag could not be created (e.g. the broker refuses its name, an ACL or a
+ * topic limit): the writes carrying that tag are refused before anything of them is stored,
+ * the others of the same group commit go on.
+ */
+export class TagTopicError extends TroupeError {
+  /** The tag whose topic is missing. */
+  readonly tag: string;
+  /** The topic that could not be created. */
+  readonly topic: string;
+  constructor(tag: string, topic: string, cause: unknown) {
+    super('ERR_KAFKA_TAG_TOPIC', `cannot create the topic "${topic}" of tag ${JSON.stringify(tag)}: ${describe(cause)}`, { cause });
+    this.tag = tag;
+    this.topic = topic;
+  }
+}
+
+/**
+ * A transactional producer of the journal was fenced: another producer initialised the same
+ * transactional id (another live process or journal instance configured with the same
+ * `transactionalIdPrefix`). Its open index transaction is aborted by the broker; the write
+ * it indexed fails (never acknowledged), and the id's next recovery indexes it.
+ */
+export class TransactionalIdFencedError extends TroupeError {
+  /** The transactional id that another producer took over. */
+  readonly transactionalId: string;
+  constructor(transactionalId: string, cause: unknown) {
+    super(
+      'ERR_KAFKA_TRANSACTIONAL_ID_FENCED',
+      `transactional id "${transactionalId}" was taken over by another producer (a second live process or journal instance with the same transactionalIdPrefix): this index transaction is aborted and its write fails; ${describe(cause)}`,
+      { cause },
+    );
+    this.transactionalId = transactionalId;
+  }
+}
+
+/**
+ * The broker refused to create some topics, each with its own error (e.g. error 17, a name
+ * that collides with an existing topic once `.` is read as `_`; a policy or ACL violation).
+ * The other topics of the request were created.
+ */
+export class TopicCreationError extends TroupeError {
+  /** The broker's message per refused topic. */
+  readonly refused: ReadonlyMap<string, string>;
+  constructor(refused: ReadonlyMap<string, string>, cause: unknown) {
+    super('ERR_KAFKA_TOPIC_CREATION', `the broker refused to create ${[...refused].map(([topic, reason]) => `"${topic}" (${reason})`).join(', ')}`, { cause });
+    this.refused = refused;
+  }
+}

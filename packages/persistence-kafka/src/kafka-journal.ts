@@ -16,9 +16,9 @@ import { ControlHeaders, type HistoryState, type LogPosition, checkpointOf, enco
 import { PlatformaticKafkaClient } from './internal/platformatic-kafka-client.js';
 import { type IndexItem, QueryIndexWriter, needsIndex } from './internal/query-index.js';
 import { type IncomingRecord, type KafkaClient, type OutgoingRecord, type PartitionRead, type TopicSpec, partitionKey } from './kafka-client.js';
-import { JournalTopicCorruptError, OffsetOutOfRangeError } from './kafka-errors.js';
+import { JournalTopicCorruptError, OffsetOutOfRangeError, TagTopicError, TopicCreationError } from './kafka-errors.js';
 import { type KafkaJournalOptions, type ResolvedJournalOptions, resolveJournalOptions } from './kafka-options.js';
-import { topicFor } from './topic-names.js';
+import { tagTopicFor, topicFor } from './topic-names.js';
 
 /** Journal topics hold one partition; events of one actor are totally ordered in it. */
 const PARTITION = 0;
@@ -137,7 +137,7 @@ export class KafkaJournal implements Journal {
    */
   constructor(options: KafkaJournalOptions) {
     this.options = resolveJournalOptions(options);
-    this.client = new PlatformaticKafkaClient(this.options.connection);
+    this.client = new PlatformaticKafkaClient(this.options.connection, this.options.transactionalIdPrefix !== undefined ? { idPrefix: this.options.transactionalIdPrefix } : {});
     // An undecided transaction is aborted by the broker after its timeout (requestTimeoutMs)
     // and its abort check (transaction.abort.timed.out.transaction.cleanup.interval.ms, 10 s).
     const decisionTimeoutMs = 2 * this.options.connection.requestTimeoutMs + 15_000;
@@ -154,7 +154,7 @@ export class KafkaJournal implements Journal {
 
   /** The topic indexing the events tagged `tag` (`eventsByTag`). */
   tagTopicOf(tag: string): string {
-    return topicFor(this.options.tagTopicPrefix, tag);
+    return tagTopicFor(this.options.tagTopicPrefix, tag);
   }
 
   /**
@@ -206,6 +206,18 @@ export class KafkaJournal implements Journal {
       }
       accepted.push({ index, write, topic: this.topicOf(write.persistenceId), encoded, bytes });
     });
+    // A tag whose topic the broker refuses to create refuses the writes carrying it, before
+    // anything of them is stored; the rest of the group commit goes on.
+    const blockedTags = await this.ensureTagTopics(accepted);
+    if (blockedTags.size > 0) {
+      for (let i = accepted.length - 1; i >= 0; i--) {
+        const { write, index } = accepted[i]!;
+        const blocked = write.events.flatMap((e) => e.tags).find((tag) => blockedTags.has(tag));
+        if (blocked === undefined) continue;
+        accepted.splice(i, 1);
+        refuse(index, write, blockedTags.get(blocked)!);
+      }
+    }
     // Settled before anything is produced, so no read of an id races its own write.
     if (refusedHere.length > 0) await Promise.all(refusedHere);
     if (accepted.length === 0) return results;
@@ -371,6 +383,32 @@ export class KafkaJournal implements Journal {
     }
   }
 
+  /** Creates the missing tag topics of the writes; resolves with the tags whose topic the broker refused. */
+  private async ensureTagTopics(writes: readonly AcceptedWrite[]): Promise<ReadonlyMap<string, TagTopicError>> {
+    const tagOfTopic = new Map<string, string>();
+    for (const { write } of writes) {
+      for (const event of write.events) {
+        for (const tag of event.tags) {
+          const topic = this.tagTopicOf(tag);
+          if (!this.knownTopics.has(topic)) tagOfTopic.set(topic, tag);
+        }
+      }
+    }
+    const blocked = new Map<string, TagTopicError>();
+    if (tagOfTopic.size === 0) return blocked;
+    try {
+      await this.ensureJournalTopics([...tagOfTopic.keys()]);
+    } catch (error) {
+      // Anything but a per-topic refusal (an unreachable broker) fails the whole call.
+      if (!(error instanceof TopicCreationError)) throw error;
+      for (const [topic, reason] of error.refused) {
+        const tag = tagOfTopic.get(topic);
+        if (tag !== undefined) blocked.set(tag, new TagTopicError(tag, topic, new Error(reason)));
+      }
+    }
+    return blocked;
+  }
+
   private ensureJournalTopics(names: readonly string[]): Promise<void> {
     return this.ensureTopics(names, (name) => ({ name, partitions: 1, replicationFactor: this.options.replicationFactor, configs: this.options.journalTopicConfigs }));
   }
@@ -378,7 +416,12 @@ export class KafkaJournal implements Journal {
   private async ensureTopics(names: readonly string[], spec: (name: string) => TopicSpec): Promise<void> {
     const missing = [...new Set(names)].filter((name) => !this.knownTopics.has(name));
     if (missing.length === 0) return;
-    await this.client.ensureTopics(missing.map(spec));
+    try {
+      await this.client.ensureTopics(missing.map(spec));
+    } catch (error) {
+      if (error instanceof TopicCreationError) for (const name of missing) if (!error.refused.has(name)) this.knownTopics.add(name);
+      throw error;
+    }
     for (const name of missing) this.knownTopics.add(name);
   }
 

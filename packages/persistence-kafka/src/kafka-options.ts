@@ -2,7 +2,7 @@ import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { SASLOptions } from '@platformatic/kafka';
 import type { EventTopicMapper } from './event-topic-mapper.js';
 import { DefaultEventTopicMapper } from './event-topic-mapper.js';
-import { checkTopicText } from './topic-names.js';
+import { checkTopicText, collisionForm } from './topic-names.js';
 
 /** How to reach Kafka; shared by the journal, the snapshot store and event streams. */
 export interface KafkaConnectionOptions {
@@ -58,6 +58,18 @@ export interface KafkaJournalOptions extends KafkaConnectionOptions {
   readonly tagTopicPrefix?: string;
   /** The topic listing each persistence id once (the `persistenceIds` index). @default 'persistence-ids' */
   readonly persistenceIdsTopic?: string;
+  /**
+   * Stable transactional ids of the index transactions: `<prefix>-0` and `<prefix>-1`. A
+   * process restarted with the same prefix aborts, at `connect`, the index transaction its
+   * killed predecessor left open, so readers of its tag topics (and recoveries of its ids)
+   * go on at once instead of waiting for the broker's transaction timeout. It must be unique
+   * per live journal instance (e.g. derived from the node's address or the pod name): two
+   * live instances sharing one fence each other, and their tagged writes fail with
+   * `TransactionalIdFencedError` (nothing acknowledged is lost; the writes are indexed by
+   * the next recovery). Unset: random ids, which never collide but cannot fence a predecessor.
+   * @default undefined (random ids)
+   */
+  readonly transactionalIdPrefix?: string;
 }
 
 /** Options of `KafkaSnapshotStore`. */
@@ -139,6 +151,7 @@ export interface ResolvedJournalOptions {
   readonly createEventTopics: boolean;
   readonly tagTopicPrefix: string;
   readonly persistenceIdsTopic: string;
+  readonly transactionalIdPrefix: string | undefined;
 }
 
 function replication(owner: string, value: number): number {
@@ -160,9 +173,12 @@ export function resolveJournalOptions(options: KafkaJournalOptions): ResolvedJou
   if (typeof createEventTopics !== 'boolean') throw new TypeError(`${owner}: createEventTopics must be a boolean`);
   const journalTopicPrefix = checkTopicText(owner, 'journalTopicPrefix', options.journalTopicPrefix ?? 'journal-', true);
   const tagTopicPrefix = checkTopicText(owner, 'tagTopicPrefix', options.tagTopicPrefix ?? 'tag-', false);
-  if (journalTopicPrefix.startsWith(tagTopicPrefix) || tagTopicPrefix.startsWith(journalTopicPrefix)) {
+  // Compared as Kafka compares names (`.` = `_`): otherwise their topics could collide.
+  const journalForm = collisionForm(journalTopicPrefix);
+  const tagForm = collisionForm(tagTopicPrefix);
+  if (journalForm.startsWith(tagForm) || tagForm.startsWith(journalForm)) {
     throw new TypeError(
-      `${owner}: tagTopicPrefix ${JSON.stringify(tagTopicPrefix)} and journalTopicPrefix ${JSON.stringify(journalTopicPrefix)} must not be prefixes of each other: a tag and a persistence id could share a topic`,
+      `${owner}: tagTopicPrefix ${JSON.stringify(tagTopicPrefix)} and journalTopicPrefix ${JSON.stringify(journalTopicPrefix)} must not be prefixes of each other (with "." and "_" counted as the same, as Kafka does): a tag and a persistence id could share a topic`,
     );
   }
   return {
@@ -178,7 +194,14 @@ export function resolveJournalOptions(options: KafkaJournalOptions): ResolvedJou
     eventTopicMapper: mapper,
     eventTopicPartitions: positiveInt(owner, 'eventTopicPartitions', options.eventTopicPartitions ?? 1),
     createEventTopics,
+    transactionalIdPrefix: transactionalIdPrefixOf(owner, options.transactionalIdPrefix),
   };
+}
+
+function transactionalIdPrefixOf(owner: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '' || value.length > 200) throw new TypeError(`${owner}: transactionalIdPrefix must be a string of 1 to 200 characters, got ${JSON.stringify(value)}`);
+  return value;
 }
 
 /** Snapshot-store options with every default filled in. */

@@ -35,6 +35,10 @@ describe('resolveJournalOptions', () => {
     expect(() => resolveJournalOptions({ brokers, tagTopicPrefix: '' })).toThrow(/tagTopicPrefix/);
     expect(() => resolveJournalOptions({ brokers, tagTopicPrefix: 'journal-t-' })).toThrow(/must not be prefixes of each other/);
     expect(() => resolveJournalOptions({ brokers, journalTopicPrefix: 'tag-j-' })).toThrow(/must not be prefixes of each other/);
+    expect(() => resolveJournalOptions({ brokers, journalTopicPrefix: 'x.j', tagTopicPrefix: 'x_' })).toThrow(/must not be prefixes of each other/);
+    expect(() => resolveJournalOptions({ brokers, transactionalIdPrefix: '' })).toThrow(/transactionalIdPrefix/);
+    expect(resolveJournalOptions({ brokers }).transactionalIdPrefix).toBeUndefined();
+    expect(resolveJournalOptions({ brokers, transactionalIdPrefix: 'node-a' }).transactionalIdPrefix).toBe('node-a');
     expect(() => resolveJournalOptions({ brokers, persistenceIdsTopic: 'ids/all' })).toThrow(/persistenceIdsTopic/);
     expect(resolveJournalOptions({ brokers, journalTopicPrefix: 'j-', tagTopicPrefix: 't-' }).tagTopicPrefix).toBe('t-');
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { topicFor } from '../src/topic-names.js';
+import { tagTopicFor, topicFor } from '../src/topic-names.js';
 
 describe('topicFor', () => {
   it('keeps an id made of Kafka-legal characters as it is, after the prefix', () => {
@@ -35,5 +35,32 @@ describe('topicFor', () => {
 
   it('refuses an empty persistence id', () => {
     expect(() => topicFor('j-', '')).toThrow(TypeError);
+  });
+});
+
+describe('tagTopicFor', () => {
+  it('keeps a tag made of [A-Za-z0-9-] as it is, after the prefix', () => {
+    expect(tagTopicFor('tag-', 'order-Created-1')).toBe('tag-order-Created-1');
+  });
+
+  it('hashes a tag holding "." or "_", so tags Kafka would see as colliding get distinct, non-colliding topics', () => {
+    const dot = tagTopicFor('tag-', 'order.created');
+    const under = tagTopicFor('tag-', 'order_created');
+    expect(dot).toMatch(/^tag-order_created-[0-9a-f]{8}$/);
+    expect(under).toMatch(/^tag-order_created-[0-9a-f]{8}$/);
+    // Kafka compares names with "." read as "_".
+    const kafkaForm = (name: string) => name.replace(/\./g, '_');
+    expect(kafkaForm(dot)).not.toBe(kafkaForm(under));
+    expect(kafkaForm(tagTopicFor('tag-', 'a.b'))).not.toBe(kafkaForm(tagTopicFor('tag-', 'a-b')));
+    expect(tagTopicFor('tag-', 'a/b')).not.toBe(tagTopicFor('tag-', 'a_b'));
+  });
+
+  it("keeps a long tag within Kafka's 249 characters", () => {
+    expect(tagTopicFor('tag-', 'x'.repeat(400)).length).toBeLessThanOrEqual(249);
+    expect(tagTopicFor('tag-', 'x'.repeat(400))).not.toBe(tagTopicFor('tag-', 'x'.repeat(401)));
+  });
+
+  it('rejects an empty tag', () => {
+    expect(() => tagTopicFor('tag-', '')).toThrow(TypeError);
   });
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Admin, type Broker, ConnectionPool, Consumer, type Message, type MessageToProduce, Producer, compatibilityPartitioner, fetchV12 } from '@platformatic/kafka';
-import { KafkaUnreachableError, OffsetOutOfRangeError } from '../kafka-errors.js';
+import { KafkaUnreachableError, OffsetOutOfRangeError, TopicCreationError, TransactionalIdFencedError } from '../kafka-errors.js';
 import {
   type ConsumedRecord,
   type GroupSubscription,
@@ -17,6 +17,18 @@ import type { ResolvedConnection } from '../kafka-options.js';
 /** Connection settings of the adapter: the plugin's validated connection options. */
 export type PlatformaticClientSettings = ResolvedConnection;
 
+/** How the adapter names its transactional producers. */
+export interface TransactionalSettings {
+  /**
+   * Stable transactional ids `<prefix>-<slot>`: a restarted process fences its predecessor's
+   * open transactions at `connect`. Without it every producer gets a random id.
+   */
+  readonly idPrefix?: string;
+}
+
+type KafkaProducer = Producer<Buffer, Buffer, Buffer, Buffer>;
+type KafkaTransaction = Awaited<ReturnType<KafkaProducer['beginTransaction']>>;
+
 type AnyError = Error & { findBy?: (property: string, value: unknown) => unknown; errors?: unknown[] };
 
 /** True when the error tree carries the Kafka error `apiId` (e.g. `TOPIC_ALREADY_EXISTS`). */
@@ -30,6 +42,28 @@ function apiErrorsOf(error: unknown, found: string[] = []): string[] {
   if (typeof e?.apiId === 'string') found.push(e.apiId);
   if (Array.isArray(e?.errors)) for (const inner of e.errors) apiErrorsOf(inner, found);
   return found;
+}
+
+/** Kafka's TOPIC_ALREADY_EXISTS error code, the one per-topic answer of CreateTopics that is not a refusal. */
+const TOPIC_ALREADY_EXISTS = 36;
+
+/** The topics a CreateTopics answer refused, with the broker's message, found in an error tree. */
+function refusedTopicsOf(error: unknown, found = new Map<string, string>()): Map<string, string> {
+  const e = error as { response?: { topics?: unknown }; errors?: unknown };
+  const topics = e?.response?.topics;
+  if (Array.isArray(topics)) {
+    for (const topic of topics as { name?: unknown; errorCode?: unknown; errorMessage?: unknown }[]) {
+      if (typeof topic?.name !== 'string' || typeof topic.errorCode !== 'number' || topic.errorCode === 0 || topic.errorCode === TOPIC_ALREADY_EXISTS) continue;
+      found.set(topic.name, typeof topic.errorMessage === 'string' && topic.errorMessage !== '' ? topic.errorMessage : `error code ${topic.errorCode}`);
+    }
+  }
+  if (Array.isArray(e?.errors)) for (const inner of e.errors) refusedTopicsOf(inner, found);
+  return found;
+}
+
+/** True when the broker says another producer took over the transactional id (a newer epoch). */
+function isFenced(error: unknown): boolean {
+  return hasApiError(error, 'PRODUCER_FENCED') || hasApiError(error, 'INVALID_PRODUCER_EPOCH') || (error as AnyError)?.findBy?.('producerFenced', true) != null;
 }
 
 function isUnknownTopic(error: unknown): boolean {
@@ -90,15 +124,24 @@ export class PlatformaticKafkaClient implements KafkaClient {
   private readonly producer: Producer<Buffer, Buffer, Buffer, Buffer>;
   private readonly readPool: ConnectionPool;
   private readonly subscriptions = new Set<GroupSubscription>();
-  private readonly idleTransactional: Producer<Buffer, Buffer, Buffer, Buffer>[] = [];
-  private readonly waitingTransactional: ((producer: Producer<Buffer, Buffer, Buffer, Buffer>) => void)[] = [];
+  private readonly idleTransactional: KafkaProducer[] = [];
+  private readonly waitingTransactional: ((producer: KafkaProducer) => void)[] = [];
   private transactionalCount = 0;
+  /** Slots not held by a live transactional producer; a slot names a stable transactional id. */
+  private readonly freeSlots = Array.from({ length: TRANSACTIONAL_PRODUCERS }, (_, slot) => slot);
+  private readonly slots = new Map<KafkaProducer, { readonly slot: number; readonly transactionalId: string }>();
+  /** Transactions begun at `connect` to fence a predecessor (InitProducerId), used by the slot's first write. */
+  private readonly begun = new Map<KafkaProducer, KafkaTransaction>();
+  private fencing: Promise<void> | undefined;
   private closed = false;
 
   /** Connection options shared by every client this adapter creates. */
   private readonly base: ReturnType<typeof baseOptions>;
 
-  constructor(private readonly settings: PlatformaticClientSettings) {
+  constructor(
+    private readonly settings: PlatformaticClientSettings,
+    private readonly transactional: TransactionalSettings = {},
+  ) {
     const base = (this.base = baseOptions(settings));
     this.admin = new Admin({ ...base, clientId: `${settings.clientId}-admin` });
     this.producer = new Producer({ ...base, clientId: `${settings.clientId}-producer`, idempotent: true, acks: -1, autocreateTopics: false, partitioner: compatibilityPartitioner });
@@ -115,6 +158,28 @@ export class PlatformaticKafkaClient implements KafkaClient {
     } catch (error) {
       throw new KafkaUnreachableError(this.settings.brokers, error);
     }
+    await this.fencePredecessors();
+  }
+
+  /**
+   * With stable transactional ids, initialises every slot's id now (InitProducerId), which
+   * makes the broker abort at once a transaction a dead predecessor left open under it;
+   * readers of its partitions then go on instead of waiting for its timeout. Once per client.
+   */
+  private fencePredecessors(): Promise<void> {
+    if (this.transactional.idPrefix === undefined) return Promise.resolve();
+    this.fencing ??= (async () => {
+      const producers: KafkaProducer[] = [];
+      while (this.transactionalCount < TRANSACTIONAL_PRODUCERS) producers.push(this.newTransactionalProducer());
+      const begun = await Promise.allSettled(producers.map(async (producer) => this.begun.set(producer, await producer.beginTransaction())));
+      const failed = begun.find((result) => result.status === 'rejected');
+      producers.forEach((producer, i) => this.releaseTransactionalProducer(producer, begun[i]!.status === 'rejected'));
+      if (failed !== undefined) {
+        this.fencing = undefined;
+        throw failed.reason;
+      }
+    })();
+    return this.fencing;
   }
 
   async ensureTopics(topics: readonly TopicSpec[]): Promise<void> {
@@ -129,6 +194,8 @@ export class PlatformaticKafkaClient implements KafkaClient {
       group.push(topic);
       groups.set(signature, group);
     }
+    const refused = new Map<string, string>();
+    let refusal: unknown;
     for (const group of groups.values()) {
       const first = group[0]!;
       for (let i = 0; i < group.length; i += 1000) {
@@ -142,11 +209,17 @@ export class PlatformaticKafkaClient implements KafkaClient {
           });
         } catch (error) {
           const ids = apiErrorsOf(error);
-          if (ids.length === 0 || ids.some((id) => id !== 'TOPIC_ALREADY_EXISTS')) throw error;
+          if (ids.length > 0 && ids.every((id) => id === 'TOPIC_ALREADY_EXISTS')) continue;
+          // CreateTopics answers per topic: the ones refused with their own error fail alone.
+          const answered = refusedTopicsOf(error);
+          if (answered.size === 0) throw error;
+          for (const [topic, reason] of answered) refused.set(topic, reason);
+          refusal = error;
         }
       }
     }
-    await this.waitUntilServed(topics);
+    await this.waitUntilServed(refused.size === 0 ? topics : topics.filter((t) => !refused.has(t.name)));
+    if (refused.size > 0) throw new TopicCreationError(refused, refusal);
   }
 
   /**
@@ -331,10 +404,12 @@ export class PlatformaticKafkaClient implements KafkaClient {
   }
 
   async produceTransactionally(records: readonly OutgoingRecord[], decide: (offsets: ReadonlyMap<string, bigint>) => Promise<boolean>): Promise<boolean> {
+    await this.fencePredecessors();
     const producer = await this.transactionalProducer();
     let broken = false;
     try {
-      const transaction = await producer.beginTransaction();
+      const transaction = this.begun.get(producer) ?? (await producer.beginTransaction());
+      this.begun.delete(producer);
       try {
         const result = await transaction.send({ messages: records.map(toMessage) });
         const offsets = new Map<string, bigint>();
@@ -355,6 +430,7 @@ export class PlatformaticKafkaClient implements KafkaClient {
       }
     } catch (error) {
       broken = true;
+      if (isFenced(error)) throw new TransactionalIdFencedError(this.slots.get(producer)?.transactionalId ?? '?', error);
       throw error;
     } finally {
       this.releaseTransactionalProducer(producer, broken);
@@ -362,36 +438,54 @@ export class PlatformaticKafkaClient implements KafkaClient {
   }
 
   /** A transactional producer not in a transaction: an idle one, a new one, or the next to be released. */
-  private async transactionalProducer(): Promise<Producer<Buffer, Buffer, Buffer, Buffer>> {
+  private async transactionalProducer(): Promise<KafkaProducer> {
     // The one idle longest: its previous transaction's markers are the most likely written,
     // so its next AddPartitionsToTxn is not answered CONCURRENT_TRANSACTIONS.
     const idle = this.idleTransactional.shift();
     if (idle !== undefined) return idle;
-    if (this.transactionalCount < TRANSACTIONAL_PRODUCERS) {
-      this.transactionalCount++;
-      return new Producer({
-        ...this.base,
-        // CONCURRENT_TRANSACTIONS (the previous transaction's markers not all written yet)
-        // clears within milliseconds: retry it soon, not after the connection retry delay.
-        retries: Math.max(this.settings.retries, 50),
-        retryDelay: Math.min(this.settings.retryDelayMs, 10),
-        clientId: `${this.settings.clientId}-tx`,
-        idempotent: true,
-        acks: -1,
-        autocreateTopics: false,
-        partitioner: compatibilityPartitioner,
-        transactionalId: `${this.settings.clientId}-tx-${randomUUID()}`,
-      });
-    }
-    const { promise, resolve } = Promise.withResolvers<Producer<Buffer, Buffer, Buffer, Buffer>>();
+    if (this.transactionalCount < TRANSACTIONAL_PRODUCERS) return this.newTransactionalProducer();
+    const { promise, resolve } = Promise.withResolvers<KafkaProducer>();
     this.waitingTransactional.push(resolve);
     return promise;
   }
 
-  private releaseTransactionalProducer(producer: Producer<Buffer, Buffer, Buffer, Buffer>, broken: boolean): void {
+  /** A transactional producer on a free slot: its id is `<idPrefix>-<slot>`, or random without a prefix. */
+  private newTransactionalProducer(): KafkaProducer {
+    this.transactionalCount++;
+    const slot = this.freeSlots.shift()!;
+    const prefix = this.transactional.idPrefix;
+    // A random id cannot fence a dead predecessor; a stable one does, at its InitProducerId.
+    const transactionalId = prefix !== undefined ? `${prefix}-${slot}` : `${this.settings.clientId}-tx-${randomUUID()}`;
+    const producer: KafkaProducer = new Producer({
+      ...this.base,
+      // CONCURRENT_TRANSACTIONS (the previous transaction's markers not all written yet)
+      // clears within milliseconds: retry it soon, not after the connection retry delay.
+      retries: Math.max(this.settings.retries, 50),
+      retryDelay: Math.min(this.settings.retryDelayMs, 10),
+      clientId: `${this.settings.clientId}-tx`,
+      idempotent: true,
+      acks: -1,
+      autocreateTopics: false,
+      partitioner: compatibilityPartitioner,
+      transactionalId,
+      // InitProducerId as a new producer (-1/-1): the library's default (0/0) reads as a bump
+      // of producer 0, which the broker answers PRODUCER_FENCED for an id it already knows.
+      producerId: -1n,
+      producerEpoch: -1,
+    });
+    this.slots.set(producer, { slot, transactionalId });
+    return producer;
+  }
+
+  private releaseTransactionalProducer(producer: KafkaProducer, broken: boolean): void {
     if (broken || this.closed) {
-      // A producer whose transaction state is unknown is not reused: a new one gets a new id.
+      // A producer whose transaction state is unknown is not reused: a new one takes its slot
+      // (a stable id is initialised again, which aborts whatever the old one left open).
       this.transactionalCount--;
+      const held = this.slots.get(producer);
+      this.slots.delete(producer);
+      this.begun.delete(producer);
+      if (held !== undefined) this.freeSlots.push(held.slot);
       void producer.close().catch(() => undefined);
       if (!this.closed && this.waitingTransactional.length > 0) void this.transactionalProducer().then((fresh) => this.releaseTransactionalProducer(fresh, false));
       return;

@@ -20,7 +20,7 @@
 import type { PersistentRepr } from '@troupe/persistence';
 import { encodeEnvelope } from '../event-envelope.js';
 import { type KafkaClient, type OutgoingRecord, partitionKey } from '../kafka-client.js';
-import { JournalTopicCorruptError, OffsetOutOfRangeError } from '../kafka-errors.js';
+import { JournalTopicCorruptError, OffsetOutOfRangeError, TagTopicError, TopicCreationError } from '../kafka-errors.js';
 
 /** Header names of index records. */
 export const IndexHeaders = {
@@ -78,13 +78,20 @@ export class QueryIndexWriter {
     const markers = new Map<IndexItem, bigint>();
     let remaining = items.filter((item) => needsIndex(item.events));
     if (remaining.length === 0) return markers;
-    const tagTopics = new Set<string>();
+    const tagOfTopic = new Map<string, string>();
     let registers = false;
     for (const item of remaining) {
-      for (const event of item.events) for (const tag of event.tags) tagTopics.add(this.topics.tagTopic(tag));
+      for (const event of item.events) for (const tag of event.tags) tagOfTopic.set(this.topics.tagTopic(tag), tag);
       if (item.events[0]!.sequenceNr === 1) registers = true;
     }
-    await this.topics.ensure([...tagTopics, ...(registers ? [this.topics.persistenceIdsTopic] : [])]);
+    try {
+      await this.topics.ensure([...tagOfTopic.keys(), ...(registers ? [this.topics.persistenceIdsTopic] : [])]);
+    } catch (error) {
+      // Name the tag: its writes cannot be indexed until its topic can be created.
+      const refused = error instanceof TopicCreationError ? [...error.refused].find(([topic]) => tagOfTopic.has(topic)) : undefined;
+      if (refused === undefined) throw error;
+      throw new TagTopicError(tagOfTopic.get(refused[0])!, refused[0], new Error(refused[1]));
+    }
     while (remaining.length > 0) {
       // One marker per journal topic and transaction: its offset is the batch's base offset.
       const chunk: IndexItem[] = [];
