@@ -40,5 +40,7 @@ export { ClusterSingleton } from './singleton/cluster-singleton.js';
 export { SingletonAlreadyInitializedError, SingletonNotInitializedError, SingletonOptionError } from './singleton/singleton-errors.js';
 export { SINGLETON_TOPIC, type SingletonEvent, type SingletonLocation } from './singleton/singleton-events.js';
 export { SINGLETON_DEFAULTS, type SingletonInstanceInfo, type SingletonOptions } from './singleton/singleton-settings.js';
+export { STOP_MESSAGE_KEY } from './declared-stop-message.js';
 export { ShardedDaemonProcess } from './sharded-daemon-process/sharded-daemon-process.js';
+export { ShardedDaemonProcessOptionError } from './sharded-daemon-process/sharded-daemon-process-errors.js';
 export { MAX_DAEMON_INSTANCES, SHARDED_DAEMON_PROCESS_DEFAULTS, type ShardedDaemonProcessOptions } from './sharded-daemon-process/sharded-daemon-process-settings.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Member, MemberStatus } from '../src/index.js';
 import { compareAge, oldestUpMember } from '../src/singleton/member-age.js';
+import { ManagerRefs } from '../src/singleton/manager-refs.js';
 import { SingletonBuffer } from '../src/singleton/singleton-buffer.js';
 import { SingletonOptionError } from '../src/singleton/singleton-errors.js';
 import { SINGLETON_DEFAULTS, resolveSingletonSettings } from '../src/singleton/singleton-settings.js';
@@ -80,10 +81,64 @@ describe('SingletonSuccession', () => {
     expect(s.mayStart(1200)).toBe(true);
   });
 
+  it('forgets a member once it is gone from the view and its margin has passed, so what it keeps does not grow with every member that ever joined', () => {
+    const s = new SingletonSuccession(A, undefined, 1000);
+    for (let i = 0; i < 50; i++) {
+      const x = `troupe://t@127.0.0.1:${3000 + i}#x`;
+      s.update([member(A, 'up', 1), member(x, 'up', i + 2)], i * 10);
+      s.update([member(A, 'up', 1), member(x, 'leaving', i + 2)], i * 10 + 1);
+      s.handOverReceived(x);
+      s.update([member(A, 'up', 1)], i * 10 + 5);
+    }
+    // Still within the margin of the last ones: kept.
+    expect(s.trackedMembers).toBeGreaterThan(1);
+    s.update([member(A, 'up', 1)], 10_000);
+    expect(s.trackedMembers).toBe(1);
+    expect(s.mayStart(10_000)).toBe(true);
+  });
+
+  it('still waits the full margin for an older member that vanished, then forgets it', () => {
+    const s = new SingletonSuccession(B, undefined, 1000);
+    s.update([member(A, 'up', 1), member(B, 'up', 2)], 0);
+    s.update([member(A, 'removed', 1), member(B, 'up', 2)], 100);
+    s.update([member(B, 'up', 2)], 200);
+    expect(s.mayStart(1099)).toBe(false);
+    expect(s.trackedMembers).toBe(2);
+    s.update([member(B, 'up', 2)], 1100);
+    expect(s.trackedMembers).toBe(1);
+    expect(s.mayStart(1100)).toBe(true);
+  });
+
+  it('forgets hand-over answers from addresses it never knew (a confused or malformed peer) on the next prune', () => {
+    const s = new SingletonSuccession(A, undefined, 1000);
+    s.update([member(A, 'up', 1)], 0);
+    for (let i = 0; i < 20; i++) s.handOverReceived(`troupe://t@127.0.0.1:${4000 + i}#y`);
+    s.prune(1);
+    expect(s.trackedMembers).toBe(1);
+  });
+
   it('does not wait for older members without the role', () => {
     const s = new SingletonSuccession(B, 'worker', 1000);
     s.update([member(A, 'leaving', 1), member(B, 'up', 2, ['worker'])], 0);
     expect(s.mayStart(0)).toBe(true);
+  });
+});
+
+describe('ManagerRefs', () => {
+  it('caches one ref per node and drops the refs of nodes no longer in the view', () => {
+    const made: string[] = [];
+    const refs = new ManagerRefs((node) => {
+      made.push(node);
+      return { path: node } as never;
+    });
+    expect(refs.get(A)).toBe(refs.get(A));
+    refs.get(B);
+    refs.get(C);
+    expect(made).toEqual([A, B, C]);
+    refs.retain([member(A, 'up', 1), member(C, 'down', 3)]);
+    expect(refs.size).toBe(2);
+    refs.get(B);
+    expect(made).toEqual([A, B, C, B]);
   });
 });
 

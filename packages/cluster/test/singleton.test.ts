@@ -1,7 +1,7 @@
 import { Actor, type ActorRef, type DeadLetter } from '@troupe/core';
 import { TestProbe, awaitCondition } from '@troupe/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cluster, ClusterSingleton, SINGLETON_TOPIC, SingletonAlreadyInitializedError, type SingletonEvent, SingletonNotInitializedError } from '../src/index.js';
+import { Cluster, ClusterSingleton, SINGLETON_TOPIC, STOP_MESSAGE_KEY, SingletonAlreadyInitializedError, type SingletonEvent, SingletonNotInitializedError } from '../src/index.js';
 import { fastOptions } from './fast-settings.js';
 
 type Msg = { type: 'n'; n: number; replyTo: ActorRef<{ n: number; node: string }> };
@@ -106,5 +106,64 @@ describe('ClusterSingleton (nodes in one process)', () => {
     proxy.tell({ type: 'n', n: 7, replyTo: probe.ref });
     await probe.expectMessage({ n: 7, node: a.selfAddress });
     expect(await ClusterSingleton.get(a).locate('sturdy')).toMatchObject({ node: a.selfAddress, running: true });
+  });
+
+  it("holds a leaving node in Leaving until its instance has stopped and handed over (the singleton's exit task)", async () => {
+    const a = await startNode();
+    await a.whenUp;
+    const b = await startNode(a);
+    await b.whenUp;
+    const log: string[] = [];
+    /** Ignores its stop message, so only the manager's stopTimeoutMs ends it: a stop slower than the leave's own rounds. */
+    class Stubborn extends Actor<{ type: 'stop' }> {
+      constructor(private readonly node: string) {
+        super();
+      }
+      override preStart(): void {
+        log.push(`started ${this.node}`);
+      }
+      receive(): void {
+        log.push(`stop message ${this.node}`);
+      }
+      override postStop(): void {
+        log.push(`stopped ${this.node}`);
+      }
+    }
+    const name = (c: Cluster) => (c === a ? 'a' : 'b');
+    for (const c of [a, b]) ClusterSingleton.get(c).init<{ type: 'stop' }>({ name: 'stubborn', create: () => new Stubborn(name(c)), stopMessage: { type: 'stop' }, stopTimeoutMs: 3000 });
+    await awaitCondition(() => log.includes('started a'), { message: 'the instance on the oldest' });
+    a.subscribe(
+      (event) => {
+        if (event.type === 'member-exited' && event.member.address === a.selfAddress) log.push('a exiting');
+      },
+      { initialState: false },
+    );
+    await a.leave();
+    await awaitCondition(() => log.includes('started b'), { timeoutMs: 20_000, message: 'the instance on the new oldest' });
+    // Without the exit task a is Exiting (and soon removed) while its instance still runs, and the new oldest only waits the removal margin.
+    expect(log).toEqual(['started a', 'stop message a', 'stopped a', 'a exiting', 'started b']);
+  });
+
+  it("sends the stop message the instance's class declares when init was given none", async () => {
+    const a = await startNode();
+    await a.whenUp;
+    const b = await startNode(a);
+    await b.whenUp;
+    const stoppedBy: string[] = [];
+    class Declaring extends Actor<{ type: 'finish' }> {
+      static readonly [STOP_MESSAGE_KEY] = { type: 'finish' };
+      constructor(private readonly node: string) {
+        super();
+      }
+      receive(): void {
+        stoppedBy.push(`finish on ${this.node}`);
+        this.context.stop(this.context.self);
+      }
+    }
+    for (const c of [a, b]) ClusterSingleton.get(c).init<{ type: 'finish' }>({ name: 'declaring', create: () => new Declaring(c === a ? 'a' : 'b') });
+    await awaitCondition(async () => (await ClusterSingleton.get(b).locate('declaring')).running, { message: 'the instance on a' });
+    await a.leave();
+    await awaitCondition(async () => (await ClusterSingleton.get(b).locate('declaring')).node === b.selfAddress, { timeoutMs: 20_000, message: 'the instance on b' });
+    expect(stoppedBy).toEqual(['finish on a']);
   });
 });

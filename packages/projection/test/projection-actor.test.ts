@@ -103,6 +103,41 @@ describe('ProjectionActor', () => {
     expect(feed.readers).toBe(0);
   });
 
+  it('stops, and starts no second projection, when stopping its projection fails on the stop message', async () => {
+    const s = system();
+    const feed = new Feed();
+    const seen: number[] = [];
+    let builds = 0;
+    const actor = s.spawn(
+      () =>
+        new ProjectionActor(() => {
+          builds++;
+          const projection = projectionOver(feed, new InMemoryOffsetStore(), seen);
+          const stop = projection.stop.bind(projection);
+          // A stop that stopped reading but could not store its offset (the store went away).
+          projection.stop = async () => {
+            await stop();
+            throw new Error('offset store unavailable');
+          };
+          return projection;
+        }),
+      { name: 'failing-stop' },
+    );
+    feed.push(...envelopes(1, 3));
+    await awaitCondition(() => seen.length === 3, wait);
+    const probe = TestProbe.create(s);
+    probe.watch(actor);
+    actor.tell(ProjectionActor.stopMessage);
+    // Restarted, the actor would build and start a second projection of the same key while the first one may still be stopping.
+    await probe.expectTerminated(actor, 10_000);
+    expect(builds).toBe(1);
+    expect(feed.readers).toBe(0);
+  });
+
+  it('declares its stop message, so a sharded daemon process or singleton without stopMessage still stores the offset on a move', () => {
+    expect((ProjectionActor as unknown as Record<symbol, unknown>)[Symbol.for('troupe.stopMessage')]).toBe(ProjectionActor.stopMessage);
+  });
+
   it('stops its projection when the actor is stopped without the stop message', async () => {
     const s = system();
     const feed = new Feed();

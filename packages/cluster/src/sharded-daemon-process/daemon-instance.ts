@@ -1,4 +1,5 @@
 import { Actor, type ActorRef, type SupervisorStrategy } from '@troupe/core';
+import { declaredStopMessage } from '../declared-stop-message.js';
 import type { DaemonMessage } from './daemon-protocol.js';
 import type { ShardedDaemonProcessSettings } from './sharded-daemon-process-settings.js';
 
@@ -8,7 +9,8 @@ const INSTANCE_STOPPED: DaemonMessage = Object.freeze({ t: 'sdp-instance-stopped
  * The sharded entity of one daemon instance: it runs the user's actor for its index as
  * a child, so that keep-alive pings and sharding's stop never reach that actor (whose
  * message type they are not). On sharding's stop (the instance moves to another node)
- * it passes the user's `stopMessage` on, or stops the child, and stops itself once the
+ * it passes the user's `stopMessage` on (or the one the instance's class declares,
+ * see `declaredStopMessage`), or stops the child, and stops itself once the
  * child has stopped, so a handoff waits for whatever the instance does on stop (a
  * projection storing its offset). When the child stops on its own or after failures,
  * this entity stops too and the next keep-alive starts the instance again.
@@ -16,6 +18,8 @@ const INSTANCE_STOPPED: DaemonMessage = Object.freeze({ t: 'sdp-instance-stopped
 export class DaemonInstance extends Actor<DaemonMessage> {
   private child: ActorRef<unknown> | undefined;
   private stopping = false;
+  /** `stopMessage`, or else the one the instance's class declares. */
+  private stopMessage: unknown;
 
   constructor(
     private readonly settings: ShardedDaemonProcessSettings<unknown>,
@@ -37,7 +41,16 @@ export class DaemonInstance extends Actor<DaemonMessage> {
       return;
     }
     const create = this.settings.create;
-    this.child = this.context.spawn(() => create(index), { name: `instance-${index}` });
+    const configured = this.settings.stopMessage;
+    this.stopMessage = configured;
+    this.child = this.context.spawn(
+      () => {
+        const actor = create(index);
+        if (configured === undefined) this.stopMessage = declaredStopMessage(actor);
+        return actor;
+      },
+      { name: `instance-${index}` },
+    );
     this.context.watch(this.child, INSTANCE_STOPPED);
     this.running.add(index);
   }
@@ -59,8 +72,8 @@ export class DaemonInstance extends Actor<DaemonMessage> {
         if (this.stopping) return;
         this.stopping = true;
         if (this.child === undefined) this.context.stop(this.context.self);
-        else if (this.settings.stopMessage === undefined) this.context.stop(this.child);
-        else this.child.tell(this.settings.stopMessage);
+        else if (this.stopMessage === undefined) this.context.stop(this.child);
+        else this.child.tell(this.stopMessage);
         return;
       case 'sdp-instance-stopped':
         if (!this.stopping) {

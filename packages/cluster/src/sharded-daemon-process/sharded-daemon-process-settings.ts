@@ -1,7 +1,7 @@
 import type { Actor, SupervisorStrategy } from '@troupe/core';
+import { ShardedDaemonProcessOptionError } from './sharded-daemon-process-errors.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
-const OWNER = 'ShardedDaemonProcess.init';
 
 /** Most instances one daemon process may keep alive (Akka: "intended for up to thousands of processes"). */
 export const MAX_DAEMON_INSTANCES = 10_000;
@@ -62,29 +62,30 @@ export interface ShardedDaemonProcessSettings<M> {
 }
 
 function integerIn(field: string, value: unknown, max: number): number {
-  if (!(typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= max)) throw new RangeError(`${OWNER}: ${field} must be an integer in 1..${max}, got ${String(value)}`);
+  if (!(typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= max)) throw new ShardedDaemonProcessOptionError(field, `must be an integer in 1..${max}, got ${String(value)}`);
   return value;
 }
 
 function positiveMs(field: string, value: unknown): number {
-  if (!(typeof value === 'number' && Number.isFinite(value) && value > 0)) throw new RangeError(`${OWNER}: ${field} must be a finite number of ms > 0, got ${String(value)}`);
+  if (!(typeof value === 'number' && Number.isFinite(value) && value > 0)) throw new ShardedDaemonProcessOptionError(field, `must be a finite number of ms > 0, got ${String(value)}`);
   return value;
 }
 
 /**
  * Validates `options` and fills in the defaults.
- * @throws TypeError / RangeError naming the bad field
+ * @throws ShardedDaemonProcessOptionError naming the bad field
  */
 export function resolveShardedDaemonProcessSettings<M>(options: ShardedDaemonProcessOptions<M>): ShardedDaemonProcessSettings<M> {
-  if (options === null || typeof options !== 'object') throw new TypeError(`${OWNER}: options must be an object`);
+  if (options === null || typeof options !== 'object') throw new ShardedDaemonProcessOptionError('options', 'must be an object');
   if (typeof options.name !== 'string' || !NAME.test(options.name))
-    throw new TypeError(`${OWNER}: name must be letters, digits, '-' or '_' (starting with a letter or digit), got ${JSON.stringify(options.name)}`);
-  if (typeof options.create !== 'function') throw new TypeError(`${OWNER}: create must be a function (index) => Actor`);
-  if (options.role !== undefined && (typeof options.role !== 'string' || options.role.length === 0)) throw new TypeError(`${OWNER}: role must be a non-empty string`);
+    throw new ShardedDaemonProcessOptionError('name', `must be letters, digits, '-' or '_' (starting with a letter or digit), got ${JSON.stringify(options.name)}`);
+  if (typeof options.create !== 'function') throw new ShardedDaemonProcessOptionError('create', 'must be a function (index) => Actor');
+  if (options.role !== undefined && (typeof options.role !== 'string' || options.role.length === 0)) throw new ShardedDaemonProcessOptionError('role', 'must be a non-empty string');
   const numberOfInstances = integerIn('numberOfInstances', options.numberOfInstances, MAX_DAEMON_INSTANCES);
   const from = options.keepAliveFromNumberOfNodes ?? SHARDED_DAEMON_PROCESS_DEFAULTS.keepAliveFromNumberOfNodes;
   if (from !== Infinity) integerIn('keepAliveFromNumberOfNodes', from, Number.MAX_SAFE_INTEGER);
-  if (options.supervision !== undefined && (options.supervision === null || typeof options.supervision !== 'object')) throw new TypeError(`${OWNER}: supervision must be a SupervisorStrategy`);
+  if (options.supervision !== undefined && (options.supervision === null || typeof options.supervision !== 'object'))
+    throw new ShardedDaemonProcessOptionError('supervision', 'must be a SupervisorStrategy');
   return {
     name: options.name,
     numberOfInstances,

@@ -1,6 +1,7 @@
 import type { Cluster } from '../cluster.js';
 import { ClusterSharding } from '../sharding/cluster-sharding.js';
 import { EntityTypeKey } from '../sharding/entity-type-key.js';
+import { ShardedDaemonProcessOptionError } from './sharded-daemon-process-errors.js';
 import { DaemonInstance } from './daemon-instance.js';
 import { type DaemonMessage, STOP, daemonTypeName } from './daemon-protocol.js';
 import { KeepAlivePinger } from './keep-alive-pinger.js';
@@ -44,11 +45,11 @@ export class ShardedDaemonProcess {
    * (`sharded-daemon-<name>`) and this node's keep-alive pinger. Call it on every node,
    * right after `Cluster.start`, with the same name, `numberOfInstances`, role and shard
    * count (as `ClusterSharding.init`).
-   * @throws TypeError when `name` is already started on this node; TypeError/RangeError naming a bad option
+   * @throws ShardedDaemonProcessOptionError naming a bad option, or `name` when it is already started on this node
    */
   init<M>(options: ShardedDaemonProcessOptions<M>): void {
     const settings = resolveShardedDaemonProcessSettings(options) as ShardedDaemonProcessSettings<unknown>;
-    if (this.processes.has(settings.name)) throw new TypeError(`ShardedDaemonProcess.init: "${settings.name}" is already started on this node`);
+    if (this.processes.has(settings.name)) throw new ShardedDaemonProcessOptionError('name', `"${settings.name}" is already started on this node`);
     const cluster = this.cluster;
     const sharding = ClusterSharding.get(cluster);
     const typeKey = EntityTypeKey.of<DaemonMessage>(daemonTypeName(settings.name));

@@ -1,10 +1,11 @@
-import type { ActorRef } from '@troupe/core';
+import { type ActorRef, AskTimeoutError } from '@troupe/core';
 import type { Cluster } from '../cluster.js';
 import { oldestUpMember } from './member-age.js';
 import { SingletonAlreadyInitializedError, SingletonNotInitializedError } from './singleton-errors.js';
 import { SINGLETON_TOPIC, type SingletonEvent, type SingletonLocation } from './singleton-events.js';
 import { SingletonManager } from './singleton-manager.js';
-import { type ManagerMessage, managerName, proxyName } from './singleton-protocol.js';
+import { ManagerRefs } from './manager-refs.js';
+import { type HandedOverHere, type ManagerMessage, managerName, proxyName } from './singleton-protocol.js';
 import { SingletonProxy, proxyMembersMessage } from './singleton-proxy.js';
 import { type SingletonOptions, type SingletonSettings, resolveSingletonSettings } from './singleton-settings.js';
 
@@ -14,7 +15,11 @@ interface Registered {
   readonly settings: SingletonSettings<unknown>;
   readonly proxy: ActorRef<unknown>;
   readonly manager: ActorRef<ManagerMessage> | undefined;
+  readonly managerRefs: ManagerRefs;
 }
+
+/** Beyond `stopTimeoutMs`, how long a leaving node waits for its singletons to hand over: the forced stop's Terminated, the answer, and a loaded event loop. */
+const EXIT_SLACK_MS = 5000;
 
 /**
  * Cluster singletons on one node: `init` on every node gives a proxy ref that reaches
@@ -29,6 +34,7 @@ interface Registered {
 export class ClusterSingleton {
   private readonly singletons = new Map<string, Registered>();
   private unsubscribe: (() => void) | undefined;
+  private removeExitTask: (() => void) | undefined;
 
   private constructor(private readonly cluster: Cluster) {}
 
@@ -54,15 +60,8 @@ export class ClusterSingleton {
     if (this.singletons.has(settings.name)) throw new SingletonAlreadyInitializedError(settings.name);
     const { cluster } = this;
     const system = cluster.system;
-    const managers = new Map<string, ActorRef<ManagerMessage>>();
-    const managerOn = (node: string): ActorRef<ManagerMessage> => {
-      let manager = managers.get(node);
-      if (manager === undefined) {
-        manager = cluster.refFor<ManagerMessage>(cluster.pathOn(node, managerName(settings.name)));
-        managers.set(node, manager);
-      }
-      return manager;
-    };
+    const managerRefs = new ManagerRefs((node) => cluster.refFor<ManagerMessage>(cluster.pathOn(node, managerName(settings.name))));
+    const managerOn = (node: string): ActorRef<ManagerMessage> => managerRefs.get(node);
     const hosts = settings.role === undefined || cluster.settings.roles.includes(settings.role);
     const manager = hosts
       ? system.spawn(
@@ -80,7 +79,8 @@ export class ClusterSingleton {
     const members = cluster.state.members;
     manager?.tell({ t: 'sg-members', members });
     const proxy = system.spawn(() => new SingletonProxy(settings.role, settings.bufferSize, { managerOn }, members), { name: proxyName(settings.name) });
-    this.singletons.set(settings.name, { settings, proxy, manager });
+    this.singletons.set(settings.name, { settings, proxy, manager, managerRefs });
+    this.removeExitTask ??= cluster.addExitTask(() => this.whenHandedOver());
     this.unsubscribe ??= cluster.subscribe(
       (event) => {
         if (event.type === 'ring-changed' || event.type === 'leader-changed') return;
@@ -88,11 +88,37 @@ export class ClusterSingleton {
         for (const registered of this.singletons.values()) {
           registered.manager?.tell({ t: 'sg-members', members: now });
           registered.proxy.tell(proxyMembersMessage(now));
+          registered.managerRefs.retain(now);
         }
       },
       { initialState: false },
     );
     return proxy as ActorRef<M>;
+  }
+
+  /**
+   * The exit task of a leaving node: resolves once every singleton hosted here has
+   * stopped its instance and handed over, so the node stays Leaving (and its successor
+   * gets the answer) instead of being removed while its instance still runs, which
+   * would leave the successor only the removal margin. Bounded per singleton by
+   * `stopTimeoutMs` plus a slack; past it, the leave goes on with a warning.
+   */
+  private async whenHandedOver(): Promise<void> {
+    const log = this.cluster.system.log;
+    await Promise.all(
+      [...this.singletons.values()].map(async ({ settings, manager }) => {
+        if (manager === undefined) return;
+        const timeoutMs = settings.stopTimeoutMs + settings.handOverRetryIntervalMs + EXIT_SLACK_MS;
+        try {
+          await manager.ask<HandedOverHere>((replyTo) => ({ t: 'sg-when-handed-over', replyTo }), { timeoutMs });
+        } catch (error) {
+          if (!(error instanceof AskTimeoutError)) throw error;
+          log.warn(
+            `singleton "${settings.name}": this node's instance did not stop and hand over within ${timeoutMs} ms of leaving; leaving anyway, and the new oldest takes over ${settings.downRemovalMarginMs} ms after it sees this node removed`,
+          );
+        }
+      }),
+    );
   }
 
   /**

@@ -1,8 +1,9 @@
 import { Actor, type ActorRef } from '@troupe/core';
 import { publishDeadLetter } from '@troupe/core/spi';
+import { declaredStopMessage } from '../declared-stop-message.js';
 import { SingletonBuffer } from './singleton-buffer.js';
 import type { SingletonEvent } from './singleton-events.js';
-import type { HandOverRequest, ManagerMessage, SingletonDeliver } from './singleton-protocol.js';
+import type { HandOverRequest, HandedOverHere, ManagerMessage, SingletonDeliver } from './singleton-protocol.js';
 import type { SingletonSettings } from './singleton-settings.js';
 import { SingletonSuccession } from './singleton-succession.js';
 
@@ -11,6 +12,7 @@ const MAX_HOPS = 3;
 const TICK = 'tick';
 const STOP_TIMEOUT = 'stop-timeout';
 const MARGIN = 'margin';
+const HANDED_OVER_HERE: HandedOverHere = Object.freeze({ t: 'sg-handed-over-here' });
 
 /** What a manager needs from its node. */
 export interface ManagerHost {
@@ -35,6 +37,8 @@ export class SingletonManager extends Actor<ManagerMessage> {
   private readonly buffer: SingletonBuffer<SingletonDeliver>;
   private instance: ActorRef<unknown> | undefined;
   private epoch = 0;
+  /** The instance's stop message: `stopMessage`, or else the one its class declares. */
+  private stopMessage: unknown;
   private stopping = false;
   /** The instance stopped by itself: start a new one only when a message comes (a stopping singleton is not restarted in a loop). */
   private stoppedItself = false;
@@ -44,6 +48,8 @@ export class SingletonManager extends Actor<ManagerMessage> {
   private successorToTell = false;
   /** Nodes that asked this node to hand over (answered once its instance has terminated). */
   private readonly requesters = new Set<string>();
+  /** The node's exit task, waiting until this node has handed over. */
+  private readonly exitWaiters: ActorRef<HandedOverHere>[] = [];
 
   constructor(
     private readonly settings: SingletonSettings<unknown>,
@@ -104,6 +110,7 @@ export class SingletonManager extends Actor<ManagerMessage> {
         this.flush();
         return;
       case 'sg-tick':
+        this.succession.prune(this.now);
         this.reconsider();
         this.flush();
         return;
@@ -120,6 +127,10 @@ export class SingletonManager extends Actor<ManagerMessage> {
           this.context.system.log.warn(`singleton "${this.settings.name}": the instance did not stop within stopTimeoutMs after its stop message; stopping it`);
           this.context.stop(this.instance as ActorRef<never>);
         }
+        return;
+      case 'sg-when-handed-over':
+        this.exitWaiters.push(msg.replyTo);
+        this.answerExitWaiters();
         return;
       case 'sg-where':
         msg.replyTo.tell({
@@ -166,6 +177,13 @@ export class SingletonManager extends Actor<ManagerMessage> {
     this.requesters.clear();
     // Told once; a new oldest that missed it asks, and a request is answered at once from now on.
     this.successorToTell = false;
+    this.answerExitWaiters();
+  }
+
+  /** Lets the node's leave go on once it has no instance and is no longer Up (answerRequesters has then told the successor). */
+  private answerExitWaiters(): void {
+    if (this.exitWaiters.length === 0 || this.instance !== undefined || this.succession.selfIsUp) return;
+    for (const waiter of this.exitWaiters.splice(0)) waiter.tell(HANDED_OVER_HERE);
   }
 
   private start(): void {
@@ -175,10 +193,19 @@ export class SingletonManager extends Actor<ManagerMessage> {
     const name = this.starts === 0 ? this.settings.name : `${this.settings.name}-${this.starts}`;
     this.starts++;
     try {
-      this.instance = this.context.spawn(() => this.settings.create(info), {
-        name,
-        ...(this.settings.supervision === undefined ? {} : { supervision: this.settings.supervision }),
-      });
+      const configured = this.settings.stopMessage;
+      this.stopMessage = configured;
+      this.instance = this.context.spawn(
+        () => {
+          const actor = this.settings.create(info);
+          if (configured === undefined) this.stopMessage = declaredStopMessage(actor);
+          return actor;
+        },
+        {
+          name,
+          ...(this.settings.supervision === undefined ? {} : { supervision: this.settings.supervision }),
+        },
+      );
     } catch (error) {
       this.context.system.log.error(`singleton "${this.settings.name}": cannot start the instance`, { error });
       this.stoppedItself = true;
@@ -194,7 +221,7 @@ export class SingletonManager extends Actor<ManagerMessage> {
     if (instance === undefined) return;
     this.stopping = true;
     this.host.publish({ type: 'singleton-hand-over-started', name: this.settings.name, node: this.self, epoch: this.epoch, to: this.succession.oldest });
-    if (this.settings.stopMessage !== undefined) instance.tell(this.settings.stopMessage);
+    if (this.stopMessage !== undefined) instance.tell(this.stopMessage);
     else this.context.stop(instance as ActorRef<never>);
     this.context.timers.startSingleTimer(STOP_TIMEOUT, { t: 'sg-stop-timeout' }, this.settings.stopTimeoutMs);
   }

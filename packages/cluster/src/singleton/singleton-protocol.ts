@@ -35,7 +35,14 @@ export type ManagerLocalMessage =
   | { readonly t: 'sg-members'; readonly members: readonly Member[] }
   | { readonly t: 'sg-tick' }
   | { readonly t: 'sg-stop-timeout' }
-  | { readonly t: 'sg-where'; readonly replyTo: ActorRef<SingletonLocation> };
+  | { readonly t: 'sg-where'; readonly replyTo: ActorRef<SingletonLocation> }
+  /** The node's exit task: answered once this node has no instance, is no longer Up and has told its successor. */
+  | { readonly t: 'sg-when-handed-over'; readonly replyTo: ActorRef<HandedOverHere> };
+
+/** The answer to `sg-when-handed-over`. */
+export interface HandedOverHere {
+  readonly t: 'sg-handed-over-here';
+}
 
 /** Everything a singleton manager handles. */
 export type ManagerMessage = ManagerPeerMessage | ManagerLocalMessage;

@@ -17,6 +17,8 @@ export class SingletonSuccession {
   private readonly goneSince = new Map<string, number>();
   private readonly handedOver = new Set<string>();
   private members: readonly Member[] = [];
+  /** Addresses with the role in the last view, not Removed. */
+  private present = new Set<string>();
 
   constructor(
     /** This node's address. */
@@ -27,18 +29,40 @@ export class SingletonSuccession {
     readonly marginMs: number,
   ) {}
 
-  /** Installs the current membership (as this node sees it) at time `now`. */
+  /** Installs the current membership (as this node sees it) at time `now`, and forgets members gone for longer than the margin. */
   update(members: readonly Member[], now: number): void {
     this.members = members;
     const present = new Set<string>();
     for (const member of members) {
-      if (!hasRole(member, this.role)) continue;
+      // A member shown as Removed is gone: its margin runs from here, as for one no longer listed.
+      if (!hasRole(member, this.role) || member.status === 'removed') continue;
       present.add(member.address);
-      if (member.status === 'removed') continue;
       this.known.set(member.address, member);
       if (member.status === 'down' && !this.goneSince.has(member.address)) this.goneSince.set(member.address, now);
     }
     for (const address of this.known.keys()) if (!present.has(address) && !this.goneSince.has(address)) this.goneSince.set(address, now);
+    this.present = present;
+    this.prune(now);
+  }
+
+  /**
+   * Forgets members gone from the view whose margin has passed at `now` (they no longer
+   * hold anything back: see `takeOverNotBefore`), and hand-over answers from nodes not
+   * known, so the records do not grow with every member that ever joined.
+   */
+  prune(now: number): void {
+    for (const [address, since] of this.goneSince) {
+      if (this.present.has(address) || since + this.marginMs > now) continue;
+      this.goneSince.delete(address);
+      this.known.delete(address);
+      this.handedOver.delete(address);
+    }
+    for (const address of this.handedOver) if (!this.known.has(address)) this.handedOver.delete(address);
+  }
+
+  /** How many members this record keeps anything about (for tests of the pruning). */
+  get trackedMembers(): number {
+    return new Set([...this.known.keys(), ...this.goneSince.keys(), ...this.handedOver]).size;
   }
 
   /** `node` reported that its instance has terminated and it will not start one again. */
