@@ -5,18 +5,17 @@
  * timeout; and two live journal instances sharing a prefix fence each other with a clear
  * error, losing nothing acknowledged.
  */
-import { type ChildProcessByStdio, spawn } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Admin } from '@platformatic/kafka';
 import type { AtomicWrite, PersistentRepr } from '@troupe/persistence';
 import { EmptyEventTopicMapper, KafkaJournal, type KafkaJournalOptions } from '@troupe/persistence-kafka';
+import { awaitCondition } from '@troupe/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { kafkaAvailable, kafkaBrokers } from '../setup/services-env.js';
 import { deleteTopicsStartingWith, runPrefix } from './kafka-fixtures.js';
 
-const WRITER = fileURLToPath(new URL('./tagged-crash-writer.ts', import.meta.url));
-const ACTORS = 12;
+const HOLDER = fileURLToPath(new URL('./open-transaction-holder.ts', import.meta.url));
 const prefix = runPrefix('txid');
 
 function tagged(persistenceId: string, sequenceNr: number, tag: string): AtomicWrite {
@@ -34,56 +33,26 @@ function tagged(persistenceId: string, sequenceNr: number, tag: string): AtomicW
   return { persistenceId, events: [event] };
 }
 
-/** A writer child process (tagged-crash-writer.ts) and the moments it reports. */
-interface Writer {
-  readonly child: ChildProcessByStdio<null, Readable, Readable>;
-  /** Resolves when it printed `line`, or once `count` acknowledgements arrived. */
-  until(line: 'connecting' | 'started' | { readonly acks: number }): Promise<void>;
-  /** SIGKILLs it and resolves once it is gone. */
-  kill(): Promise<void>;
-}
-
-function startWriter(broker: string, tag: string, transactionalIdPrefix: string): Writer {
-  const child = spawn(process.execPath, [WRITER, broker, prefix, tag, String(ACTORS), transactionalIdPrefix], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const seen = new Set<string>();
-  let acks = 0;
+/** Runs open-transaction-holder.ts until it has a transaction open under `transactionalId`, then SIGKILLs it. */
+async function dieInsideTransaction(broker: string, transactionalId: string, topic: string): Promise<void> {
+  const child = spawn(process.execPath, [HOLDER, broker, transactionalId, topic], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
   let stderr = '';
-  let buffered = '';
-  const waiters: { readonly done: () => boolean; readonly resolve: () => void }[] = [];
-  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
-  const check = () => {
-    for (const waiter of waiters.splice(0)) {
-      if (waiter.done()) waiter.resolve();
-      else waiters.push(waiter);
-    }
-  };
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    buffered += chunk;
-    const lines = buffered.split('\n');
-    buffered = lines.pop() ?? '';
-    for (const line of lines) {
-      if (line.startsWith('ack ')) acks++;
-      else seen.add(line);
-    }
-    check();
+  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  const open = new Promise<void>((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      if (stdout.includes('open\n')) resolve();
+    });
+    void closed.then(() => reject(new Error(`the transaction holder exited before opening its transaction; stderr: ${stderr}`)));
   });
-  return {
-    child,
-    until: (line) => {
-      const done = () => (typeof line === 'string' ? seen.has(line) : acks >= line.acks);
-      if (done()) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        const deadline = setTimeout(() => reject(new Error(`writer did not reach ${JSON.stringify(line)} within 60 s (acks ${acks}); stderr: ${stderr}`)), 60_000);
-        waiters.push({ done, resolve: () => (clearTimeout(deadline), resolve()) });
-        void closed.then(() => reject(new Error(`writer exited before ${JSON.stringify(line)}; stderr: ${stderr}`)));
-      });
-    },
-    kill: async () => {
-      child.kill('SIGKILL');
-      await closed;
-    },
-  };
+  try {
+    await open;
+  } finally {
+    child.kill('SIGKILL');
+    await closed;
+  }
 }
 
 describe.skipIf(!kafkaAvailable())('KafkaJournal transactionalIdPrefix', () => {
@@ -109,47 +78,37 @@ describe.skipIf(!kafkaAvailable())('KafkaJournal transactionalIdPrefix', () => {
     const topic = observer.tagTopicOf(tag);
     const end = async (isolationLevel: 0 | 1) =>
       (await admin.listOffsets({ isolationLevel, topics: [{ name: topic, partitions: [{ partitionIndex: 0, timestamp: -1n }] }] }))[0]!.partitions[0]!.offset;
-    const figures: string[] = [];
-    let writer: Writer | undefined;
+    let successor: KafkaJournal | undefined;
     try {
-      // Kill at random moments until a kill lands inside an index transaction (bounded).
-      for (let round = 0; round < 10 && figures.length === 0; round++) {
-        writer = startWriter(brokers[0]!, tag, transactionalIdPrefix);
-        await writer.until({ acks: 100 + Math.floor(Math.random() * 200) });
-        await writer.kill();
-        writer = undefined;
-        const high = await end(0);
-        if ((await end(1)) >= high) continue;
-        // Restart with the same transactional ids. Between its `connecting` and the kill lie
-        // a process start (hundreds of ms): a transaction still undecided then is the dead
-        // writer's open one (a committed one's markers are written within milliseconds).
-        const killedAt = performance.now();
-        writer = startWriter(brokers[0]!, tag, transactionalIdPrefix);
-        await writer.until('connecting');
-        const connectingAt = performance.now();
-        if ((await end(1)) >= high) {
-          await writer.kill();
-          writer = undefined;
-          continue;
-        }
-        for (let attempt = 0; (await end(1)) < high; attempt++) {
-          if (performance.now() - connectingAt > 90_000) throw new Error(`the dead writer's transaction on ${topic} still undecided 90 s after the restart`);
-          await new Promise<void>((resolve) => setTimeout(resolve, Math.min(5 * 2 ** attempt, 50)));
-        }
-        const stable = performance.now();
-        figures.push(`readers held ${Math.round(stable - killedAt)} ms after the kill, ${Math.round(stable - connectingAt)} ms after the restarted writer began to connect`);
-        await writer.until({ acks: 50 });
-        await writer.kill();
-        writer = undefined;
-      }
-      console.log(`transactional id restart: ${figures.join('; ') || 'no kill landed inside a transaction'}`);
-      expect(figures.length, 'a kill landed inside an index transaction and the restart resolved it').toBe(1);
+      // The tag topic exists once something was indexed under the tag.
+      expect(await observer.writeMessages([tagged('txid-seed', 1, tag)])).toEqual([undefined]);
+      // The predecessor dies inside a transaction on the journal's first stable id; its
+      // transaction timeout is ten minutes, so only a successor can end it within the deadline.
+      await dieInsideTransaction(brokers[0]!, `${transactionalIdPrefix}-0`, topic);
+      const high = await end(0);
+      expect(await end(1), 'read-committed readers are held at the open transaction').toBeLessThan(high);
+
+      const connectingAt = performance.now();
+      successor = await KafkaJournal.connect(options({ transactionalIdPrefix }));
+      let committedEnd = -1n;
+      await awaitCondition(
+        async () => {
+          committedEnd = await end(1);
+          return committedEnd >= high;
+        },
+        { timeoutMs: 60_000, intervalMs: 20, message: `the predecessor's transaction on ${topic} aborted after the successor connected` },
+      );
+      console.log(`transactional id restart: readers held ${Math.round(performance.now() - connectingAt)} ms after the successor began to connect`);
+
+      // Readers see nothing of the aborted transaction, and the successor indexes as usual.
+      expect(await successor.writeMessages([tagged('txid-successor', 1, tag)])).toEqual([undefined]);
+      expect((await successor.currentEventsByTag(tag, 0, 100)).map((e) => e.repr.persistenceId)).toEqual(['txid-seed', 'txid-successor']);
     } finally {
-      await writer?.kill();
+      await successor?.close();
       await admin.close();
       await observer.close();
     }
-  }, 900_000);
+  }, 180_000);
 
   it('fences a live instance that shares the prefix: its tagged write fails with TransactionalIdFencedError, and nothing acknowledged is lost', async () => {
     const tag = 'shared';
