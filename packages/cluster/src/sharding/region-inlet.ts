@@ -66,7 +66,8 @@ export class RegionInlet extends ActorRef<RegionMessage> {
   }
 
   tell(message: RegionMessage): void {
-    if (message.t === 'sh-d' && typeof message.e === 'string' && this.countsMatch(message.s, message.n)) {
+    // Anything else, malformed input included, is the region's to handle (it drops what it cannot read, with a warning).
+    if (message !== null && typeof message === 'object' && message.t === 'sh-d' && typeof message.e === 'string' && this.countsMatch(message.s, message.n)) {
       const route = this.routes.acquire(message.e, message.s);
       route.viaRegion++;
       this.region.tell(fromWire(message, route));
