@@ -12,8 +12,9 @@ import { SINK, type SinkMessage } from './sharding-settings.js';
  * forked member (role `host`) hosts the entity and a plain `sink` actor of the same
  * class. `count` ticks, `batch` per event-loop turn; the rate is ticks ÷ the time from
  * the first tell until the member reports (over IPC) that the last one arrived, in order.
- * Sharded: `entityRef.tell` (this node's region forwards to the member's region, which
- * delivers to the entity); direct: `tell` on the remote ref of the `sink` actor.
+ * Sharded: `entityRef.tell` (the first through this node's region, which forwards to the
+ * member's region; the rest straight to the entity's path on the member, whose region
+ * inlet tells the entity); direct: `tell` on the remote ref of the `sink` actor.
  * As in the cluster bench, the sender waits while more than BACKLOG_LIMIT messages wait
  * in the outbound queue, so the bounded queue never drops.
  */

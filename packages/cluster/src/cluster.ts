@@ -241,6 +241,15 @@ export class Cluster {
     };
   }
 
+  /**
+   * @internal for sharding: what other nodes send to this node's actor at `relativePath`
+   * (e.g. `/user/troupe-sharding-cart`) or below it goes to the ref `inlet` gives for the
+   * path below, which passes it on or delivers it a shorter way. Returns the undo.
+   */
+  receiveInboundVia(relativePath: string, inlet: (below: string) => ActorRef<unknown> | undefined): () => void {
+    return this.remoting.setInlet(relativePath, inlet);
+  }
+
   /** Stops at once without leaving (peers will notice through the failure detector). */
   async shutdown(): Promise<void> {
     await this.stop('shutdown');

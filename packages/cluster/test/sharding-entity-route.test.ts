@@ -1,8 +1,10 @@
-import { Actor, type ActorRef, ActorSystem, type DeadLetter, silentLogger } from '@troupe/core';
+import { Actor, ActorRef, ActorSystem, type DeadLetter, silentLogger } from '@troupe/core';
+import { sendSystemMessage } from '@troupe/core/spi';
 import { ManualClock, TestProbe, awaitCondition } from '@troupe/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EntityRef, EntityTypeKey, type Member, type ShardRegionStats, type ShardingEvent, passivate } from '../src/index.js';
 import { EntityRoutes } from '../src/sharding/entity-route.js';
+import { RegionInlet } from '../src/sharding/region-inlet.js';
 import type { RegionMessage } from '../src/sharding/region-protocol.js';
 import { ShardAllocation } from '../src/sharding/shard-allocation.js';
 import { shardIdOf } from '../src/sharding/shard-id.js';
@@ -70,24 +72,55 @@ function regions(viewA: Member[], viewB?: Member[], options: Partial<EntityTypeO
   system = sys;
   const events: ShardingEvent[] = [];
   const refs = new Map<string, ActorRef<RegionMessage>>();
+  /** What the transport hands another node's messages to (the region's inlet), by node. */
+  const inlets = new Map<string, RegionInlet>();
   const routesA = new EntityRoutes();
+  const routesB = new EntityRoutes();
   const start = (node: string, view: Member[], routes: EntityRoutes) => {
     const settings = resolveEntityTypeSettings<Msg>({ typeKey: EntityTypeKey.of<Msg>('g'), create: (id) => new Greeter(id, node), numberOfShards: SHARDS, retryIntervalMs: 50, ...options });
-    const ref = sys.spawn(
-      () => new ShardRegion(settings as never, { selfAddress: node, regionOn: (n) => refs.get(n) as ActorRef<RegionMessage>, publish: (e) => events.push(e), members: () => view }, routes),
-      { name: node === A ? 'region-a' : 'region-b' },
-    );
+    const host = {
+      selfAddress: node,
+      regionOn: (n: string) => inlets.get(n) as ActorRef<RegionMessage>,
+      entityOn: (n: string, entityId: string, shard: number) => new EntityPath(sys, inlets.get(n) as RegionInlet, entityId, shard),
+      publish: (e: ShardingEvent) => events.push(e),
+      members: () => view,
+    };
+    const ref = sys.spawn(() => new ShardRegion(settings as never, host, routes), { name: node === A ? 'region-a' : 'region-b' });
     refs.set(node, ref);
+    inlets.set(node, new RegionInlet(ref, routes, SHARDS));
     return ref;
   };
   const regionA = start(A, viewA, routesA);
-  const regionB = viewB === undefined ? undefined : start(B, viewB, new EntityRoutes());
+  const regionB = viewB === undefined ? undefined : start(B, viewB, routesB);
   const probe = TestProbe.create<Reply>(sys, { timeoutMs: 3000 });
   /** A fresh EntityRef on A each time, as application code that calls `entityRefFor` per message gets. */
   const ref = (id: string) => new EntityRef<Msg>('g', id, shardIdOf(id, SHARDS), regionA, SHARDS, routesA);
   const hello = (id: string) => ref(id).tell({ type: 'hello', replyTo: probe.ref });
   const stats = (region: ActorRef<RegionMessage>) => region.ask<ShardRegionStats>((replyTo) => ({ t: 'sh-stats', replyTo }));
-  return { sys, clock, regionA, regionB, routesA, probe, ref, hello, events, stats };
+  return { sys, clock, regionA, regionB, routesA, routesB, inlets, probe, ref, hello, events, stats };
+}
+
+/**
+ * An entity's path on another node (`entityInletPath`) as an `EntityRef` sends to it: each
+ * message is resolved through the region's inlet on arrival, as the transport does once
+ * per frame (here every message is a frame of its own).
+ */
+class EntityPath extends ActorRef<unknown> {
+  constructor(
+    readonly system: ActorSystem,
+    private readonly inlet: RegionInlet,
+    private readonly entityId: string,
+    private readonly shard: number,
+  ) {
+    super();
+  }
+  get path(): string {
+    return `${this.inlet.path}/$e/${SHARDS}/${this.shard}/${this.entityId}`;
+  }
+  tell(message: unknown): void {
+    this.inlet.entity(this.entityId, this.shard, SHARDS).tell(message);
+  }
+  [sendSystemMessage](): void {}
 }
 
 /** An id starting with `prefix` whose shard A owns when A and B are both Up. */
@@ -194,7 +227,7 @@ describe('EntityRef straight to an active local entity (EntityRoute)', () => {
 
   it('sends to the owning region directly once this region has forwarded there, keeping the order of one sender', async () => {
     const id = ownedByB('remote');
-    const { ref, routesA, regionB } = regions([up(A), up(B)], [up(A), up(B)]);
+    const { ref, routesA, routesB, regionB } = regions([up(A), up(B)], [up(A), up(B)]);
     const total = 60_000;
     let n = 0;
     while (n < total) {
@@ -202,10 +235,76 @@ describe('EntityRef straight to an active local entity (EntityRoute)', () => {
       for (let i = 0; i < 3000; i++) target.tell({ type: 'seq', n: n++ });
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    expect(routesA.get(id)?.remote).toBe(regionB);
+    expect(routesA.get(id)?.remote?.path).toBe(`${regionB?.path}/$e/${SHARDS}/${shardIdOf(id, SHARDS)}/${id}`);
     const seqs = await ref(id).ask<number[]>((replyTo) => ({ type: 'seqs', replyTo }), { timeoutMs: 10_000 });
     expect(seqs.length).toBe(total);
     expect(seqs.findIndex((value, i) => value !== i)).toBe(-1);
+    // On B, the inlet has switched from B's region to the entity itself on the way.
+    expect(routesB.get(id)?.target?.path).toMatch(/region-b\/id-remote-\d+$/);
+    expect(routesB.get(id)?.viaRegion).toBe(0);
+  });
+
+  it('delivers a message on the entity path that arrives while the owner hands the shard off at the new owner, not to the entity still stopping', async () => {
+    const id = ownedByB('stubborn');
+    const { clock, ref, regionA, regionB, routesA, routesB, probe, events } = regions([up(A), up(B)], [up(A), up(B)], { stopMessage: { type: 'stop' } });
+    ref(id).tell({ type: 'hello', replyTo: probe.ref });
+    expect(await probe.expectMessage()).toMatchObject({ node: B, incarnation: 1, count: 1 });
+    ref(id).tell({ type: 'hello', replyTo: probe.ref });
+    expect(await probe.expectMessage()).toMatchObject({ node: B, incarnation: 1, count: 2 });
+    expect(routesB.get(id)?.target).toBeDefined();
+    // B leaves in B's view only: A still sends on the entity path.
+    regionB?.tell({ t: 'sh-members', members: [up(A), up(B, 'leaving')] });
+    await awaitCondition(() => events.some((e) => e.type === 'shard-handoff-started' && e.node === B), { timeoutMs: 3000 });
+    ref(id).tell({ type: 'hello', replyTo: probe.ref });
+    expect(routesA.get(id)?.viaRegion).toBe(0);
+    // The entity on B ignores the stop message and keeps running: it must not get this one.
+    await probe.expectNoMessage(200);
+    regionA.tell({ t: 'sh-members', members: [up(A), up(B, 'leaving')] });
+    clock.advance(10_000);
+    let reply: Reply | undefined;
+    await awaitCondition(
+      async () => {
+        clock.advance(50);
+        reply = await probe.expectMessage(undefined, 20).catch(() => undefined);
+        return reply !== undefined;
+      },
+      { timeoutMs: 5000 },
+    );
+    expect(reply).toMatchObject({ node: A, incarnation: 2, count: 1 });
+  });
+
+  it("keeps the order of another node's messages on the entity path across the inlet's switch from the region to the entity", async () => {
+    const { inlets, routesA, ref } = regions([up(A)]);
+    const id = 'inbound';
+    const total = 60_000;
+    let n = 0;
+    // As the transport delivers frames: one inlet per frame, frames on separate turns, while the region still works through earlier ones.
+    while (n < total) {
+      const inlet = inlets.get(A)?.entity(id, shardIdOf(id, SHARDS), SHARDS);
+      for (let i = 0; i < 3000; i++) inlet?.tell({ type: 'seq', n: n++ });
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    const seqs = await ref(id).ask<number[]>((replyTo) => ({ type: 'seqs', replyTo }), { timeoutMs: 10_000 });
+    expect(seqs.length).toBe(total);
+    expect(seqs.findIndex((value, i) => value !== i)).toBe(-1);
+    expect(routesA.get(id)?.target).toBeDefined();
+  });
+
+  it('refuses messages on the entity path from a node with another shard count as dead letters, and never delivers them directly', async () => {
+    const { sys, inlets, routesA, probe } = regions([up(A)]);
+    const dead: DeadLetter[] = [];
+    sys.eventStream.subscribe('dead-letter', (d) => dead.push(d));
+    const shard = shardIdOf('w', SHARDS);
+    inlets.get(A)?.entity('w', shard, SHARDS).tell({ type: 'hello', replyTo: probe.ref });
+    expect(await probe.expectMessage()).toMatchObject({ id: 'w', node: A, count: 1 });
+    expect(routesA.get('w')?.target).toBeDefined();
+    inlets
+      .get(A)
+      ?.entity('w', shard, SHARDS + 1)
+      .tell({ type: 'hello', replyTo: probe.ref });
+    await awaitCondition(() => dead.length === 1, { timeoutMs: 3000 });
+    expect(dead[0]?.reason).toBe('sharding-shard-count-mismatch');
+    await probe.expectNoMessage(100);
   });
 
   it('stops sending straight to the owning region the moment a membership change is announced, before the region has seen it', async () => {

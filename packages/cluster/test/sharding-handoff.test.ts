@@ -2,6 +2,8 @@ import { Actor, type ActorRef, ActorSystem, silentLogger } from '@troupe/core';
 import { ManualClock, TestProbe, awaitCondition } from '@troupe/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EntityRef, EntityTypeKey, type Member, type ShardRegionStats, type ShardingEvent } from '../src/index.js';
+import { EntityRoutes } from '../src/sharding/entity-route.js';
+import { RegionInlet } from '../src/sharding/region-inlet.js';
 import type { RegionMessage } from '../src/sharding/region-protocol.js';
 import { ShardAllocation } from '../src/sharding/shard-allocation.js';
 import { shardIdOf } from '../src/sharding/shard-id.js';
@@ -56,6 +58,8 @@ function twoRegions(viewA: Member[], viewB: Member[], clock?: ManualClock) {
   system = sys;
   const events: ShardingEvent[] = [];
   const regions = new Map<string, ActorRef<RegionMessage>>();
+  /** What the transport hands another node's messages to (the region's inlet), by node. */
+  const inlets = new Map<string, RegionInlet>();
   const start = (node: string, view: Member[]) => {
     const settings = resolveEntityTypeSettings<Msg>({
       typeKey: EntityTypeKey.of<Msg>('g'),
@@ -64,11 +68,17 @@ function twoRegions(viewA: Member[], viewB: Member[], clock?: ManualClock) {
       retryIntervalMs: 50,
       stopMessage: { type: 'stop' },
     });
-    const ref = sys.spawn(
-      () => new ShardRegion(settings as never, { selfAddress: node, regionOn: (n) => regions.get(n) as ActorRef<RegionMessage>, publish: (e) => events.push(e), members: () => view }),
-      { name: node === A ? 'region-a' : 'region-b' },
-    );
+    const routes = new EntityRoutes();
+    const host = {
+      selfAddress: node,
+      regionOn: (n: string) => inlets.get(n) as ActorRef<RegionMessage>,
+      entityOn: (n: string, entityId: string, shard: number) => (inlets.get(n) as RegionInlet).entity(entityId, shard, SHARDS),
+      publish: (e: ShardingEvent) => events.push(e),
+      members: () => view,
+    };
+    const ref = sys.spawn(() => new ShardRegion(settings as never, host, routes), { name: node === A ? 'region-a' : 'region-b' });
     regions.set(node, ref);
+    inlets.set(node, new RegionInlet(ref, routes, SHARDS));
     return ref;
   };
   const regionA = start(A, viewA);

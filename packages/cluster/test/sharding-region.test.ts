@@ -52,6 +52,9 @@ function solo(options: Partial<EntityTypeOptions<Msg>> = {}, members: readonly M
         regionOn: () => {
           throw new Error('a lone region has no peers');
         },
+        entityOn: () => {
+          throw new Error('a lone region has no peers');
+        },
         publish: (event) => events.push(event),
         members: () => members,
       }),

@@ -22,6 +22,8 @@ export class LocalRefDirectory {
   private readonly exported = new Map<string, ActorRef<unknown>>();
   /** Local actors recently addressed from other nodes, by relative path; an entry leaves when its actor stops. */
   private readonly cache = new Map<string, ActorRef<unknown>>();
+  /** What other nodes send to a local actor or below it goes where these say, by the actor's relative path (see `setInlet`). */
+  private readonly inlets = new Map<string, InboundInlet>();
   /** The one (immutable) watch message the cleaner sends: an export happens per remote ask. */
   private readonly watchByCleaner: SystemMessage;
 
@@ -48,6 +50,10 @@ export class LocalRefDirectory {
 
   /** The local actor at `relative` (a path relative to this node); a MissingLocalRef when there is none. */
   resolve(relative: string): ActorRef<unknown> {
+    if (this.inlets.size !== 0) {
+      const inlet = this.viaInlet(relative);
+      if (inlet !== undefined) return inlet;
+    }
     // An ask's temporary ref is answered once: core finds it while the ask is pending, and caching it would only churn the cache.
     if (relative.startsWith(TEMP_PREFIX)) return this.resolveUncached(relative);
     // Named actors (the common recipients) first: one lookup per message on the hot path.
@@ -60,6 +66,19 @@ export class LocalRefDirectory {
     this.cache.set(relative, ref);
     ref[sendSystemMessage](this.watchByCleaner);
     return ref;
+  }
+
+  /**
+   * From now on, what other nodes send to the local actor at `relative`, or to a path
+   * below it, goes to the ref `inlet` gives for the path below (`''` for the actor itself;
+   * undefined: resolved as usual), which may take a shorter way than the actor's mailbox
+   * (sharding's region inlet). Returns the undo.
+   */
+  setInlet(relative: string, inlet: InboundInlet): () => void {
+    this.inlets.set(relative, inlet);
+    return () => {
+      if (this.inlets.get(relative) === inlet) this.inlets.delete(relative);
+    };
   }
 
   /** Remembers a local ref sent to another node so replies to its path reach it. */
@@ -75,11 +94,24 @@ export class LocalRefDirectory {
     ref[sendSystemMessage](this.watchByCleaner);
   }
 
+  /** Resolved once per run of messages in a frame, not per message. */
+  private viaInlet(relative: string): ActorRef<unknown> | undefined {
+    const own = this.inlets.get(relative);
+    if (own !== undefined) return own('');
+    for (const [path, inlet] of this.inlets) {
+      if (relative.length > path.length && relative.charCodeAt(path.length) === SLASH && relative.startsWith(path)) return inlet(relative.slice(path.length + 1));
+    }
+    return undefined;
+  }
+
   private resolveUncached(relative: string): ActorRef<unknown> {
     const path = `${this.system.address}${relative}`;
     return resolveLocalRef(this.system, path) ?? new MissingLocalRef(this.system, path);
   }
 }
+
+/** Gives the ref that inbound messages to the path `below` an actor's go to (`''`: the actor itself), or undefined to resolve it as usual. */
+export type InboundInlet = (below: string) => ActorRef<unknown> | undefined;
 
 /** Watches exported and cached local refs and forgets each one when it terminates. */
 class ExportCleanerRef extends ActorRef<never> {

@@ -6,7 +6,7 @@ import { type InboundEnvelope, type MessageEnvelope, type SerializedMessageEnvel
 import { isEncodingForWire } from '../transport/wire-encoding.js';
 import type { WsTransport } from '../transport/ws-transport.js';
 import { decodeRefs, encodeRefs } from './ref-encoding.js';
-import { LocalRefDirectory, TEMP_PREFIX } from './local-ref-directory.js';
+import { type InboundInlet, LocalRefDirectory, TEMP_PREFIX } from './local-ref-directory.js';
 import { MissingLocalRef } from './missing-local-ref.js';
 import { RemoteActorRef, type RemoteRefProvider } from './remote-actor-ref.js';
 import { RemoteDeathWatch } from './remote-death-watch.js';
@@ -64,6 +64,11 @@ export class Remoting implements RemoteRefProvider {
       const { callbackErrors, deliveryFailures } = transport.stats;
       this.warnAtMostOncePerSecond(`${where} threw; the node goes on (${callbackErrors} callback errors, ${deliveryFailures} delivery failures so far)`, error);
     };
+  }
+
+  /** What other nodes send to the local actor at `relative` goes to `inlet` (see `LocalRefDirectory.setInlet`); returns the undo. */
+  setInlet(relative: string, inlet: InboundInlet): () => void {
+    return this.localRefs.setInlet(relative, inlet);
   }
 
   /** The ref for `path`: local (when the path is on this node) or remote. */

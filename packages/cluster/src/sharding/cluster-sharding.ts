@@ -3,6 +3,7 @@ import { compareAddresses } from '../address/node-address.js';
 import type { Cluster } from '../cluster.js';
 import type { Member } from '../membership/member.js';
 import { EntityRef } from './entity-ref.js';
+import { RegionInlet, entityInletPath } from './region-inlet.js';
 import { EntityRoutes } from './entity-route.js';
 import type { EntityTypeKey } from './entity-type-key.js';
 import { type RegionMessage, regionName } from './region-protocol.js';
@@ -72,6 +73,7 @@ export class ClusterSharding {
               }
               return peer;
             },
+            entityOn: (node, entityId, shard) => this.cluster.refFor(this.cluster.pathOn(node, `${name}/${entityInletPath(settings.numberOfShards, shard, entityId)}`)),
             members: () => this.cluster.state.members,
             publish: (event: ShardingEvent) => {
               if (system.eventStream.hasSubscribers(SHARDING_TOPIC)) system.eventStream.publish(SHARDING_TOPIC, event);
@@ -82,6 +84,9 @@ export class ClusterSharding {
         ),
       { name },
     );
+    // Messages from other nodes reach an active entity without the region's actor turn (see RegionInlet).
+    const inlet = new RegionInlet(ref, routes, settings.numberOfShards);
+    this.cluster.receiveInboundVia(`/user/${name}`, (below) => inlet.resolve(below));
     this.regions.set(settings.typeName, { ref, settings, routes });
     this.removeExitTask ??= this.cluster.addExitTask(() => this.whenHandedOff());
     this.unsubscribe ??= this.cluster.subscribe(

@@ -1,6 +1,6 @@
 import type { ActorRef, AskOptions } from '@troupe/core';
 import { type EntityRoute, EntityRoutes } from './entity-route.js';
-import type { DeliverEnvelope, RegionMessage, WireDeliver } from './region-protocol.js';
+import type { DeliverEnvelope, RegionMessage } from './region-protocol.js';
 
 /**
  * A ref to the entity `entityId` of one entity type, wherever its shard lives: it
@@ -43,7 +43,7 @@ export class EntityRef<in M> {
       }
       const remote = route.remote;
       if (remote !== undefined && route.remoteView === this.routes.view) {
-        remote.tell(this.toOwner(message));
+        remote.tell(message);
         return;
       }
     }
@@ -64,18 +64,13 @@ export class EntityRef<in M> {
         return target.ask<R>(build as (replyTo: ActorRef<R>) => unknown, options);
       }
       const remote = route.remote;
-      if (remote !== undefined && route.remoteView === this.routes.view) return remote.ask<R>((replyTo) => this.toOwner(build(replyTo)), options);
+      if (remote !== undefined && route.remoteView === this.routes.view) return remote.ask<R>(build as (replyTo: ActorRef<R>) => unknown, options);
     }
     return this.region.ask<R>((replyTo) => this.viaRegion(build(replyTo)), options);
   }
 
   toString(): string {
     return `EntityRef(${this.typeName}/${this.entityId})`;
-  }
-
-  /** The envelope of `message` straight to the owning node's region: what this node's region would forward (one hop). */
-  private toOwner(message: M): WireDeliver {
-    return { t: 'sh-d', e: this.entityId, s: this.shardId, m: message, h: 1, n: this.numberOfShards };
   }
 
   /** The envelope of `message` through the region, counted on the entity's route until the region takes it. */

@@ -1,5 +1,4 @@
 import type { ActorRef } from '@troupe/core';
-import type { RegionMessage } from './region-protocol.js';
 
 /**
  * How `EntityRef`s on this node reach one entity: through the region (always right),
@@ -17,8 +16,12 @@ import type { RegionMessage } from './region-protocol.js';
 export class EntityRoute {
   /** The entity's actor, while telling it directly keeps order; otherwise undefined. */
   target: ActorRef<unknown> | undefined = undefined;
-  /** The region of the node owning the entity's shard, while this node's view (`EntityRoutes.view`) places it there: `EntityRef`s send to it without this region's hop. */
-  remote: ActorRef<RegionMessage> | undefined = undefined;
+  /**
+   * The entity's path on the node owning its shard (`entityInletPath`, received by that
+   * region's inlet), while this node's view (`EntityRoutes.view`) places it there:
+   * `EntityRef`s send messages to it as they are, without this region's hop.
+   */
+  remote: ActorRef<unknown> | undefined = undefined;
   /** The view `remote` belongs to (stale once the region's view has moved on). */
   remoteView = -1;
   /** Messages told through the region by `EntityRef`s and not yet taken by it. */

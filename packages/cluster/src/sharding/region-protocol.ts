@@ -25,12 +25,11 @@ export interface DeliverEnvelope {
 }
 
 /**
- * A message for entity `e` as it travels between nodes: `DeliverEnvelope` with one-letter
- * fields. Frames are JSON, and decoding them is most of a remote message's cost on the
- * receiving node (measured: `JSON.parse` 35 % of its CPU time in the remote sharding
- * bench), so every byte per message counts. `o` (the sending node) is left out by an
- * `EntityRef` sending straight to the owner: a shard-count mismatch is still reported on
- * both sides, by the forward through the region that opened the direct way.
+ * A message for entity `e` forwarded by a region to another node's: `DeliverEnvelope` with
+ * one-letter fields (frames are JSON, and decoding them is most of a remote message's cost
+ * on the receiving node). Once a region has forwarded one, this node's `EntityRef`s send
+ * the entity's messages without any envelope, to its path below the owner's region
+ * (`entityInletPath`).
  */
 export interface WireDeliver {
   readonly t: 'sh-d';
@@ -44,7 +43,7 @@ export interface WireDeliver {
   readonly h: number;
   /** The sender's shard count. */
   readonly n: number;
-  /** The sending node's address, when a region forwarded it. */
+  /** The sending node's address (absent in messages of older nodes). */
   readonly o?: string;
 }
 

@@ -5,6 +5,7 @@ import type { Member } from '../membership/member.js';
 import { EntityPassivation } from './entity-passivation.js';
 import { EntityRoute, EntityRoutes, routeOfEntity } from './entity-route.js';
 import type { AcquireReply, AcquireRequest, DeliverEnvelope, PeerMessage, RegionMessage, WireDeliver } from './region-protocol.js';
+import { MAX_HOPS, fromWire } from './region-inlet.js';
 import { type RememberLoaded, type RememberWritten, RememberedEntities } from './remembered-entities.js';
 import { Shard, entityActorName } from './shard.js';
 import { ShardAllocation } from './shard-allocation.js';
@@ -13,8 +14,6 @@ import { ShardingBuffer } from './sharding-buffer.js';
 import type { ShardRegionStats, ShardingEvent } from './sharding-events.js';
 import type { EntityTypeSettings } from './sharding-settings.js';
 
-/** A forwarded message that has hopped this often waits for a view change instead of bouncing on. */
-const MAX_HOPS = 3;
 /** Buffer key of messages whose owner is unknown or disputed. */
 const UNROUTED = 'r';
 const TICK = 'tick';
@@ -25,6 +24,8 @@ export interface RegionHost {
   readonly selfAddress: string;
   /** The region of the same entity type on `node`. */
   regionOn(node: string): ActorRef<RegionMessage>;
+  /** Entity `entityId`'s path on `node` (`entityInletPath`), which the region there receives through its inlet. */
+  entityOn(node: string, entityId: string, shard: number): ActorRef<unknown>;
   /** Publishes on the `sharding` topic of the event stream. */
   publish(event: ShardingEvent): void;
   /** The members as this node sees them now. */
@@ -214,7 +215,8 @@ export class ShardRegion extends Actor<RegionMessage> {
         const route = this.routes.get(envelope.entityId);
         // Only under the newest view announced: a change the region has not processed yet must not be routed around.
         if (route !== undefined && !route.retired && this.routesView === this.routes.view) {
-          route.remote = peer;
+          // Same connection as `peer`, so the same order; the owner's region inlet counts what it forwards on the entity's route there until it takes it.
+          route.remote = this.host.entityOn(owner, envelope.entityId, id);
           route.remoteView = this.routes.view;
         }
       }
@@ -242,11 +244,11 @@ export class ShardRegion extends Actor<RegionMessage> {
         return;
       }
       route = routeOfEntity.get(entity);
-    } else if (envelope.hops === 0) route = routeOfEntity.get(entity);
+    } else if (envelope.hops === 0 || envelope.route !== undefined) route = routeOfEntity.get(entity);
     this.passivation.touch(entityId, this.now);
     entity.tell(envelope.message);
-    // Everything this node's EntityRefs sent before is in the entity's mailbox now (or counted in viaRegion): they may tell it directly.
-    // (Not looked up for a message from another node: the next one from an EntityRef here opens it.)
+    // Everything this node's EntityRefs and the region's inlet (other nodes' messages) sent before is in the entity's mailbox now (or
+    // counted in viaRegion): they may tell it directly. (Not looked up for a message that bypassed the inlet: the next one opens it.)
     if (route !== undefined && !route.closing) route.target = entity;
     if (this.passivation.size > this.settings.maxActiveEntities) {
       this.readDirectActivity();
@@ -567,14 +569,6 @@ export class ShardRegion extends Actor<RegionMessage> {
     if (shard?.state !== 'active' || shard.entities.has(entityId) || shard.passivating.has(entityId) || this.remembered?.has(id, entityId) !== true) return;
     if (this.startEntity(shard, entityId) !== undefined) this.passivation.touch(entityId, this.now);
   }
-}
-
-/** A message from another node's region or EntityRef, as the region routes it (a hop count that is not a number counts as used up: it waits instead of bouncing). */
-function fromWire(msg: WireDeliver): DeliverEnvelope {
-  const hops = typeof msg.h === 'number' ? msg.h : MAX_HOPS;
-  return typeof msg.o === 'string'
-    ? { t: 'sh-deliver', entityId: msg.e, shard: msg.s, message: msg.m, hops, n: msg.n, node: msg.o }
-    : { t: 'sh-deliver', entityId: msg.e, shard: msg.s, message: msg.m, hops, n: msg.n };
 }
 
 function shardKey(id: number): string {

@@ -17,9 +17,11 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
  * frame layout of frame-layout.ts (2 sent a table of recipients, then each run as an array
  * of its own). 5: refs are written as `{ "$troupe.ref": path }` (4 wrote `{ "$ref": path }`,
  * which a node of version 5 would deliver as a plain object, and 4 would take a user's
- * `{ "$ref": … }` for a ref).
+ * `{ "$ref": … }` for a ref). 6: a sharded message between regions is a positional array
+ * (sharding's region-protocol.ts), which a region of version 5 would ignore without a
+ * dead letter.
  */
-export const PROTOCOL_VERSION = 5;
+export const PROTOCOL_VERSION = 6;
 
 export type HandshakeMessage =
   | { readonly t: 'hello'; readonly v: number; readonly from: string; readonly nonce: string }
