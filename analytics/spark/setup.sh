@@ -63,6 +63,8 @@ install_venv() {
   local pip=("$VENV/bin/python" -m pip --disable-pip-version-check --no-input -q)
   "${pip[@]}" install --require-hashes -r "$HERE/requirements-build.txt"
   "${pip[@]}" install --require-hashes --no-build-isolation -r "$HERE/requirements.txt"
+  # The venv's Python imports troupe_spark from this folder (no copy to keep in sync).
+  "$VENV/bin/python" -c 'import sys, sysconfig; open(sysconfig.get_paths()["purelib"] + "/troupe_spark.pth", "w").write(sys.argv[1] + "\n")' "$HERE"
   venv_stamp >"$VENV/.requirements.sha256"
   log ".venv ready"
 }

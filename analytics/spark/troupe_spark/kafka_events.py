@@ -39,38 +39,56 @@ def _header(name: str) -> Column:
     return F.expr(f"try_element_at(filter(headers, h -> h.key = '{name}'), -1).value").cast("string")
 
 
+_HEADERS = {
+    "_v": "troupe.v",
+    "persistence_id": "troupe.pid",
+    "_seq": "troupe.seq",
+    "ser_id": "troupe.ser",
+    "ser_manifest": "troupe.manifest",
+    "_event_manifest": "troupe.event-manifest",
+    "_tags": "troupe.tags",
+    "_ts": "troupe.ts",
+    "writer_uuid": "troupe.writer",
+}
+
+
 def _envelope(records: DataFrame) -> DataFrame:
     """Kafka source rows (key, value, topic, partition, offset, headers) to envelope columns plus ``_envelope_error``."""
-    version = _header("troupe.v")
-    seq_text = _header("troupe.seq")
-    ts_text = _header("troupe.ts")
-    tags_text = _header("troupe.tags")
-    tags = F.from_json(tags_text, "array<string>")
-    error = (
-        F.when(version.isNull(), F.lit("header troupe.v is missing: not a Troupe event record"))
-        .when(version != F.lit(ENVELOPE_VERSION), F.concat(F.lit("unsupported envelope version "), version))
-        .when(_header("troupe.pid").isNull(), F.lit("header troupe.pid is missing"))
-        .when(seq_text.isNull() | ~seq_text.rlike(_POSITIVE), F.lit("header troupe.seq is missing or not a positive integer"))
-        .when(_header("troupe.ser").isNull(), F.lit("header troupe.ser is missing"))
-        .when(_header("troupe.manifest").isNull(), F.lit("header troupe.manifest is missing"))
-        .when(ts_text.isNull() | ~ts_text.rlike(_DECIMAL), F.lit("header troupe.ts is missing or not an integer"))
-        .when(_header("troupe.writer").isNull(), F.lit("header troupe.writer is missing"))
-        .when(tags_text.isNull() | tags.isNull(), F.lit("header troupe.tags is missing or not a JSON array of strings"))
-    )
-    return records.select(
+    headers = records.select(
         "topic",
         "partition",
         "offset",
         F.col("key").cast("string").alias("key"),
-        _header("troupe.pid").alias("persistence_id"),
-        F.when(seq_text.rlike(_POSITIVE), seq_text.cast("long")).alias("sequence_nr"),
-        F.when(ts_text.rlike(_DECIMAL), ts_text.cast("long")).alias("timestamp"),
-        _header("troupe.writer").alias("writer_uuid"),
-        _header("troupe.ser").alias("ser_id"),
-        _header("troupe.manifest").alias("ser_manifest"),
-        F.coalesce(_header("troupe.event-manifest"), F.lit("")).alias("event_manifest"),
-        F.coalesce(tags, F.array().cast("array<string>")).alias("tags"),
         F.col("value").alias("payload"),
+        *[_header(name).alias(column) for column, name in _HEADERS.items()],
+    )
+    tagged = headers.select("*", F.from_json(F.col("_tags"), "array<string>").alias("_tag_list"))
+    v, seq, ts = F.col("_v"), F.col("_seq"), F.col("_ts")
+    error = (
+        F.when(v.isNull(), F.lit("header troupe.v is missing: not a Troupe event record"))
+        .when(v != F.lit(ENVELOPE_VERSION), F.concat(F.lit("unsupported envelope version "), v))
+        .when(F.col("persistence_id").isNull(), F.lit("header troupe.pid is missing"))
+        .when(seq.isNull() | ~seq.rlike(_POSITIVE), F.lit("header troupe.seq is missing or not a positive integer"))
+        .when(F.col("ser_id").isNull(), F.lit("header troupe.ser is missing"))
+        .when(F.col("ser_manifest").isNull(), F.lit("header troupe.manifest is missing"))
+        .when(ts.isNull() | ~ts.rlike(_DECIMAL), F.lit("header troupe.ts is missing or not an integer"))
+        .when(F.col("writer_uuid").isNull(), F.lit("header troupe.writer is missing"))
+        .when(F.col("_tags").isNull() | F.col("_tag_list").isNull(), F.lit("header troupe.tags is missing or not a JSON array of strings"))
+    )
+    return tagged.select(
+        "topic",
+        "partition",
+        "offset",
+        "key",
+        "persistence_id",
+        F.when(seq.rlike(_POSITIVE), seq.cast("long")).alias("sequence_nr"),
+        F.when(ts.rlike(_DECIMAL), ts.cast("long")).alias("timestamp"),
+        "writer_uuid",
+        "ser_id",
+        "ser_manifest",
+        F.coalesce(F.col("_event_manifest"), F.lit("")).alias("event_manifest"),
+        F.coalesce(F.col("_tag_list"), F.array().cast("array<string>")).alias("tags"),
+        "payload",
         error.alias("_envelope_error"),
     )
 

@@ -16,15 +16,13 @@ CORRUPT_COLUMN = "_corrupt"
 _PARSE_FAILURE = "_troupe_unparsed"
 
 
-def corrupt_reason_of_payload(payload: Column, ser_id: Column, parsed: Column) -> Column:
-    """Why ``payload`` (written by serializer ``ser_id``) is no valid event for the schema ``parsed`` was read with; null when it is."""
-    text = F.decode(payload, "UTF-8")
-    # decode() replaces malformed UTF-8 with U+FFFD, so only valid UTF-8 survives the round trip.
-    valid_utf8 = F.encode(text, "UTF-8") == payload
+def corrupt_reason_of_payload(payload: Column, ser_id: Column, text: Column, parsed: Column) -> Column:
+    """Why ``payload`` (written by serializer ``ser_id``; ``text`` its UTF-8 decoding, ``parsed`` that parsed by the schema) is no valid event; null when it is."""
     return (
         F.when(payload.isNull(), F.lit("no payload"))
         .when(ser_id.isNull() | (ser_id != F.lit(JSON_SERIALIZER_ID)), F.concat(F.lit("serializer "), F.coalesce(ser_id, F.lit("(none)")), F.lit(" is not json: payload left undecoded")))
-        .when(~valid_utf8, F.lit("payload is not valid UTF-8"))
+        # decode() replaces malformed UTF-8 with U+FFFD, so only valid UTF-8 survives the round trip.
+        .when(F.encode(text, "UTF-8") != payload, F.lit("payload is not valid UTF-8"))
         .when(parsed.isNull(), F.lit("payload is not a JSON object"))
         .when(parsed[_PARSE_FAILURE].isNotNull(), F.lit("payload is not JSON, or does not match the schema"))
     )
@@ -47,16 +45,19 @@ def with_decoded_event(df: DataFrame, schema: StructType, payload: str = "payloa
     if any(field.name == _PARSE_FAILURE for field in schema.fields):
         raise ValueError(f"schema must not name a field {_PARSE_FAILURE}")
     parse_schema = StructType(list(schema.fields) + [StructField(_PARSE_FAILURE, StringType(), True)])
-    parsed = F.from_json(F.decode(F.col(payload), "UTF-8"), parse_schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": _PARSE_FAILURE})
-    reason = corrupt_reason_of_payload(F.col(payload), F.col(ser_id), parsed)
+    others = [F.col(name) for name in df.columns if name != payload]
+    # One projection per step, each naming the previous step's columns: expressions stay
+    # small, so the analyser's time does not grow with every condition.
+    text = df.select(*others, F.col(payload).alias("_payload"), F.decode(F.col(payload), "UTF-8").alias("_text"))
+    parsed = text.select("*", F.from_json(F.col("_text"), parse_schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": _PARSE_FAILURE}).alias("_parsed"))
+    reason = corrupt_reason_of_payload(F.col("_payload"), F.col(ser_id), F.col("_text"), F.col("_parsed"))
     for earlier in reversed(reasons or []):
         reason = F.when(earlier.isNotNull(), earlier).otherwise(reason)
-    return (
-        df.withColumn("_parsed", parsed)
-        .withColumn("_reason", reason)
-        .withColumn("event", F.when(F.col("_reason").isNull(), F.col("_parsed").dropFields(_PARSE_FAILURE)))
-        .withColumn(CORRUPT_COLUMN, F.when(F.col("_reason").isNotNull(), F.struct(F.col("_reason").alias("reason"), F.col(payload).alias("payload"))))
-        .drop("_parsed", "_reason", payload)
+    judged = parsed.select("*", reason.alias("_reason"))
+    return judged.select(
+        *others,
+        F.when(F.col("_reason").isNull(), F.col("_parsed").dropFields(_PARSE_FAILURE)).alias("event"),
+        F.when(F.col("_reason").isNotNull(), F.struct(F.col("_reason").alias("reason"), F.col("_payload").alias("payload"))).alias(CORRUPT_COLUMN),
     )
 
 

@@ -47,7 +47,7 @@ def troupe_session(
     builder = builder.config("spark.jars", ",".join(connector_jars()))
     # Local runs: UTC so timestamps print the same everywhere, few shuffle partitions
     # (the default 200 makes every small aggregation schedule 200 tasks).
-    builder = builder.config("spark.sql.session.timeZone", "UTC").config("spark.sql.shuffle.partitions", "8").config("spark.ui.enabled", "false")
+    builder = builder.config("spark.sql.session.timeZone", "UTC").config("spark.sql.shuffle.partitions", "8").config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
     if cassandra_contact_point is not None:
         host, _, port = cassandra_contact_point.rpartition(":")
         if not host or not port.isdigit():
