@@ -53,6 +53,9 @@ def troupe_session(
         if not host or not port.isdigit():
             raise ValueError(f"cassandra_contact_point must be host:port, got {cassandra_contact_point!r}")
         builder = builder.config("spark.cassandra.connection.host", host).config("spark.cassandra.connection.port", port)
+    # The connector reads at LOCAL_ONE unless told otherwise; the journal writes at QUORUM,
+    # and only a quorum read is sure to see every acknowledged event (docs/data-contract.md).
+    builder = builder.config("spark.cassandra.input.consistency.level", "LOCAL_QUORUM")
     for key, value in (conf or {}).items():
         builder = builder.config(key, value)
     return builder.getOrCreate()

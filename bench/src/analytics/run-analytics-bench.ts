@@ -21,7 +21,7 @@ import { Admin } from '@platformatic/kafka';
 import { CassandraJournal } from '@troupe/persistence-cassandra';
 import { eventStream } from '@troupe/persistence-kafka';
 import cassandra from 'cassandra-driver';
-import { platformaticProducer } from '../kafka/raw-clients.js';
+import { platformaticProducer, waitForTopics } from '../kafka/raw-clients.js';
 import { PERSISTENCE_IDS, amountOf, seedCassandra, seedKafka } from './analytics-data.js';
 
 const args = process.argv.slice(2);
@@ -157,6 +157,7 @@ async function main(): Promise<void> {
       await seedCassandra(client, keyspaces[i]!, rows);
       const t1 = performance.now();
       await admin.createTopics({ topics: [topics[i]!], partitions: KAFKA_PARTITIONS, replicas: 1 });
+      await waitForTopics(admin, [topics[i]!]);
       await seedKafka(producer, topics[i]!, rows);
       console.error(`seeded ${rows} rows: Cassandra ${((t1 - t0) / 1000).toFixed(1)} s, Kafka ${((performance.now() - t1) / 1000).toFixed(1)} s`);
     }
