@@ -9,7 +9,10 @@
  * installs analytics/spark through its setup.sh. Prints JSON lines and a table; writes
  * bench/results/analytics.json (unless --sizes or --quick is given).
  *
- *   node dist/analytics/run-analytics-bench.js [--sizes 10000,100000] [--quick] [--keep]
+ *   node --max-old-space-size=8192 dist/analytics/run-analytics-bench.js [--sizes 10000,100000] [--quick] [--keep] [--reuse <run id>]
+ *
+ * `--keep` leaves the keyspaces and topics (named after the run id it prints) for a later
+ * `--reuse <run id>`, which skips writing them.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -40,7 +43,8 @@ const brokers = (process.env.TROUPE_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const SPARK_DIR = join(REPO, 'analytics/spark');
 const SPARK_BENCH = join(REPO, 'bench/src/analytics/spark_read_bench.py');
-const run = randomUUID().replaceAll('-', '').slice(0, 8);
+const reuse = option('reuse');
+const run = reuse ?? randomUUID().replaceAll('-', '').slice(0, 8);
 
 interface Figure {
   readonly scenario: string;
@@ -52,6 +56,11 @@ const figures: Figure[] = [];
 const record = (figure: Figure): void => {
   figures.push(figure);
   console.log(JSON.stringify(figure));
+};
+/** The largest V8 heap seen while a Troupe reader ran, in MiB (sampled every 10,000 rows). */
+let peakHeapMiB = 0;
+const sampleHeap = (count: number): void => {
+  if (count % 10_000 === 0) peakHeapMiB = Math.max(peakHeapMiB, process.memoryUsage().heapUsed / 2 ** 20);
 };
 const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
@@ -100,7 +109,7 @@ async function troupeCassandra(client: cassandra.Client, keyspace: string, rows:
   let amount = 0;
   for await (const { event } of journal.eventTable({ parallelism: 8 })) {
     amount += (JSON.parse(Buffer.from(event.payload).toString('utf8')) as { amount: number }).amount;
-    count++;
+    sampleHeap(++count);
   }
   const seconds = (performance.now() - t0) / 1000;
   await journal.close();
@@ -116,7 +125,8 @@ async function troupeKafka(topic: string, rows: number): Promise<number> {
   let amount = 0;
   for await (const event of eventStream({ brokers, groupId: `bench-analytics-${randomUUID()}`, topics: [topic], createTopics: false, signal: abort.signal })) {
     amount += (JSON.parse(Buffer.from(event.payload).toString('utf8')) as { amount: number }).amount;
-    if (++count === rows) break;
+    sampleHeap(++count);
+    if (count === rows) break;
   }
   const seconds = (performance.now() - t0) / 1000;
   if (amount !== amountOf(rows)) throw new Error(`eventStream read ${count} records (amount ${amount}) of ${rows}`);
@@ -152,7 +162,9 @@ async function main(): Promise<void> {
   const keyspaces = SIZES.map((rows) => `bench_analytics_${rows}_${run}`);
   const topics = SIZES.map((rows) => `bench-analytics-${rows}-${run}`);
   try {
+    console.error(`run id ${run}`);
     for (const [i, rows] of SIZES.entries()) {
+      if (reuse !== undefined) break;
       const t0 = performance.now();
       await seedCassandra(client, keyspaces[i]!, rows);
       const t1 = performance.now();
@@ -166,10 +178,12 @@ async function main(): Promise<void> {
     for (const [i, rows] of SIZES.entries()) {
       const c: number[] = [];
       const k: number[] = [];
-      for (let r = 0; r < RUNS; r++) {
-        c.push(await troupeCassandra(client, keyspaces[i]!, rows));
-        k.push(await troupeKafka(topics[i]!, rows));
-      }
+      peakHeapMiB = 0;
+      for (let r = 0; r < RUNS; r++) c.push(await troupeCassandra(client, keyspaces[i]!, rows));
+      record({ scenario: `cassandra-read-${rows}`, subject: 'troupe-eventTable-peak-heap', value: Math.round(peakHeapMiB), unit: 'MiB' });
+      peakHeapMiB = 0;
+      for (let r = 0; r < RUNS; r++) k.push(await troupeKafka(topics[i]!, rows));
+      record({ scenario: `kafka-read-${rows}`, subject: 'troupe-eventStream-peak-heap', value: Math.round(peakHeapMiB), unit: 'MiB' });
       troupeC.set(rows, median(c));
       troupeK.set(rows, median(k));
     }
