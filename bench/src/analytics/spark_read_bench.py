@@ -42,7 +42,7 @@ def main() -> None:
 
     for read in spec["reads"]:
         first_s, rows, amount = read_once(read)
-        warm = [read_once(read)[0] for _ in range(spec.get("warm_runs", 3))]
+        warm = [read_once(read)[0] for _ in range(read.get("warm_runs", 3))]
         print(json.dumps({**read, "first_s": first_s, "warm_s": sorted(warm), "rows_read": rows, "amount": amount}), flush=True)
     spark.stop()
 
