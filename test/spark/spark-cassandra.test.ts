@@ -26,6 +26,7 @@ const EVENTS_PER_ACCOUNT = 12;
 const DELETED_TO = 3;
 const INTERRUPTED_DELETE_TO = 2;
 const CORRUPT_PID = 'account-corrupt';
+const IDLE_PID = 'account-idle';
 const BAD_UTF8 = Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]);
 const WRONG_TYPE = Buffer.from('{"type":"deposited","amount":"ten"}', 'utf8');
 const GOOD_RAW = Buffer.from('{"type":"deposited","amount":700}', 'utf8');
@@ -65,6 +66,8 @@ describe.skipIf(!cassandraAvailable())('Spark over the Cassandra journal (analyt
       }),
     );
     await bankJournal.deleteMessagesTo('account-0', DELETED_TO);
+    // A recovery that wrote nothing: its claim leaves two partitions holding only static columns.
+    await bankJournal.claimWriter(IDLE_PID, 'idle-writer');
     // A delete that stopped after raising the mark, before its range tombstone.
     await client.execute(`UPDATE ${bankKeyspace}.metadata SET deleted_to = ? WHERE persistence_id = ?`, [INTERRUPTED_DELETE_TO, 'account-1'], { prepare: true });
     // Rows written past the journal: bytes that are not UTF-8, JSON of the wrong shape, then a good one.
@@ -122,6 +125,7 @@ describe.skipIf(!cassandraAvailable())('Spark over the Cassandra journal (analyt
 
   it('reads every event the journal stored, in sort_by_key order, with the contract columns, and nothing else', () => {
     const rows = results['bankRows']!;
+    expect(rows.filter((r) => r['persistence_id'] === IDLE_PID || r['sequence_nr'] === null)).toEqual([]);
     const good = rows.filter((r) => r['persistence_id'] !== CORRUPT_PID);
     expect(good.map((r) => [r['persistence_id'], r['sequence_nr']])).toEqual(sortRows(survivingAccountEvents(), (e) => `${e.pid}|${String(e.seq).padStart(4, '0')}`).map((e) => [e.pid, e.seq]));
     const byKey = new Map(survivingAccountEvents().map((e) => [`${e.pid}#${e.seq}`, e.event]));

@@ -44,7 +44,10 @@ def cassandra_event_table(
     covers a delete interrupted between raising the mark and writing the tombstone).
     """
     raw = spark.read.format(CASSANDRA_FORMAT).options(keyspace=keyspace, table=messages_table).load()
-    events = raw.select(*EVENT_COLUMNS).where(F.col("sequence_nr").isNotNull())
+    # Not `sequence_nr IS NOT NULL`: the connector takes that filter on a clustering column as
+    # pushed down to Cassandra, which still returns the static-only rows, so Spark never
+    # applies it. An expression it cannot push down is evaluated by Spark on every row.
+    events = raw.select(*EVENT_COLUMNS).where(F.coalesce(F.col("sequence_nr"), F.lit(0)) > 0)
     if apply_deletions:
         marks = spark.read.format(CASSANDRA_FORMAT).options(keyspace=keyspace, table=metadata_table).load().select("persistence_id", F.col("deleted_to"))
         # The metadata table has one small row per id that ever deleted: broadcast, no shuffle of the events.
