@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/vitest.config.ts', '**/dist/**', '**/node_modules/**', '**/.troupe-data/**', '**/.services/**', 'docs/api/**', 'coverage/**', '**/*.d.ts'],
+    ignores: ['**/vitest.config.ts', '**/dist/**', '**/node_modules/**', '**/.troupe-data/**', '**/.services/**', 'analytics/spark/.venv/**', 'docs/api/**', 'coverage/**', '**/*.d.ts'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -1,0 +1,1 @@
+"""Spark jobs over Troupe journals: the weather example's daily aggregates and the bank example's balances."""
