@@ -1,4 +1,4 @@
-import { type Target, meets } from '../core/targets.js';
+import type { Target } from '../core/targets.js';
 
 /**
  * A goal set for the cluster suite. `of: 'troupe'` holds Troupe's figure to `value`;
@@ -32,9 +32,4 @@ export const CLUSTER_TARGETS: readonly ClusterTarget[] = [
 /** The targets of `scenario` (none, one or two). */
 export function targetsOf(scenario: string): ClusterTarget[] {
   return CLUSTER_TARGETS.filter((target) => target.scenario === scenario);
-}
-
-/** Whether `measured` (Troupe's figure, or its ratio to raw, as the target says) meets `target`. */
-export function meetsTarget(target: ClusterTarget, measured: number): boolean {
-  return meets(target, measured);
 }

@@ -1,4 +1,4 @@
-import { type Target, meets } from '../core/targets.js';
+import type { Target } from '../core/targets.js';
 
 /**
  * A goal of the sharding suite. `of: 'sharded'` holds the sharded figure to `value`;
@@ -27,5 +27,3 @@ export const SHARDING_TARGETS: readonly ShardingTarget[] = [
 export function targetsOf(scenario: string): ShardingTarget[] {
   return SHARDING_TARGETS.filter((target) => target.scenario === scenario);
 }
-
-export { meets };
