@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ActorSystem, silentLogger } from '@troupe/core';
-import { TestProbe } from '@troupe/testkit';
+import { TestProbe, awaitCondition } from '@troupe/testkit';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type EventEnvelope, InMemoryJournal, InMemorySnapshotStore, type Journal, Persistence, PersistenceQuery, QueryNotSupportedError, type ReadJournal, SqliteJournal } from '../src/index.js';
 import { collect } from './fixtures/collect.js';
@@ -135,5 +135,52 @@ describe('PersistenceQuery', () => {
     await expect(collect(queries.currentEventsByTag('x'))).rejects.toBeInstanceOf(QueryNotSupportedError);
     await expect(collect(queries.currentPersistenceIds())).rejects.toMatchObject({ code: 'ERR_QUERY_NOT_SUPPORTED' });
     expect(await collect(queries.currentEventsByPersistenceId('x'))).toEqual([]);
+  });
+});
+
+describe('PersistenceQuery live streams and abort', () => {
+  /** An in-memory journal whose next tag page (when armed) waits until the test fails it, as a journal closed under a read does. */
+  class ClosingJournal extends InMemoryJournal {
+    armed = false;
+    pending: ((error: Error) => void) | undefined;
+    override async currentEventsByTag(tag: string, afterOffset: number, limit: number) {
+      if (!this.armed) return super.currentEventsByTag(tag, afterOffset, limit);
+      return new Promise<never>((_, reject) => (this.pending = reject));
+    }
+    override async *replayMessages(persistenceId: string, range: Parameters<InMemoryJournal['replayMessages']>[1]) {
+      if (this.armed) yield await new Promise<never>((_, reject) => (this.pending = reject));
+      yield* super.replayMessages(persistenceId, range);
+    }
+  }
+
+  for (const query of ['eventsByTag', 'eventsByPersistenceId'] as const) {
+    it(`ends ${query} quietly when a read fails after the consumer aborted (the journal closing behind the abort)`, async () => {
+      system = ActorSystem.create({ name: 'closing', logger: silentLogger });
+      const journal = new ClosingJournal();
+      Persistence.configure(system, { snapshotStores: { default: new InMemorySnapshotStore() }, journals: { default: journal } });
+      const queries = await PersistenceQuery.readJournalFor<CounterEvent>(system, undefined, { refreshIntervalMs: 10 });
+      const abort = new AbortController();
+      const stream = query === 'eventsByTag' ? queries.eventsByTag('big', 0, { signal: abort.signal }) : queries.eventsByPersistenceId('qa', 1, Infinity, { signal: abort.signal });
+      const consumed = collect(stream);
+      journal.armed = true;
+      await awaitCondition(() => journal.pending !== undefined, { timeoutMs: 5000, message: 'a read in flight' });
+      abort.abort();
+      journal.pending!(new Error('journal closed'));
+      await expect(consumed).resolves.toEqual([]);
+    });
+  }
+
+  it('still fails a live stream whose read fails while the consumer is reading', async () => {
+    system = ActorSystem.create({ name: 'closing-unaborted', logger: silentLogger });
+    const journal = new ClosingJournal();
+    Persistence.configure(system, { snapshotStores: { default: new InMemorySnapshotStore() }, journals: { default: journal } });
+    const queries = await PersistenceQuery.readJournalFor<CounterEvent>(system, undefined, { refreshIntervalMs: 10 });
+    const abort = new AbortController();
+    const consumed = collect(queries.eventsByTag('big', 0, { signal: abort.signal }));
+    journal.armed = true;
+    await awaitCondition(() => journal.pending !== undefined, { timeoutMs: 5000, message: 'a read in flight' });
+    journal.pending!(new Error('journal closed'));
+    await expect(consumed).rejects.toThrow('journal closed');
+    abort.abort();
   });
 });

@@ -22,7 +22,7 @@ export interface QueryOptions {
 
 /** Options of live queries. */
 export interface LiveQueryOptions extends QueryOptions {
-  /** Ends the stream (the iterator returns) when aborted. */
+  /** Ends the stream (the iterator returns) when aborted, also when a read in flight then fails (e.g. the journal closing right behind the abort). */
   readonly signal?: AbortSignal;
 }
 
@@ -142,12 +142,18 @@ export class ReadJournal<E = unknown> {
       let next = from;
       for (;;) {
         changes?.reset();
-        for await (const page of this.journal.replayMessages(persistenceId, { fromSequenceNr: next, toSequenceNr: to, max: Infinity })) {
-          for (const repr of page) {
-            if (isAborted(live)) return;
-            yield* this.envelopes(repr, repr.sequenceNr, policy);
-            next = repr.sequenceNr + 1;
+        try {
+          for await (const page of this.journal.replayMessages(persistenceId, { fromSequenceNr: next, toSequenceNr: to, max: Infinity })) {
+            for (const repr of page) {
+              if (isAborted(live)) return;
+              yield* this.envelopes(repr, repr.sequenceNr, policy);
+              next = repr.sequenceNr + 1;
+            }
           }
+        } catch (error) {
+          // Failed after the consumer aborted (typically the journal closing right behind it, as a system terminates): end quietly, as the abort asked.
+          if (isAborted(live)) return;
+          throw error;
         }
         if (changes === undefined || next > to || isAborted(live)) return;
         await changes.wait();
@@ -196,7 +202,14 @@ export class ReadJournal<E = unknown> {
       for (;;) {
         changes?.reset();
         for (;;) {
-          const entries = await page(offset);
+          let entries: readonly T[];
+          try {
+            entries = await page(offset);
+          } catch (error) {
+            // Failed after the consumer aborted (typically the journal closing right behind it, as a system terminates): end quietly, as the abort asked.
+            if (isAborted(live)) return;
+            throw error;
+          }
           for (const entry of entries) {
             if (isAborted(live)) return;
             offset = entry.offset;
