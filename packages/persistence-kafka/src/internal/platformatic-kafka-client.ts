@@ -530,7 +530,19 @@ export class PlatformaticKafkaClient implements KafkaClient {
     });
     let stream;
     try {
-      stream = await consumer.consume({ topics: [...options.topics], autocommit: false, mode: 'committed', fallbackMode: options.from, maxWaitTime: 500 });
+      // The library's defaults (50 MB per Fetch, every record of an answer pushed at once) let one
+      // Fetch hold ~250,000 small records, about 1 GiB of message objects: the fetch size bounds
+      // what arrives at once, the high-water mark when fetching stops.
+      stream = await consumer.consume({
+        topics: [...options.topics],
+        autocommit: false,
+        mode: 'committed',
+        fallbackMode: options.from,
+        maxWaitTime: 500,
+        maxBytes: options.fetchMaxBytes,
+        maxBytesPerPartition: options.fetchMaxBytes,
+        highWaterMark: options.bufferSize,
+      });
     } catch (error) {
       await consumer.close(true).catch(() => undefined);
       throw error;
@@ -561,6 +573,9 @@ export class PlatformaticKafkaClient implements KafkaClient {
         if (last.size === 0) return;
         // The group commits the offset of the next record to read.
         await consumer.commit({ offsets: [...last.values()].map((r) => ({ topic: r.topic, partition: r.partition, offset: r.offset + 1n, leaderEpoch: -1 })) });
+      },
+      get buffered(): number {
+        return stream.readableLength;
       },
       async close(): Promise<void> {
         subscriptions.delete(subscription);
