@@ -564,8 +564,15 @@ export class PlatformaticKafkaClient implements KafkaClient {
         }
       },
       async commit(records: readonly ConsumedRecord[]): Promise<void> {
+        // After a rebalance the stream still yields the records it had fetched of partitions now
+        // assigned to another member. Committing them would move that member's committed offset
+        // back (the coordinator takes any member's commit of the current generation), and the
+        // next rebalance would redeliver everything after it: measured 78,649 of 300,000 events.
+        const assigned = consumer.assignments;
+        const owned = (record: ConsumedRecord): boolean => assigned === null || assigned.some((a) => a.topic === record.topic && a.partitions.includes(record.partition));
         const last = new Map<string, ConsumedRecord>();
         for (const record of records) {
+          if (!owned(record)) continue;
           const key = partitionKey(record.topic, record.partition);
           const seen = last.get(key);
           if (seen === undefined || seen.offset < record.offset) last.set(key, record);
