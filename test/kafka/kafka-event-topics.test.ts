@@ -254,6 +254,79 @@ describe.skipIf(!kafkaAvailable())('eventStream', () => {
     expect(stream.buffered).toBe(0);
   });
 
+  it("does not move back a partition's committed offset with the records it had fetched before a rebalance gave that partition to another member", async () => {
+    const topic = `${prefix}rebalance`;
+    const perPartition = 1000;
+    const admin = new Admin({ clientId: 'test', bootstrapBrokers: brokers });
+    try {
+      await admin.createTopics({ topics: [topic], partitions: 2, replicas: -1 });
+      await awaitCondition(async () => (await admin.metadata({ topics: [topic], forceUpdate: true }).catch(() => undefined))?.topics.get(topic)?.partitions.every((p) => p.leader >= 0) === true, {
+        timeoutMs: 15_000,
+        intervalMs: 50,
+        message: `leaders for ${topic}`,
+      });
+    } finally {
+      await admin.close();
+    }
+    const producer = new Producer<Buffer, Buffer, Buffer, Buffer>({ clientId: 'test', bootstrapBrokers: brokers, autocreateTopics: false });
+    try {
+      for (let start = 1; start <= perPartition; start += 100) {
+        const messages = [];
+        for (const partition of [0, 1]) {
+          for (let seq = start; seq < start + 100; seq++) {
+            const e = encodeEnvelope({ ...event(`rb-${partition}`, seq), tags: [] });
+            messages.push({ topic, partition, key: e.key, value: e.value, headers: new Map(e.headers.map(([k, v]) => [Buffer.from(k), v])), timestamp: BigInt(e.timestamp) });
+          }
+        }
+        await producer.send({ messages });
+      }
+    } finally {
+      await producer.close();
+    }
+    const groupId = `${prefix}rebalance-group`;
+    const signal = AbortSignal.timeout(90_000);
+    const options = { brokers, groupId, topics: [topic], createTopics: false, commitEvery: 1, bufferSize: 200, fetchMaxBytes: 32 * 1024, signal };
+    const a = eventStream(options);
+    const b = eventStream(options);
+    const aEvents = a[Symbol.asyncIterator]();
+    const bEvents = b[Symbol.asyncIterator]();
+    const bOffsets: bigint[] = [];
+    let bPartition = -1;
+    try {
+      // A owns both partitions and holds records of both; it stops pulling.
+      expect((await aEvents.next()).done).toBe(false);
+      await awaitCondition(() => a.buffered >= 200, { timeoutMs: 30_000, intervalMs: 10, message: 'A buffering 200 records' });
+      const held = a.buffered;
+      // B joins: the rebalance gives it one partition, which it reads from the group's offset and commits.
+      for (;;) {
+        const next = await bEvents.next();
+        if (next.done === true) throw new Error('B ended');
+        bPartition = next.value.partition;
+        bOffsets.push(next.value.offset);
+        if (bOffsets.length === 600) break;
+      }
+      // A goes on with what it had fetched, some of it from B's partition now.
+      for (let i = 0; i < held; i++) if ((await aEvents.next()).done === true) throw new Error('A ended');
+      // The next pull commits A's last event too.
+      await aEvents.next();
+    } finally {
+      await aEvents.return?.();
+      await bEvents.return?.();
+    }
+    expect(signal.aborted).toBe(false);
+    const kafka = new kafkajs.Kafka({ clientId: 'offsets-reader', brokers, logLevel: kafkajs.logLevel.NOTHING });
+    const kadmin = kafka.admin();
+    await kadmin.connect();
+    try {
+      const [offsets] = await kadmin.fetchOffsets({ groupId, topics: [topic] });
+      const committed = BigInt(offsets!.partitions.find((p) => p.partition === bPartition)!.offset);
+      // B committed each event it had processed (the 599th by pulling the 600th); A's commits of its old records must not undo that.
+      expect(committed).toBeGreaterThanOrEqual(bOffsets[598]! + 1n);
+    } finally {
+      await kadmin.disconnect();
+    }
+  });
+
   it('ends without an error when its signal aborts while it waits for events', async () => {
     const topic = `${prefix}idle`;
     const journal = await KafkaJournal.connect({ brokers, journalTopicPrefix: `${prefix}j-`, eventTopicMapper: eventTopicMapperTo(topic) });
