@@ -2,10 +2,10 @@
  * Event topics (every stored event also published to user topics chosen by a mapper)
  * and `eventStream` (reading them back through a consumer group), on the real broker.
  */
-import { EmptyEventTopicMapper, KafkaJournal, type KafkaEventEnvelope, eventStream, eventTopicMapperTo } from '@troupe/persistence-kafka';
+import { EmptyEventTopicMapper, KafkaJournal, type KafkaEventEnvelope, encodeEnvelope, eventStream, eventTopicMapperTo } from '@troupe/persistence-kafka';
 import type { AtomicWrite, PersistentRepr } from '@troupe/persistence';
 import kafkajs from 'kafkajs';
-import { Admin } from '@platformatic/kafka';
+import { Admin, Producer } from '@platformatic/kafka';
 import { awaitCondition } from '@troupe/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { kafkaAvailable, kafkaBrokers } from '../setup/services-env.js';
@@ -192,6 +192,139 @@ describe.skipIf(!kafkaAvailable())('eventStream', () => {
     await reading;
     clearTimeout(deadline);
     expect(seen.map((e) => `${e.persistenceId}#${e.sequenceNr}`)).toEqual(['later-1#1', 'later-1#2']);
+  });
+
+  it('stops fetching while the loop does not pull: it holds at most bufferSize records plus one fetch, then delivers the rest in order', async () => {
+    const topic = `${prefix}backpressure`;
+    const total = 5000;
+    const batch = 100;
+    const admin = new Admin({ clientId: 'test', bootstrapBrokers: brokers });
+    try {
+      await admin.createTopics({ topics: [topic], partitions: 1, replicas: -1 });
+      await awaitCondition(async () => (await admin.metadata({ topics: [topic], forceUpdate: true }).catch(() => undefined))?.topics.get(topic)?.partitions[0]?.leader !== undefined, {
+        timeoutMs: 15_000,
+        intervalMs: 50,
+        message: `a leader for ${topic}`,
+      });
+    } finally {
+      await admin.close();
+    }
+    // Record batches of 100 small events (~15 KiB), so one batch is below fetchMaxBytes and a fetch returns about two of them.
+    const producer = new Producer<Buffer, Buffer, Buffer, Buffer>({ clientId: 'test', bootstrapBrokers: brokers, autocreateTopics: false });
+    try {
+      for (let start = 0; start < total; start += batch) {
+        const messages = [];
+        for (let i = start; i < start + batch; i++) {
+          const e = encodeEnvelope({ ...event('bp-1', i + 1), tags: [] });
+          messages.push({ topic, key: e.key, value: e.value, headers: new Map(e.headers.map(([k, v]) => [Buffer.from(k), v])), timestamp: BigInt(e.timestamp) });
+        }
+        await producer.send({ messages });
+      }
+    } finally {
+      await producer.close();
+    }
+    const bufferSize = 100;
+    const fetchMaxBytes = 32 * 1024;
+    const stream = eventStream({ brokers, groupId: `${prefix}backpressure-group`, topics: [topic], createTopics: false, bufferSize, fetchMaxBytes, signal: AbortSignal.timeout(60_000) });
+    const events = stream[Symbol.asyncIterator]();
+    const seqs: number[] = [];
+    try {
+      const first = await events.next();
+      if (first.done === true) throw new Error('the stream ended before its first event');
+      seqs.push(first.value.sequenceNr);
+      // The loop does not pull now. The stream fetches until its buffer reaches bufferSize and
+      // then stops; before that bound existed, one fetch took the whole topic.
+      await awaitCondition(() => stream.buffered >= bufferSize, { timeoutMs: 30_000, intervalMs: 10, message: `the stream buffering ${bufferSize} records` });
+      const held = stream.buffered;
+      // bufferSize, plus the records of the fetch that crossed it (about fetchMaxBytes: two batches here, three for slack).
+      expect(held).toBeLessThanOrEqual(bufferSize + 3 * batch);
+      expect(held).toBeLessThan(total - 1);
+      for (;;) {
+        const next = await events.next();
+        if (next.done === true) break;
+        seqs.push(next.value.sequenceNr);
+        // The buffer stays bounded while the loop pulls, too.
+        expect(stream.buffered).toBeLessThanOrEqual(bufferSize + 3 * batch);
+        if (seqs.length === total) break;
+      }
+    } finally {
+      await events.return?.();
+    }
+    expect(seqs).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    expect(stream.buffered).toBe(0);
+  });
+
+  it("does not move back a partition's committed offset with the records it had fetched before a rebalance gave that partition to another member", async () => {
+    const topic = `${prefix}rebalance`;
+    const perPartition = 1000;
+    const admin = new Admin({ clientId: 'test', bootstrapBrokers: brokers });
+    try {
+      await admin.createTopics({ topics: [topic], partitions: 2, replicas: -1 });
+      await awaitCondition(async () => (await admin.metadata({ topics: [topic], forceUpdate: true }).catch(() => undefined))?.topics.get(topic)?.partitions.every((p) => p.leader >= 0) === true, {
+        timeoutMs: 15_000,
+        intervalMs: 50,
+        message: `leaders for ${topic}`,
+      });
+    } finally {
+      await admin.close();
+    }
+    const producer = new Producer<Buffer, Buffer, Buffer, Buffer>({ clientId: 'test', bootstrapBrokers: brokers, autocreateTopics: false });
+    try {
+      for (let start = 1; start <= perPartition; start += 100) {
+        const messages = [];
+        for (const partition of [0, 1]) {
+          for (let seq = start; seq < start + 100; seq++) {
+            const e = encodeEnvelope({ ...event(`rb-${partition}`, seq), tags: [] });
+            messages.push({ topic, partition, key: e.key, value: e.value, headers: new Map(e.headers.map(([k, v]) => [Buffer.from(k), v])), timestamp: BigInt(e.timestamp) });
+          }
+        }
+        await producer.send({ messages });
+      }
+    } finally {
+      await producer.close();
+    }
+    const groupId = `${prefix}rebalance-group`;
+    const signal = AbortSignal.timeout(90_000);
+    const options = { brokers, groupId, topics: [topic], createTopics: false, commitEvery: 1, bufferSize: 200, fetchMaxBytes: 32 * 1024, signal };
+    const a = eventStream(options);
+    const b = eventStream(options);
+    const aEvents = a[Symbol.asyncIterator]();
+    const bEvents = b[Symbol.asyncIterator]();
+    const bOffsets: bigint[] = [];
+    let bPartition = -1;
+    try {
+      // A owns both partitions and holds records of both; it stops pulling.
+      expect((await aEvents.next()).done).toBe(false);
+      await awaitCondition(() => a.buffered >= 200, { timeoutMs: 30_000, intervalMs: 10, message: 'A buffering 200 records' });
+      const held = a.buffered;
+      // B joins: the rebalance gives it one partition, which it reads from the group's offset and commits.
+      for (;;) {
+        const next = await bEvents.next();
+        if (next.done === true) throw new Error('B ended');
+        bPartition = next.value.partition;
+        bOffsets.push(next.value.offset);
+        if (bOffsets.length === 600) break;
+      }
+      // A goes on with what it had fetched, some of it from B's partition now.
+      for (let i = 0; i < held; i++) if ((await aEvents.next()).done === true) throw new Error('A ended');
+      // The next pull commits A's last event too.
+      await aEvents.next();
+    } finally {
+      await aEvents.return?.();
+      await bEvents.return?.();
+    }
+    expect(signal.aborted).toBe(false);
+    const kafka = new kafkajs.Kafka({ clientId: 'offsets-reader', brokers, logLevel: kafkajs.logLevel.NOTHING });
+    const kadmin = kafka.admin();
+    await kadmin.connect();
+    try {
+      const [offsets] = await kadmin.fetchOffsets({ groupId, topics: [topic] });
+      const committed = BigInt(offsets!.partitions.find((p) => p.partition === bPartition)!.offset);
+      // B committed each event it had processed (the 599th by pulling the 600th); A's commits of its old records must not undo that.
+      expect(committed).toBeGreaterThanOrEqual(bOffsets[598]! + 1n);
+    } finally {
+      await kadmin.disconnect();
+    }
   });
 
   it('ends without an error when its signal aborts while it waits for events', async () => {

@@ -24,10 +24,26 @@ export interface EventStreamOptions extends KafkaConnectionOptions {
   readonly commitEvery?: number;
   /** Also commit when this long passed since the last commit (checked per event). @default 1000 */
   readonly commitIntervalMs?: number;
+  /**
+   * Records the stream holds ahead of the loop: while it holds this many, it fetches nothing
+   * (backpressure). @default 1000
+   */
+  readonly bufferSize?: number;
+  /**
+   * Most bytes one Fetch asks for; with `bufferSize` it bounds the stream's memory (a record
+   * batch larger than this still comes whole, as Kafka returns it). @default 1048576
+   */
+  readonly fetchMaxBytes?: number;
   /** A record that is not an envelope: `'fail'` ends the stream with `EnvelopeFormatError`; `'skip'` passes over it. @default 'fail' */
   readonly onInvalidRecord?: 'fail' | 'skip';
   /** Ends the stream (the loop over it finishes normally). */
   readonly signal?: AbortSignal;
+}
+
+/** The `AsyncIterable` of `eventStream`. */
+export interface EventStream extends AsyncIterable<KafkaEventEnvelope> {
+  /** Records fetched and not yet yielded, over the running loops over this stream: at most about `bufferSize` plus one fetch. */
+  readonly buffered: number;
 }
 
 /**
@@ -42,13 +58,16 @@ export interface EventStreamOptions extends KafkaConnectionOptions {
  *   next one; processed events are committed every `commitEvery` events or
  *   `commitIntervalMs`, and when the stream ends. After a crash, up to that many events
  *   come again: make projections idempotent (e.g. keep the last sequence number per id).
+ * - Memory: the stream fetches ahead of the loop only until it holds `bufferSize` records
+ *   (plus the rest of the fetch that crossed it, at most about `fetchMaxBytes`), then waits
+ *   for the loop, so a slow projection does not make it read the whole topic into memory.
  *
  * @example
  * for await (const event of eventStream({ brokers, groupId: 'billing-projection' })) {
  *   await project(event.persistenceId, event.sequenceNr, JSON.parse(Buffer.from(event.payload).toString()));
  * }
  */
-export function eventStream(options: EventStreamOptions): AsyncIterable<KafkaEventEnvelope> {
+export function eventStream(options: EventStreamOptions): EventStream {
   const owner = 'eventStream';
   const connection = resolveConnection(owner, options);
   if (typeof options.groupId !== 'string' || options.groupId === '') throw new TypeError(`${owner}: groupId must be a non-empty string`);
@@ -66,9 +85,19 @@ export function eventStream(options: EventStreamOptions): AsyncIterable<KafkaEve
   const topicPartitions = options.topicPartitions ?? 1;
   if (typeof createTopics !== 'boolean') throw new TypeError(`${owner}: createTopics must be a boolean`);
   if (!(Number.isSafeInteger(topicPartitions) && topicPartitions > 0)) throw new RangeError(`${owner}: topicPartitions must be a positive integer, got ${topicPartitions}`);
+  const bufferSize = options.bufferSize ?? 1000;
+  const fetchMaxBytes = options.fetchMaxBytes ?? 1024 * 1024;
+  if (!(Number.isSafeInteger(bufferSize) && bufferSize > 0)) throw new RangeError(`${owner}: bufferSize must be a positive integer, got ${bufferSize}`);
+  if (!(Number.isSafeInteger(fetchMaxBytes) && fetchMaxBytes > 0)) throw new RangeError(`${owner}: fetchMaxBytes must be a positive integer, got ${fetchMaxBytes}`);
   const { signal } = options;
+  const running = new Set<GroupSubscription>();
 
   return {
+    get buffered(): number {
+      let sum = 0;
+      for (const subscription of running) sum += subscription.buffered;
+      return sum;
+    },
     async *[Symbol.asyncIterator](): AsyncGenerator<KafkaEventEnvelope> {
       if (signal?.aborted) return;
       const kafka: KafkaClient = new PlatformaticKafkaClient(connection);
@@ -78,7 +107,8 @@ export function eventStream(options: EventStreamOptions): AsyncIterable<KafkaEve
       try {
         await kafka.connect();
         if (createTopics) await kafka.ensureTopics(topics.map((name) => ({ name, partitions: topicPartitions, replicationFactor: -1, configs: {} })));
-        subscription = await kafka.subscribe({ groupId: options.groupId, topics, from });
+        subscription = await kafka.subscribe({ groupId: options.groupId, topics, from, fetchMaxBytes, bufferSize });
+        running.add(subscription);
         signal?.addEventListener('abort', onAbort, { once: true });
         if (signal?.aborted) return;
         let lastCommit = Date.now();
@@ -104,6 +134,7 @@ export function eventStream(options: EventStreamOptions): AsyncIterable<KafkaEve
         }
       } finally {
         signal?.removeEventListener('abort', onAbort);
+        if (subscription !== undefined) running.delete(subscription);
         try {
           if (subscription !== undefined && processed.length > 0) await subscription.commit(processed).catch(() => undefined);
         } finally {

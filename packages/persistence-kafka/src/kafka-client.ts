@@ -69,6 +69,8 @@ export interface GroupSubscription extends AsyncIterable<ConsumedRecord> {
   commit(records: readonly ConsumedRecord[]): Promise<void>;
   /** Leaves the group and closes the connections. */
   close(): Promise<void>;
+  /** Records fetched and not yet taken by the iteration. */
+  readonly buffered: number;
 }
 
 /** Options of a consumer-group subscription. */
@@ -77,6 +79,10 @@ export interface GroupSubscriptionOptions {
   readonly topics: readonly string[];
   /** Where a group without committed offsets starts. */
   readonly from: 'earliest' | 'latest';
+  /** Most bytes one Fetch asks for (per request and per partition); a first record batch above it still comes whole. */
+  readonly fetchMaxBytes: number;
+  /** Records held ahead of the iteration: at or above it, no new Fetch starts until the iteration takes some. */
+  readonly bufferSize: number;
 }
 
 /** What the plugins need from a Kafka client. All offsets are partition offsets. */

@@ -530,7 +530,19 @@ export class PlatformaticKafkaClient implements KafkaClient {
     });
     let stream;
     try {
-      stream = await consumer.consume({ topics: [...options.topics], autocommit: false, mode: 'committed', fallbackMode: options.from, maxWaitTime: 500 });
+      // The library's defaults (50 MB per Fetch, every record of an answer pushed at once) let one
+      // Fetch hold ~250,000 small records, about 1 GiB of message objects: the fetch size bounds
+      // what arrives at once, the high-water mark when fetching stops.
+      stream = await consumer.consume({
+        topics: [...options.topics],
+        autocommit: false,
+        mode: 'committed',
+        fallbackMode: options.from,
+        maxWaitTime: 500,
+        maxBytes: options.fetchMaxBytes,
+        maxBytesPerPartition: options.fetchMaxBytes,
+        highWaterMark: options.bufferSize,
+      });
     } catch (error) {
       await consumer.close(true).catch(() => undefined);
       throw error;
@@ -552,8 +564,15 @@ export class PlatformaticKafkaClient implements KafkaClient {
         }
       },
       async commit(records: readonly ConsumedRecord[]): Promise<void> {
+        // After a rebalance the stream still yields the records it had fetched of partitions now
+        // assigned to another member. Committing them would move that member's committed offset
+        // back (the coordinator takes any member's commit of the current generation), and the
+        // next rebalance would redeliver everything after it: measured 78,649 of 300,000 events.
+        const assigned = consumer.assignments;
+        const owned = (record: ConsumedRecord): boolean => assigned === null || assigned.some((a) => a.topic === record.topic && a.partitions.includes(record.partition));
         const last = new Map<string, ConsumedRecord>();
         for (const record of records) {
+          if (!owned(record)) continue;
           const key = partitionKey(record.topic, record.partition);
           const seen = last.get(key);
           if (seen === undefined || seen.offset < record.offset) last.set(key, record);
@@ -561,6 +580,9 @@ export class PlatformaticKafkaClient implements KafkaClient {
         if (last.size === 0) return;
         // The group commits the offset of the next record to read.
         await consumer.commit({ offsets: [...last.values()].map((r) => ({ topic: r.topic, partition: r.partition, offset: r.offset + 1n, leaderEpoch: -1 })) });
+      },
+      get buffered(): number {
+        return stream.readableLength;
       },
       async close(): Promise<void> {
         subscriptions.delete(subscription);
