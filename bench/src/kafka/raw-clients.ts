@@ -7,6 +7,9 @@
 import { Admin, ConnectionPool, Producer, fetchV17, type Broker } from '@platformatic/kafka';
 import kafkajs from 'kafkajs';
 
+/** Kafka's record-batch attribute bit of a control batch (a transaction's commit or abort marker). */
+const IS_CONTROL_BATCH = 1 << 5;
+
 const { Kafka, logLevel } = kafkajs;
 
 /** `host:port` strings to platformatic broker objects. */
@@ -109,6 +112,8 @@ export class PlatformaticPartitionReader {
       const partition = response.responses[0]!.partitions[0]!;
       if (end < 0n) end = partition.highWatermark;
       for (const batch of partition.records ?? []) {
+        // Transaction markers (the journal's query index commits in transactions) are not records of the log's data.
+        if ((batch.attributes & IS_CONTROL_BATCH) !== 0) continue;
         for (const record of batch.records) {
           const offset = batch.firstOffset + BigInt(record.offsetDelta);
           if (offset < next || offset >= end) continue;
