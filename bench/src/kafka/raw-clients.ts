@@ -112,9 +112,9 @@ export class PlatformaticPartitionReader {
       const partition = response.responses[0]!.partitions[0]!;
       if (end < 0n) end = partition.highWatermark;
       for (const batch of partition.records ?? []) {
-        // Transaction markers (the journal's query index commits in transactions) are not records of the log's data.
-        if ((batch.attributes & IS_CONTROL_BATCH) !== 0) continue;
-        for (const record of batch.records) {
+        // Transaction markers (the journal's query index commits in transactions) are not records of the log's data: step over them.
+        const control = (batch.attributes & IS_CONTROL_BATCH) !== 0;
+        for (const record of control ? [] : batch.records) {
           const offset = batch.firstOffset + BigInt(record.offsetDelta);
           if (offset < next || offset >= end) continue;
           if (parse && record.value !== null) JSON.parse(record.value.toString('utf8'));
