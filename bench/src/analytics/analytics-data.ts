@@ -58,7 +58,8 @@ export async function seedCassandra(client: cassandra.Client, keyspace: string, 
       const queries = [];
       for (let seq = from; seq <= to; seq++) {
         const i = (seq - 1) * PERSISTENCE_IDS + id;
-        queries.push({ query: insert, params: [`account-${id}`, 0, seq, now, 'bench-seed', 'json', 'deposited', '', eventOf(i).bytes, null] });
+        // Columns of `insertEvent`: the last two say where the write began and in which tag-log blocks its tags went (each row is a write of its own, untagged).
+        queries.push({ query: insert, params: [`account-${id}`, 0, seq, now, 'bench-seed', 'json', 'deposited', '', eventOf(i).bytes, null, seq, null] });
       }
       await client.batch(queries, { prepare: true, logged: false });
     }
