@@ -3,3 +3,4 @@
  * kept off the public `Cluster` class.
  */
 export { healPartitions, partitionFrom } from './network-partition.js';
+export { QUICK_FAILURE_DETECTION } from './quick-failure-detection.js';
