@@ -48,7 +48,7 @@ export interface SchemaSpec {
  * makes sure the schema exists, and converts bigint values both ways.
  *
  * A failed connection is not cached: the next call tries again (e.g. after the actor's
- * backoff restart), with a fresh Client when this session owns it.
+ * backoff restart), with a fresh Client when this CassandraSession created the client.
  */
 export class CassandraSession {
   private client: cassandra.Client | undefined;
@@ -100,7 +100,7 @@ export class CassandraSession {
     return (clientOptions(this.options.client)?.contactPoints ?? []).map(String);
   }
 
-  /** Shuts the client down if this session created it. */
+  /** Shuts the client down if this CassandraSession created it (a client passed in by the caller stays open). */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
